@@ -1,0 +1,143 @@
+package io.gradscale.autograd;
+
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Define-by-run reverse-mode automatic differentiation.
+ *
+ * <p>A tape records, in order, every operation whose inputs need gradients. {@link #backward(Var)}
+ * walks the records in reverse, applying each primitive's rule from {@link Ops} (the chain rule:
+ * {@code dL/dx = sum over uses of dL/dy * dy/dx}), sums the gradients of values used more than once,
+ * and adds the gradients of parameters into {@link Parameter#grad()}.
+ *
+ * <p>Make a new tape for every forward pass. {@link #noGrad(Engine)} gives a tape that records
+ * nothing, for evaluation: the same model code then runs without building a graph.
+ */
+public final class Tape {
+    /** One recorded operation: its primitive, output, inputs and rule. */
+    record Node(Ops.Primitive primitive, Var out, Var[] inputs, Ops.Rule rule) {
+    }
+
+    private final Engine engine;
+    private final boolean recording;
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<Parameter, Var> params = new IdentityHashMap<>();
+    private boolean backwardDone;
+
+    private Tape(Engine engine, boolean recording) {
+        this.engine = engine;
+        this.recording = recording;
+    }
+
+    /** A recording tape on the given engine. */
+    public static Tape recording(Engine engine) {
+        return new Tape(engine, true);
+    }
+
+    /** A recording tape on the serial engine. */
+    public static Tape recording() {
+        return new Tape(Engine.serial(), true);
+    }
+
+    /** A tape that records nothing: values only, for evaluation and inference. */
+    public static Tape noGrad(Engine engine) {
+        return new Tape(engine, false);
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public boolean isRecording() {
+        return recording;
+    }
+
+    /** Number of recorded operations. */
+    public int size() {
+        return nodes.size();
+    }
+
+    /** A value that receives no gradient. */
+    public Var constant(Tensor t) {
+        return new Var(this, t, false, null);
+    }
+
+    /** A leaf that receives a gradient (readable with {@link Var#grad()} after backward). */
+    public Var variable(Tensor t) {
+        return new Var(this, t, recording, null);
+    }
+
+    /**
+     * The var for a parameter on this tape; the same parameter always gives the same var, so every use
+     * of it adds to one gradient. A frozen parameter is a constant.
+     */
+    public Var param(Parameter p) {
+        return params.computeIfAbsent(p, q -> new Var(this, q.value(), recording && !q.frozen(), q));
+    }
+
+    /** Appends a node when the tape records and some input needs a gradient; returns the output var. */
+    Var record(Ops.Primitive primitive, Tensor out, Ops.Rule rule, Var... inputs) {
+        boolean needs = false;
+        for (Var in : inputs) {
+            if (in.tape != this) {
+                throw new IllegalArgumentException(primitive + ": an input belongs to another tape");
+            }
+            needs |= in.requiresGrad;
+        }
+        if (!recording || !needs) {
+            return new Var(this, out, false, null);
+        }
+        Var v = new Var(this, out, true, null);
+        nodes.add(new Node(primitive, v, inputs, rule));
+        return v;
+    }
+
+    /** Backpropagates from a one-element {@code loss} with seed 1. */
+    public void backward(Var loss) {
+        if (loss.value.size() != 1) {
+            throw new IllegalArgumentException("backward(loss) needs a one-element loss, got shape " + loss.shape()
+                    + "; pass a seed gradient for other shapes");
+        }
+        backward(loss, Tensor.full(loss.shape(), 1f));
+    }
+
+    /** Backpropagates from {@code out} with the given seed gradient {@code dL/dout}. */
+    public void backward(Var out, Tensor seed) {
+        if (!recording) {
+            throw new IllegalStateException("backward on a no-grad tape: nothing was recorded");
+        }
+        if (backwardDone) {
+            throw new IllegalStateException("backward was already run on this tape; record a new tape for each pass");
+        }
+        if (!seed.shape().equals(out.shape())) {
+            throw new IllegalArgumentException("seed gradient shape " + seed.shape() + " differs from output shape " + out.shape());
+        }
+        backwardDone = true;
+        if (!out.requiresGrad) {
+            return;
+        }
+        out.accumulate(seed);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            Tensor g = n.out().grad;
+            if (g == null) {
+                continue;
+            }
+            n.rule().backward(g);
+            if (n.out() != out) {
+                n.out().grad = null; // intermediate gradients are not kept: free them early
+            }
+        }
+        for (Map.Entry<Parameter, Var> e : params.entrySet()) {
+            Var v = e.getValue();
+            if (v.grad != null) {
+                engine.axpyInPlace(1f, v.grad, e.getKey().grad());
+            }
+        }
+    }
+}

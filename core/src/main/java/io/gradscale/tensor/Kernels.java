@@ -1,0 +1,76 @@
+package io.gradscale.tensor;
+
+/**
+ * The flat-array kernels every tensor operation is built from.
+ *
+ * <p>There are two implementations: {@link ScalarKernels}, the plain reference that defines the
+ * results, and {@code VectorKernels}, the SIMD fast path on the Vector API, which is tested against
+ * the reference over random lengths including vector tails. {@link #best()} picks the fast path when
+ * the {@code jdk.incubator.vector} module is present, and the reference otherwise.
+ *
+ * <p>Every method works on {@code n} elements starting at the given offsets. Output ranges may alias
+ * input ranges exactly (in-place), never partially. Sums are returned in double.
+ */
+public interface Kernels {
+    /** Name of the implementation, for logs and provenance. */
+    String name();
+
+    /** {@code out[i] = a[i] + b[i]}. */
+    void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
+
+    /** {@code out[i] = a[i] - b[i]}. */
+    void sub(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
+
+    /** {@code out[i] = a[i] * b[i]}. */
+    void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
+
+    /** {@code out[i] = a[i] / b[i]}. */
+    void div(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
+
+    /** {@code out[i] = a[i] * s + t}. */
+    void scaleShift(float[] a, int ao, float s, float t, float[] out, int oo, int n);
+
+    /** {@code y[i] += alpha * x[i]}. */
+    void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
+
+    /** {@code out[i] = op(a[i]; p)}. */
+    void unary(UnaryOp op, float p, float[] a, int ao, float[] out, int oo, int n);
+
+    /** {@code out[i] = g[i] * op'(x[i], y[i]; p)}; {@code x} may be null when the op's derivative needs only {@code y}. */
+    void unaryBackward(UnaryOp op, float p, float[] x, float[] y, float[] g, float[] out, int off, int n);
+
+    /** {@code sum a[i]}, accumulated in double (SIMD paths: float lanes over short blocks, blocks in double). */
+    double sum(float[] a, int off, int n);
+
+    /** {@code sum a[i]^2}, accumulated as {@link #sum}. */
+    double sumSquares(float[] a, int off, int n);
+
+    /** {@code sum a[i] b[i]}, accumulated as {@link #sum}. */
+    double dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /** {@code max a[i]}; NaN if any element is NaN; -infinity for {@code n == 0}. */
+    float max(float[] a, int off, int n);
+
+    /** {@code max |a[i]|}; NaN if any element is NaN; 0 for {@code n == 0}. */
+    float maxAbs(float[] a, int off, int n);
+
+    /**
+     * {@code C = op(A) op(B) (+ C if accumulate)} for row-major matrices, where {@code op(A)} is
+     * {@code m x k} ({@code A} is {@code k x m} when {@code transA}) and {@code op(B)} is {@code k x n}.
+     * Each element of {@code C} is summed over {@code k} in a fixed order that does not depend on
+     * {@code par}, so results are bit-identical on any thread count.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              boolean accumulate, float[] c, int cOff, int ldc, Parallel par);
+
+    /** The fastest kernels this JVM can run: SIMD when {@code jdk.incubator.vector} is present. */
+    static Kernels best() {
+        return KernelSelection.BEST;
+    }
+
+    /** The scalar reference kernels. */
+    static Kernels reference() {
+        return ScalarKernels.INSTANCE;
+    }
+}

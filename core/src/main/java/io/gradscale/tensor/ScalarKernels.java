@@ -1,0 +1,165 @@
+package io.gradscale.tensor;
+
+/**
+ * The plain scalar reference implementation of every kernel: obvious loops that define what the
+ * fast paths must compute. Used directly when the Vector API is absent.
+ */
+public final class ScalarKernels implements Kernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    /** Rows of C handled by one parallel chunk of the reference GEMM; fixed, so results do not depend on threads. */
+    private static final int GEMM_ROW_CHUNK = 16;
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = a[ao + i] + b[bo + i];
+        }
+    }
+
+    @Override
+    public void sub(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = a[ao + i] - b[bo + i];
+        }
+    }
+
+    @Override
+    public void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = a[ao + i] * b[bo + i];
+        }
+    }
+
+    @Override
+    public void div(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = a[ao + i] / b[bo + i];
+        }
+    }
+
+    @Override
+    public void scaleShift(float[] a, int ao, float s, float t, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = a[ao + i] * s + t;
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    @Override
+    public void unary(UnaryOp op, float p, float[] a, int ao, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = op.apply(a[ao + i], p);
+        }
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, float p, float[] x, float[] y, float[] g, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float xi = x == null ? 0f : x[i];
+            float yi = y == null ? 0f : y[i];
+            out[i] = g[i] * op.derivative(xi, yi, p);
+        }
+    }
+
+    @Override
+    public double sum(float[] a, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            s += a[i];
+        }
+        return s;
+    }
+
+    @Override
+    public double sumSquares(float[] a, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            double v = a[i];
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
+    public double dot(float[] a, int ao, float[] b, int bo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += (double) a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float max(float[] a, int off, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) {
+            float v = a[i];
+            if (v != v) {
+                return Float.NaN;
+            }
+            if (v > m) {
+                m = v;
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public float maxAbs(float[] a, int off, int n) {
+        float m = 0f;
+        for (int i = off; i < off + n; i++) {
+            float v = Math.abs(a[i]);
+            if (v != v) {
+                return Float.NaN;
+            }
+            if (v > m) {
+                m = v;
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        par.forRange(m, GEMM_ROW_CHUNK, (lo, hi) -> {
+            float[] row = new float[n];
+            for (int i = lo; i < hi; i++) {
+                java.util.Arrays.fill(row, 0f);
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    if (transB) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] += av * b[bOff + j * ldb + p];
+                        }
+                    } else {
+                        int bb = bOff + p * ldb;
+                        for (int j = 0; j < n; j++) {
+                            row[j] += av * b[bb + j];
+                        }
+                    }
+                }
+                int cc = cOff + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    c[cc + j] = accumulate ? c[cc + j] + row[j] : row[j];
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,197 @@
+package io.gradscale.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The fast kernels against the scalar reference, over lengths that exercise vector tails. */
+@Tag("kernels")
+class KernelParityTest {
+    private static final Kernels FAST = Kernels.best();
+    private static final Kernels REF = Kernels.reference();
+
+    static IntStream lengths() {
+        return IntStream.of(0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 1000, 1023, 1025, 4099);
+    }
+
+    private static float[] random(Rng rng, int n, float lo, float hi) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = lo + (hi - lo) * rng.nextFloat();
+        }
+        return a;
+    }
+
+    @Test
+    void reportsWhichKernelsRun() {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertEquals(module, FAST != REF, "the SIMD kernels are used exactly when the Vector API module is present");
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void binaryKernelsAreExact(int n) {
+        Rng rng = new Rng(n);
+        float[] a = random(rng, n + 3, -2, 2);
+        float[] b = random(rng, n + 5, 0.5f, 2);
+        float[] r1 = new float[n + 1];
+        float[] r2 = new float[n + 1];
+        FAST.add(a, 3, b, 5, r1, 1, n);
+        REF.add(a, 3, b, 5, r2, 1, n);
+        assertArrayBits(r2, r1, "add");
+        FAST.sub(a, 3, b, 5, r1, 1, n);
+        REF.sub(a, 3, b, 5, r2, 1, n);
+        assertArrayBits(r2, r1, "sub");
+        FAST.mul(a, 3, b, 5, r1, 1, n);
+        REF.mul(a, 3, b, 5, r2, 1, n);
+        assertArrayBits(r2, r1, "mul");
+        FAST.div(a, 3, b, 5, r1, 1, n);
+        REF.div(a, 3, b, 5, r2, 1, n);
+        assertArrayBits(r2, r1, "div");
+        FAST.scaleShift(a, 3, 1.7f, -0.3f, r1, 1, n);
+        REF.scaleShift(a, 3, 1.7f, -0.3f, r2, 1, n);
+        assertArrayBits(r2, r1, "scaleShift");
+    }
+
+    static Stream<Arguments> unaryCases() {
+        return Stream.of(UnaryOp.values()).flatMap(op -> IntStream.of(1, 17, 64, 1000).mapToObj(n -> Arguments.of(op, n)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("unaryCases")
+    void unaryKernelsMatchReference(UnaryOp op, int n) {
+        Rng rng = new Rng(op.ordinal() * 31L + n);
+        boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RECIPROCAL;
+        float[] a = random(rng, n, positive ? 0.1f : -6f, 6f);
+        float p = op == UnaryOp.SOFTPLUS ? 1f : 0.1f;
+        float[] r1 = new float[n];
+        float[] r2 = new float[n];
+        FAST.unary(op, p, a, 0, r1, 0, n);
+        REF.unary(op, p, a, 0, r2, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertClose(r2[i], r1[i], 4e-7, op + " at x=" + a[i]);
+        }
+        float[] g = random(rng, n, -1, 1);
+        FAST.unaryBackward(op, p, a, r2, g, r1, 0, n);
+        REF.unaryBackward(op, p, a, r2, g, r2.clone(), 0, n);
+        float[] expect = new float[n];
+        REF.unaryBackward(op, p, a, r2, g, expect, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertClose(expect[i], r1[i], 4e-7, op + "' at x=" + a[i]);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void reductionsMatchReference(int n) {
+        Rng rng = new Rng(100 + n);
+        float[] a = random(rng, n, -3, 3);
+        float[] b = random(rng, n, -3, 3);
+        assertClose(REF.sum(a, 0, n), FAST.sum(a, 0, n), 1e-6 * n, "sum");
+        assertClose(REF.sumSquares(a, 0, n), FAST.sumSquares(a, 0, n), 1e-6 * n, "sumSquares");
+        assertClose(REF.dot(a, 0, b, 0, n), FAST.dot(a, 0, b, 0, n), 1e-6 * n, "dot");
+        assertEquals(REF.max(a, 0, n), FAST.max(a, 0, n), "max");
+        assertEquals(REF.maxAbs(a, 0, n), FAST.maxAbs(a, 0, n), "maxAbs");
+        if (n > 0) {
+            a[n / 2] = Float.NaN;
+            assertTrue(Float.isNaN(FAST.max(a, 0, n)), "max propagates NaN");
+            assertTrue(Float.isNaN(FAST.maxAbs(a, 0, n)), "maxAbs propagates NaN");
+            assertTrue(Double.isNaN(FAST.sumSquares(a, 0, n)), "sumSquares propagates NaN");
+        }
+    }
+
+    @Test
+    void longSumsKeepDoubleAccuracy() {
+        int n = 10_000_000;
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 0.1f);
+        double exact = n * (double) 0.1f;
+        assertClose(exact, FAST.sum(a, 0, n), 1e-9 * exact, "sum of 1e7 equal values");
+        assertClose(exact * 0.1f, FAST.sumSquares(a, 0, n), 1e-6 * exact, "sum of squares of 1e7 equal values");
+    }
+
+    static Stream<Arguments> gemmShapes() {
+        Rng rng = new Rng(7);
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[][] fixed = {{1, 1, 1}, {4, 32, 8}, {5, 33, 7}, {17, 1, 9}, {1, 100, 3}, {64, 64, 64}, {33, 65, 129}, {128, 10, 256}};
+        for (int[] f : fixed) {
+            for (int t = 0; t < 4; t++) {
+                b.add(Arguments.of(f[0], f[1], f[2], (t & 1) != 0, (t & 2) != 0));
+            }
+        }
+        for (int i = 0; i < 12; i++) {
+            b.add(Arguments.of(1 + rng.nextInt(70), 1 + rng.nextInt(90), 1 + rng.nextInt(80), rng.nextInt(2) == 1, rng.nextInt(2) == 1));
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("gemmShapes")
+    void gemmMatchesReference(int m, int n, int k, boolean ta, boolean tb) {
+        Rng rng = new Rng(m * 1000L + n * 10L + k);
+        float[] a = random(rng, m * k, -1, 1);
+        float[] b = random(rng, k * n, -1, 1);
+        float[] c0 = random(rng, m * n, -1, 1);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] c1 = c0.clone();
+            float[] c2 = c0.clone();
+            int lda = ta ? m : k;
+            int ldb = tb ? k : n;
+            FAST.gemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, acc, c1, 0, n, Parallel.serial());
+            exactGemm(ta, tb, m, n, k, a, lda, b, ldb, acc, c2, n);
+            for (int i = 0; i < m * n; i++) {
+                assertClose(c2[i], c1[i], 2e-6 * (k + 1), "C[" + i / n + "," + i % n + "] of " + m + "x" + n + "x" + k
+                        + " ta=" + ta + " tb=" + tb + " acc=" + acc);
+            }
+        }
+    }
+
+    private static void exactGemm(boolean ta, boolean tb, int m, int n, int k, float[] a, int lda, float[] b, int ldb,
+                                  boolean acc, float[] c, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                }
+                c[i * ldc + j] = (float) ((acc ? c[i * ldc + j] : 0.0) + s);
+            }
+        }
+    }
+
+    @Test
+    void referenceGemmAgreesWithExactProduct() {
+        Rng rng = new Rng(3);
+        int m = 13, n = 11, k = 29;
+        float[] a = random(rng, m * k, -1, 1);
+        float[] b = random(rng, k * n, -1, 1);
+        float[] c1 = new float[m * n];
+        float[] c2 = new float[m * n];
+        REF.gemm(false, false, m, n, k, a, 0, k, b, 0, n, false, c1, 0, n, Parallel.serial());
+        exactGemm(false, false, m, n, k, a, k, b, n, false, c2, n);
+        for (int i = 0; i < m * n; i++) {
+            assertClose(c2[i], c1[i], 1e-5, "reference C[" + i + "]");
+        }
+    }
+
+    static void assertClose(double expected, double actual, double tol, String what) {
+        double err = Math.abs(expected - actual);
+        double scale = Math.max(1.0, Math.abs(expected));
+        assertTrue(err <= tol * scale || (Double.isNaN(expected) && Double.isNaN(actual)),
+                what + ": expected " + expected + " got " + actual + " (error " + err + ")");
+    }
+
+    static void assertArrayBits(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
+                    what + " differs at " + i + ": " + expected[i] + " vs " + actual[i]);
+        }
+    }
+}
