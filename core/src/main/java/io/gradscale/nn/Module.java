@@ -1,0 +1,177 @@
+package io.gradscale.nn;
+
+import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.Var;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or a network of layers: parameters and child modules under stable names, and a forward pass.
+ *
+ * <p>Parameters and children are registered in the constructor, in order, so that
+ * {@link #namedParameters()} lists them in a deterministic order with PyTorch-style dotted paths
+ * ({@code blocks.2.fc1.weight}). A module is in training mode until {@link #eval()}; mode changes
+ * apply to the whole sub-tree. {@link #freeze()} stops a whole sub-tree from training.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, io.gradscale.tensor.Tensor> buffers = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** The forward pass; the input's tape decides whether a graph is recorded. */
+    public abstract Var forward(Var input);
+
+    /** Registers a parameter under {@code name}; returns it. */
+    protected final Parameter registerParameter(String name, Parameter p) {
+        checkName(name);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a child module under {@code name}; returns it. */
+    protected final <M extends Module> M registerModule(String name, M m) {
+        checkName(name);
+        children.put(name, m);
+        return m;
+    }
+
+    /**
+     * Registers a buffer: state that is saved with the model but not trained (BatchNorm's running
+     * statistics). The tensor is updated in place by the module.
+     */
+    protected final io.gradscale.tensor.Tensor registerBuffer(String name, io.gradscale.tensor.Tensor t) {
+        checkName(name);
+        buffers.put(name, t);
+        return t;
+    }
+
+    /** Every buffer of the sub-tree with its dotted path, in the order of {@link #namedParameters()}. */
+    public final Map<String, io.gradscale.tensor.Tensor> namedBuffers() {
+        Map<String, io.gradscale.tensor.Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return out;
+    }
+
+    private void collectBuffers(String prefix, Map<String, io.gradscale.tensor.Tensor> out) {
+        for (Map.Entry<String, io.gradscale.tensor.Tensor> e : buffers.entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectBuffers(prefix + e.getKey() + ".", out);
+        }
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("a parameter or module name must be non-empty and contain no '.': '" + name + "'");
+        }
+        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalArgumentException("the name '" + name + "' is already registered in " + getClass().getSimpleName());
+        }
+    }
+
+    /** This module's own parameters (not its children's), by local name. */
+    public final Map<String, Parameter> localParameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** Direct children by local name. */
+    public final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Every parameter of the sub-tree with its dotted path, own parameters first, then children in order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collect(prefix + e.getKey() + ".", out);
+        }
+    }
+
+    /** Every module of the sub-tree with its dotted path (this one under ""), depth-first in registration order. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String path, Map<String, Module> out) {
+        out.put(path, this);
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectModules(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), out);
+        }
+    }
+
+    /** The parameters in path order. */
+    public final List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Number of scalar parameters (trainable and frozen). */
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** Number of scalar parameters that train. */
+    public final long trainableParameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) {
+            if (!p.frozen()) {
+                n += p.size();
+            }
+        }
+        return n;
+    }
+
+    /** Freezes every parameter of the sub-tree. */
+    public final void freeze() {
+        namedParameters().values().forEach(p -> p.setFrozen(true));
+    }
+
+    /** Unfreezes every parameter of the sub-tree. */
+    public final void unfreeze() {
+        namedParameters().values().forEach(p -> p.setFrozen(false));
+    }
+
+    /** Zeroes every parameter gradient of the sub-tree. */
+    public final void zeroGrad() {
+        namedParameters().values().forEach(Parameter::zeroGrad);
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Training mode for the whole sub-tree (batch statistics, dropout on). */
+    public final Module train() {
+        setTraining(true);
+        return this;
+    }
+
+    /** Evaluation mode for the whole sub-tree (running statistics, dropout off). */
+    public final Module eval() {
+        setTraining(false);
+        return this;
+    }
+
+    private void setTraining(boolean t) {
+        training = t;
+        children.values().forEach(c -> c.setTraining(t));
+    }
+}
