@@ -1,0 +1,133 @@
+package io.gradscale.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The metrics log of a run: JSON lines, opened by a header with the run's {@link Provenance}, then one
+ * object per step (every {@code n}-th step), evaluation and event, each with a {@code "type"} field
+ * ({@code header}, {@code step}, {@code eval}, {@code event}). Non-finite numbers are written as the
+ * strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}.
+ *
+ * <p>Reports and {@code diagnose} read only this file, through {@link #read(Path)}.
+ */
+public final class MetricsLog implements TrainingListener, Closeable {
+    /** The file name of the metrics log inside a run directory. */
+    public static final String FILE_NAME = "metrics.jsonl";
+
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private final Path path;
+    private final BufferedWriter out;
+    private final int every;
+
+    /** Opens (truncating) {@code path} and writes the header. Logs every {@code every}-th step (1 = all). */
+    public MetricsLog(Path path, Provenance provenance, int every) throws IOException {
+        if (every < 1) {
+            throw new IllegalArgumentException("metrics log interval must be at least 1, got " + every);
+        }
+        this.path = path;
+        this.every = every;
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+        write("header", JSON.valueToTree(provenance));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void onStep(StepRecord r) {
+        if (r.step() % every == 0 || r.skipped() || !Double.isFinite(r.loss())) {
+            write("step", JSON.valueToTree(r));
+        }
+    }
+
+    @Override
+    public void onEval(EvalRecord r) {
+        write("eval", JSON.valueToTree(r));
+    }
+
+    @Override
+    public void onEvent(EventRecord r) {
+        write("event", JSON.valueToTree(r));
+        flush();
+    }
+
+    private void write(String type, JsonNode body) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("type", type);
+        o.setAll((ObjectNode) body);
+        try {
+            out.write(JSON.writeValueAsString(o));
+            out.newLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the metrics log " + path, e);
+        }
+    }
+
+    /** Flushes buffered lines to the file. */
+    public void flush() {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the metrics log " + path, e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+
+    /** Everything a metrics log holds, in file order. */
+    public record Contents(Provenance provenance, List<StepRecord> steps, List<EvalRecord> evals, List<EventRecord> events) {
+    }
+
+    /** Reads a metrics log; a malformed line fails with the file and line number. */
+    public static Contents read(Path path) throws IOException {
+        Provenance prov = null;
+        List<StepRecord> steps = new ArrayList<>();
+        List<EvalRecord> evals = new ArrayList<>();
+        List<EventRecord> events = new ArrayList<>();
+        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                ObjectNode o = (ObjectNode) JSON.readTree(line);
+                String type = o.path("type").asText("");
+                o.remove("type");
+                switch (type) {
+                    case "header" -> prov = JSON.treeToValue(o, Provenance.class);
+                    case "step" -> steps.add(JSON.treeToValue(o, StepRecord.class));
+                    case "eval" -> evals.add(JSON.treeToValue(o, EvalRecord.class));
+                    case "event" -> events.add(JSON.treeToValue(o, EventRecord.class));
+                    default -> throw new IOException("unknown record type '" + type + "'");
+                }
+            } catch (IOException | ClassCastException e) {
+                throw new IOException(path + ", line " + (i + 1) + ": not a metrics record: " + e.getMessage(), e);
+            }
+        }
+        if (prov == null) {
+            throw new IOException(path + ": no header line; is this a gradscale metrics log?");
+        }
+        return new Contents(prov, steps, evals, events);
+    }
+}

@@ -1,0 +1,30 @@
+package io.gradscale.train;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything known about one training step, immutable, as sent to listeners and written to the
+ * metrics log (one JSON object per line). Reports and {@code diagnose} read only these records.
+ *
+ * @param step global step index, from 0
+ * @param epoch epoch index, from 0
+ * @param loss the (unscaled) training loss of the step's batch
+ * @param learningRate the learning rate the step used
+ * @param elapsedMillis wall time since training started, at the end of the step
+ * @param gradNorm global L2 norm of all gradients, before any transform
+ * @param skipped true when a transform skipped the update (non-finite gradient, loss-scale overflow)
+ * @param layers per-layer statistics, by module path, in parameter order
+ * @param transforms metrics reported by the gradient transforms (e.g. {@code clip_global_norm.norm})
+ * @param activations activation statistics by module path, on the steps the monitor samples (else empty)
+ */
+public record StepRecord(long step, int epoch, double loss, double learningRate, double elapsedMillis, double gradNorm,
+                         boolean skipped, Map<String, LayerStats> layers, Map<String, Double> transforms,
+                         Map<String, ActivationStats> activations) {
+    public StepRecord {
+        layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        transforms = Collections.unmodifiableMap(new LinkedHashMap<>(transforms));
+        activations = Collections.unmodifiableMap(new LinkedHashMap<>(activations));
+    }
+}
