@@ -1,0 +1,67 @@
+package io.gradscale.diag;
+
+import io.gradscale.train.ActivationStats;
+import io.gradscale.train.LayerStats;
+import io.gradscale.train.StepRecord;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A run as the detectors see it: its step records in order, the layers from input to output, and
+ * optional probe results (gradient autocorrelation) measured on the model itself.
+ *
+ * @param steps step records in step order
+ * @param facts what is known of the model and set-up, for concrete remedies
+ * @param autocorrelation lag-1 autocorrelation of input gradients along a line (see
+ *     {@link GradientAutocorrelation}); {@code NaN} when not measured
+ */
+public record RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation) {
+    public RunView {
+        steps = List.copyOf(steps);
+    }
+
+    /** Layer paths in the order their parameters appear (input side first). */
+    public List<String> layers() {
+        Set<String> s = new LinkedHashSet<>();
+        for (StepRecord r : steps) {
+            s.addAll(r.layers().keySet());
+        }
+        return new ArrayList<>(s);
+    }
+
+    /** The steps that carry per-layer statistics. */
+    public List<StepRecord> layerSteps() {
+        List<StepRecord> out = new ArrayList<>();
+        for (StepRecord r : steps) {
+            if (!r.layers().isEmpty()) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** The statistic of one layer over the sampled steps. */
+    public double[] layerSeries(String layer, java.util.function.ToDoubleFunction<LayerStats> f) {
+        List<StepRecord> ls = layerSteps();
+        double[] out = new double[ls.size()];
+        for (int i = 0; i < out.length; i++) {
+            LayerStats st = ls.get(i).layers().get(layer);
+            out[i] = st == null ? Double.NaN : f.applyAsDouble(st);
+        }
+        return out;
+    }
+
+    /** Activation statistics of the last sampled step that has them, by module path. */
+    public Map<String, ActivationStats> lastActivations() {
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            if (!steps.get(i).activations().isEmpty()) {
+                return steps.get(i).activations();
+            }
+        }
+        return Collections.emptyMap();
+    }
+}
