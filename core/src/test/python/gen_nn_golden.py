@@ -37,6 +37,7 @@ def randomize(module, scale=0.5):
 
 def layer_case(name, layer, config, module, x, train=True, h0=None, c0=None, run=None):
     module.train(train)
+    module.zero_grad(set_to_none=True)  # a module may be reused from an earlier case
     x = x.clone().requires_grad_(True)
     params = {k: enc(v) for k, v in module.named_parameters()}
     buffers = {k: enc(v) for k, v in module.named_buffers() if k != "num_batches_tracked"}
