@@ -21,6 +21,8 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final Map<String, io.gradscale.tensor.Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
+    /** Dotted path from the root of the tree this module was last registered into; "" for a root. */
+    private String path = "";
 
     /** The forward pass; the input's tape decides whether a graph is recorded. */
     public abstract Var forward(Var input);
@@ -36,7 +38,29 @@ public abstract class Module {
     protected final <M extends Module> M registerModule(String name, M m) {
         checkName(name);
         children.put(name, m);
+        ((Module) m).setPath(path.isEmpty() ? name : path + "." + name);
         return m;
+    }
+
+    /**
+     * This module's dotted path in the tree it belongs to ({@code blocks.2.fc1}), or "" for a root.
+     * Paths are kept up to date as modules are registered, so a layer can name itself in its errors
+     * however deep it is nested; they equal the keys of the root's {@link #namedModules()}.
+     */
+    public final String path() {
+        return path;
+    }
+
+    private void setPath(String p) {
+        path = p;
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().setPath(p.isEmpty() ? e.getKey() : p + "." + e.getKey());
+        }
+    }
+
+    /** How errors name this module: its type and its path, e.g. {@code Linear 'blocks.2.fc1'} or {@code Linear (root)}. */
+    protected final String where() {
+        return getClass().getSimpleName() + (path.isEmpty() ? " (root)" : " '" + path + "'");
     }
 
     /**

@@ -1,0 +1,134 @@
+package io.gradscale.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.tensor.Tensor;
+
+/**
+ * Per-feature standardisation {@code x' = (x - mean) / std}, features along the last axis.
+ *
+ * <p>{@link #fit} pools every position except the last axis (rows of a table, or rows and time
+ * steps of sequences {@code [n, T, f]}), accumulates in double, and uses the population standard
+ * deviation (divisor {@code m}, as scikit-learn's {@code StandardScaler}). A constant feature has
+ * standard deviation 0 and is given 1 instead, so it becomes 0 rather than NaN (scikit-learn does
+ * the same). Fit on the training set only and apply the same transform to validation and test sets.
+ */
+public final class Standardizer {
+    private final float[] mean;
+    private final float[] std;
+
+    /** A transform with the given per-feature statistics (copied); every std must be positive and finite. */
+    public Standardizer(float[] mean, float[] std) {
+        if (mean.length != std.length || mean.length == 0) {
+            throw new IllegalArgumentException("mean and std must be non-empty and of equal length, got "
+                    + mean.length + " and " + std.length);
+        }
+        for (int j = 0; j < std.length; j++) {
+            if (!(std[j] > 0) || !Float.isFinite(std[j]) || !Float.isFinite(mean[j])) {
+                throw new IllegalArgumentException("feature " + j + ": need a finite mean and a positive finite std, got mean "
+                        + mean[j] + ", std " + std[j]);
+            }
+        }
+        this.mean = mean.clone();
+        this.std = std.clone();
+    }
+
+    /** Statistics of {@code features} per last-axis feature. */
+    public static Standardizer fit(Tensor features) {
+        if (features.rank() < 2) {
+            throw new IllegalArgumentException("standardisation needs features of rank >= 2 ([n, ..., features]), got shape "
+                    + features.shape());
+        }
+        int f = features.dim(-1);
+        int m = features.size() / f;
+        if (m == 0) {
+            throw new IllegalArgumentException("cannot fit a standardiser on zero examples (shape " + features.shape() + ")");
+        }
+        float[] x = features.data();
+        double[] sum = new double[f];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < f; j++) {
+                sum[j] += x[i * f + j];
+            }
+        }
+        double[] mu = new double[f];
+        for (int j = 0; j < f; j++) {
+            mu[j] = sum[j] / m;
+        }
+        double[] ss = new double[f];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < f; j++) {
+                double d = x[i * f + j] - mu[j];
+                ss[j] += d * d;
+            }
+        }
+        float[] mean = new float[f];
+        float[] std = new float[f];
+        for (int j = 0; j < f; j++) {
+            mean[j] = (float) mu[j];
+            double s = Math.sqrt(ss[j] / m);
+            std[j] = s > 0 ? (float) s : 1f;
+        }
+        return new Standardizer(mean, std);
+    }
+
+    /** Number of features. */
+    public int features() {
+        return mean.length;
+    }
+
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** A new tensor {@code (x - mean) / std}; the last axis of {@code x} must be the feature axis. */
+    public Tensor apply(Tensor x) {
+        if (x.rank() < 1 || x.dim(-1) != mean.length) {
+            throw new IllegalArgumentException("standardiser fitted on " + mean.length + " features cannot apply to shape " + x.shape());
+        }
+        float[] src = x.data();
+        float[] dst = new float[src.length];
+        int f = mean.length;
+        for (int i = 0; i < src.length; i++) {
+            int j = i % f;
+            dst[i] = (src[i] - mean[j]) / std[j];
+        }
+        return Tensor.wrap(dst, x.shape());
+    }
+
+    /** The statistics as {@code {"mean": [...], "std": [...]}}. */
+    public ObjectNode toJson() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        ArrayNode m = o.putArray("mean");
+        ArrayNode s = o.putArray("std");
+        for (int j = 0; j < mean.length; j++) {
+            m.add(mean[j]);
+            s.add(std[j]);
+        }
+        return o;
+    }
+
+    /** The inverse of {@link #toJson()}. */
+    public static Standardizer fromJson(JsonNode node) {
+        JsonNode m = node.get("mean");
+        JsonNode s = node.get("std");
+        if (m == null || s == null || !m.isArray() || !s.isArray()) {
+            throw new IllegalArgumentException("a standardiser needs arrays \"mean\" and \"std\", got " + node);
+        }
+        float[] mean = new float[m.size()];
+        float[] std = new float[s.size()];
+        for (int j = 0; j < mean.length; j++) {
+            mean[j] = (float) m.get(j).asDouble();
+        }
+        for (int j = 0; j < std.length; j++) {
+            std[j] = (float) s.get(j).asDouble();
+        }
+        return new Standardizer(mean, std);
+    }
+}

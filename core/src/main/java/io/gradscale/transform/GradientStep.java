@@ -1,0 +1,188 @@
+package io.gradscale.transform;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One optimizer: a {@link ParameterSet}, a transform (usually a named chain from
+ * {@code io.gradscale.optim.Optimizers}), its state, and optionally a {@link LossScaler}.
+ *
+ * <p>{@link #step()}: copy the gradients into the update buffers; unscale them when loss scaling is on
+ * (always first); run the transform; unless the step was skipped, apply {@code w <- w + u} to every
+ * parameter; return the metrics. Skipped steps change no weight and no state other than the skip
+ * counters.
+ *
+ * <p>Non-finite gradients: unless the transform is, or starts with, a {@link NonFiniteGuard}, a
+ * {@link NonFinitePolicy#SKIP} guard is put in front of it (with loss scaling the scaler's overflow
+ * check plays that role). So a NaN or infinite gradient never reaches the weights unless the user put
+ * {@code guard(ALLOW)} first.
+ *
+ * <p>{@link #state()} and {@link #restore} give checkpoints; {@link #writeState()} and
+ * {@link #readState(String)} their JSON form.
+ */
+public final class GradientStep {
+    /**
+     * @param step      steps taken, skipped ones included
+     * @param lossScale the loss scaler's state, or null without loss scaling
+     * @param transform the transform's state
+     */
+    public record State(long step, LossScaler.State lossScale, Object transform) {
+    }
+
+    private final ParameterSet params;
+    private final GradientTransform<Object> transform;
+    private final LossScaler scaler;
+    private final Engine engine;
+    private final Updates updates;
+    private long step;
+    private LossScaler.State scaleState;
+    private Object state;
+
+    /** An optimizer without loss scaling. */
+    public GradientStep(ParameterSet params, GradientTransform<?> transform, Engine engine) {
+        this(params, transform, null, engine);
+    }
+
+    /** An optimizer with loss scaling when {@code scaler} is not null. */
+    @SuppressWarnings("unchecked")
+    public GradientStep(ParameterSet params, GradientTransform<?> transform, LossScaler scaler, Engine engine) {
+        if (params == null || transform == null || engine == null) {
+            throw new IllegalArgumentException("GradientStep needs parameters, a transform and an engine");
+        }
+        this.params = params;
+        this.scaler = scaler;
+        this.engine = engine;
+        this.transform = (GradientTransform<Object>) (scaler != null || startsWithGuard(transform) ? transform
+                : Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), transform));
+        this.updates = new Updates(params, engine);
+        this.state = this.transform.init(params);
+        this.scaleState = scaler == null ? null : scaler.init();
+    }
+
+    private static boolean startsWithGuard(GradientTransform<?> t) {
+        if (t instanceof NonFiniteGuard) {
+            return true;
+        }
+        return t instanceof Chain c && !c.parts().isEmpty() && startsWithGuard(c.parts().get(0));
+    }
+
+    /** The transform that runs, with the guard put in front when there was none. */
+    public GradientTransform<?> transform() {
+        return transform;
+    }
+
+    public ParameterSet parameters() {
+        return params;
+    }
+
+    /** The factor the trainer multiplies the loss by: the loss scale, or 1 without loss scaling. */
+    public double lossScale() {
+        return scaleState == null ? 1.0 : scaleState.scale();
+    }
+
+    /** Steps taken so far, skipped ones included. */
+    public long stepCount() {
+        return step;
+    }
+
+    /** The update buffers of the last step (after the transform, before application). */
+    public Updates updates() {
+        return updates;
+    }
+
+    /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
+    public Metrics step() {
+        updates.loadGradients(params, step);
+        if (scaler != null) {
+            scaleState = scaler.unscale(updates, scaleState);
+        }
+        if (!updates.skipped()) {
+            state = transform.update(updates, state, params);
+        }
+        if (!updates.skipped()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor w = params.parameter(i).value();
+                float[] wd = w.data();
+                float[] ud = updates.get(i).data();
+                var k = engine.kernels();
+                engine.parallel().forRange(wd.length, Norms.CHUNK, (lo, hi) -> k.add(wd, lo, ud, lo, wd, lo, hi - lo));
+            }
+        }
+        updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
+        step++;
+        return updates.metrics();
+    }
+
+    /** A deep copy of the whole state, for a checkpoint. */
+    public State state() {
+        ObjectMapper m = StateJson.mapper();
+        return readTree(m, m.valueToTree(new State(step, scaleState, state)));
+    }
+
+    /** Restores a state taken by {@link #state()} (deep-copied, so the checkpoint stays intact). */
+    public void restore(State s) {
+        if ((s.lossScale() == null) != (scaler == null)) {
+            throw new IllegalArgumentException("restore: the state was taken " + (s.lossScale() == null ? "without" : "with")
+                    + " loss scaling but this optimizer runs " + (scaler == null ? "without" : "with") + " it");
+        }
+        State copy = state(s);
+        this.step = copy.step();
+        this.scaleState = copy.lossScale();
+        this.state = copy.transform();
+    }
+
+    private State state(State s) {
+        ObjectMapper m = StateJson.mapper();
+        return readTree(m, m.valueToTree(s));
+    }
+
+    /** The whole state as JSON. */
+    public String writeState() {
+        return StateJson.write(StateJson.mapper(), new State(step, scaleState, state));
+    }
+
+    /** Reads a state written by {@link #writeState()} for this optimizer's transform. */
+    public State readState(String json) {
+        ObjectMapper m = StateJson.mapper();
+        try {
+            return readTree(m, m.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("optimizer state is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private State readTree(ObjectMapper m, JsonNode n) {
+        JsonNode stepNode = n.get("step");
+        JsonNode t = n.get("transform");
+        if (stepNode == null || t == null) {
+            throw new IllegalArgumentException("optimizer state: expected fields \"step\" and \"transform\", got " + n);
+        }
+        LossScaler.State ls = null;
+        JsonNode lsNode = n.get("lossScale");
+        if (lsNode != null && !lsNode.isNull()) {
+            try {
+                ls = m.treeToValue(lsNode, LossScaler.State.class);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("optimizer state: bad lossScale: " + e.getOriginalMessage(), e);
+            }
+        }
+        return new State(stepNode.asLong(), ls, transform.readState(t, m));
+    }
+
+    /** This step's metrics as a name-to-value map (a copy). */
+    public Map<String, Double> metricsMap() {
+        return updates.metrics().asMap();
+    }
+
+    /** The paths of the parameters this optimizer updates. */
+    public List<String> paths() {
+        return new ArrayList<>(params.paths());
+    }
+}

@@ -1,0 +1,52 @@
+package io.gradscale.transform;
+
+/**
+ * The last transform of an optimizer: {@code u <- -lr(t) * u}, where {@code t} counts the updates this
+ * transform has scaled (skipped steps do not reach it and so do not count).
+ *
+ * <p>Metrics: {@code lr} (the learning rate used).
+ */
+public final class ScaleByLearningRate implements GradientTransform<ScaleByLearningRate.State> {
+    /** @param count updates scaled so far */
+    public record State(long count) {
+    }
+
+    private final Schedule schedule;
+
+    public ScaleByLearningRate(Schedule schedule) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("scaleByLearningRate: schedule must not be null");
+        }
+        this.schedule = schedule;
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    @Override
+    public String name() {
+        return "lr";
+    }
+
+    @Override
+    public Class<State> stateClass() {
+        return State.class;
+    }
+
+    @Override
+    public State init(ParameterSet params) {
+        return new State(0);
+    }
+
+    @Override
+    public State update(Updates u, State state, ParameterSet params) {
+        double lr = schedule.at(state.count());
+        float s = (float) -lr;
+        for (int i = 0; i < u.size(); i++) {
+            Norms.scale(u.engine(), u.get(i), s);
+        }
+        u.metrics().put("lr", lr);
+        return new State(state.count() + 1);
+    }
+}
