@@ -1,5 +1,7 @@
 package io.gradscale.nn;
 
+import io.gradscale.tensor.Tensor;
+
 import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.UnaryOp;
@@ -24,6 +26,8 @@ public final class Activation extends Module {
     private final String name;
     private final UnaryOp op;
     private final float param;
+    /** The output of the latest forward pass, kept for the activation monitor (a reference, not a copy). */
+    private Tensor lastOutput;
 
     private Activation(String name, UnaryOp op, float param) {
         this.name = name;
@@ -87,7 +91,19 @@ public final class Activation extends Module {
 
     @Override
     public Var forward(Var x) {
-        return op == null ? x : Ops.unary(op, param, x);
+        Var y = op == null ? x : Ops.unary(op, param, x);
+        lastOutput = y.value();
+        return y;
+    }
+
+    /** The output of the latest forward pass, or null before the first. */
+    public Tensor lastOutput() {
+        return lastOutput;
+    }
+
+    /** The kind for monitoring and remedies: "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "identity". */
+    public String kind() {
+        return op == null ? "identity" : op.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override

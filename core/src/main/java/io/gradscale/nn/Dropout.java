@@ -27,7 +27,7 @@ public final class Dropout extends Module {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1], got " + p);
         }
         this.p = p;
-        this.rng = rng;
+        this.rng = registerRng("rng", rng);
     }
 
     public float p() {

@@ -20,6 +20,7 @@ public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final Map<String, io.gradscale.tensor.Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, io.gradscale.tensor.Rng> rngs = new LinkedHashMap<>();
     private boolean training = true;
     /** Dotted path from the root of the tree this module was last registered into; "" for a root. */
     private String path = "";
@@ -73,6 +74,32 @@ public abstract class Module {
         return t;
     }
 
+    /**
+     * Registers a random generator the module draws from while training (Dropout's masks), so that
+     * checkpoints can save and restore its position for an exact resume.
+     */
+    protected final io.gradscale.tensor.Rng registerRng(String name, io.gradscale.tensor.Rng rng) {
+        checkName(name);
+        rngs.put(name, rng);
+        return rng;
+    }
+
+    /** Every registered random generator of the sub-tree with its dotted path. */
+    public final Map<String, io.gradscale.tensor.Rng> namedRngs() {
+        Map<String, io.gradscale.tensor.Rng> out = new LinkedHashMap<>();
+        collectRngs("", out);
+        return out;
+    }
+
+    private void collectRngs(String prefix, Map<String, io.gradscale.tensor.Rng> out) {
+        for (Map.Entry<String, io.gradscale.tensor.Rng> e : rngs.entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectRngs(prefix + e.getKey() + ".", out);
+        }
+    }
+
     /** Every buffer of the sub-tree with its dotted path, in the order of {@link #namedParameters()}. */
     public final Map<String, io.gradscale.tensor.Tensor> namedBuffers() {
         Map<String, io.gradscale.tensor.Tensor> out = new LinkedHashMap<>();
@@ -93,7 +120,7 @@ public abstract class Module {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException("a parameter or module name must be non-empty and contain no '.': '" + name + "'");
         }
-        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name)) {
+        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name) || rngs.containsKey(name)) {
             throw new IllegalArgumentException("the name '" + name + "' is already registered in " + getClass().getSimpleName());
         }
     }

@@ -1,0 +1,414 @@
+package io.gradscale.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.Tape;
+import io.gradscale.autograd.Var;
+import io.gradscale.data.Batch;
+import io.gradscale.data.Dataset;
+import io.gradscale.diag.GradientMonitor;
+import io.gradscale.nn.Module;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.Tensor;
+import io.gradscale.transform.GradientStep;
+import io.gradscale.transform.Metrics;
+import io.gradscale.transform.ParameterSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a model by gradient descent: batch, stochastic or mini-batch ({@link GradientDescent}).
+ *
+ * <p>One step: record the forward pass and the loss on a tape (the loss multiplied by the loss scale
+ * when loss scaling is on), backpropagate, measure the gradients ({@link GradientMonitor}), let the
+ * optimizer transform and apply them, zero the gradients, and send one immutable {@link StepRecord}
+ * to the listeners. Each epoch visits the training set in a seeded random order; at its end the
+ * validation set (if any) is evaluated and early stopping consulted.
+ *
+ * <p>Divergence (a non-finite loss, or one far above its early level) stops training with a clear
+ * message or rolls back to the last good snapshot with a lower learning rate, by the
+ * {@link DivergencePolicy}. {@link #checkpoint()} and {@link #restore} capture everything needed for a
+ * resumed run to continue bit for bit: weights, buffers, the optimizer's state, the trainer's position
+ * and every random generator.
+ */
+public final class Trainer {
+    /** Everything about a run that is not the model, the data or the optimizer. */
+    public record Settings(GradientDescent descent, int epochs, long seed, int monitorEvery, DivergencePolicy divergence,
+                           int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery) {
+        /** Sample per-layer statistics every this many steps by default. */
+        public static final int DEFAULT_MONITOR_EVERY = 10;
+
+        public Settings {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            }
+            if (monitorEvery < 1) {
+                throw new IllegalArgumentException("monitor every must be >= 1, got " + monitorEvery);
+            }
+            if (earlyStoppingPatience < 0) {
+                throw new IllegalArgumentException("early stopping patience must be >= 0 (0 = off), got " + earlyStoppingPatience);
+            }
+        }
+
+        /** Mini-batch descent, no early stopping, stop on divergence, snapshots every epoch. */
+        public static Settings of(GradientDescent descent, int epochs, long seed) {
+            return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0);
+        }
+
+        public Settings withMonitorEvery(int n) {
+            return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+        }
+
+        public Settings withDivergence(DivergencePolicy p) {
+            return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+        }
+
+        public Settings withEarlyStopping(int patience, double minDelta) {
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery);
+        }
+
+        public Settings withEpochs(int e) {
+            return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+        }
+    }
+
+    /** How a run ended. */
+    public record Result(long steps, int epochs, double finalTrainLoss, double finalValLoss, double finalValAccuracy,
+                         String stopReason, boolean diverged) {
+    }
+
+    /** A full snapshot of a run: tensors (weights and buffers, PyTorch names) and JSON state. */
+    public record Snapshot(Map<String, Tensor> tensors, JsonNode state) {
+    }
+
+    private static final ObjectMapper JSON = Json.mapper();
+    private static final int EVAL_BATCH = 1024;
+
+    private final Module model;
+    private final Objective objective;
+    private final OptimizerFactory factory;
+    private final Engine engine;
+    private final Settings settings;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final ParameterSet params;
+    private GradientStep optimizer;
+    private GradientMonitor monitor;
+    private final Rng shuffle;
+    private TrainerState state;
+    private int[] perm;
+    private long startNanos;
+    private Snapshot lastGood;
+
+    public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
+        this.model = model;
+        this.objective = objective;
+        this.factory = factory;
+        this.engine = engine;
+        this.settings = settings;
+        this.params = ParameterSet.of(model);
+        this.optimizer = factory.create(1.0);
+        this.monitor = new GradientMonitor(optimizer.parameters(), engine, settings.monitorEvery());
+        this.shuffle = new Rng(settings.seed());
+        this.state = new TrainerState(0, 0, 0, shuffle.state(), shuffle.state(), Double.NaN, 0, Double.POSITIVE_INFINITY,
+                0, 1.0, 0, 0, 0, Map.of());
+    }
+
+    public Trainer addListener(TrainingListener l) {
+        listeners.add(l);
+        return this;
+    }
+
+    public Module model() {
+        return model;
+    }
+
+    public GradientStep optimizer() {
+        return optimizer;
+    }
+
+    /** Steps taken so far. */
+    public long step() {
+        return state.step();
+    }
+
+    /** Trains until the configured epochs are done, early stopping triggers or training diverges. */
+    public Result fit(Dataset train, Dataset validation) {
+        return run(train, validation, Long.MAX_VALUE);
+    }
+
+    /** Like {@link #fit} but stops after the global step count reaches {@code untilStep} (for resumable runs). */
+    public Result run(Dataset train, Dataset validation, long untilStep) {
+        if (train.size() == 0) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        startNanos = System.nanoTime();
+        int n = train.size();
+        int bs = settings.descent().stepSize(n);
+        int stepsPerEpoch = settings.descent().stepsPerEpoch(n);
+        String stopReason = "completed " + settings.epochs() + " epochs";
+        boolean diverged = false;
+        double lastVal = Double.NaN;
+        double lastAcc = Double.NaN;
+        double lastTrain = Double.NaN;
+        if (lastGood == null) {
+            lastGood = checkpoint();
+        }
+        outer:
+        while (state.epoch() < settings.epochs()) {
+            if (state.batchInEpoch() == 0 && perm == null) {
+                state = with(state.step(), state.epoch(), 0, shuffle.state());
+            }
+            if (perm == null) {
+                shuffle.setState(state.epochShuffleState());
+                perm = permutation(n, shuffle);
+            }
+            model.train();
+            for (int b = state.batchInEpoch(); b < stepsPerEpoch; b++) {
+                if (state.step() >= untilStep) {
+                    stopReason = "reached step " + untilStep;
+                    break outer;
+                }
+                int lo = b * bs;
+                int hi = Math.min(n, lo + bs);
+                int[] idx = java.util.Arrays.copyOfRange(perm, lo, hi);
+                StepRecord r = trainStep(train.batch(idx));
+                String why = divergence(r.loss());
+                state = new TrainerState(state.step() + 1, state.epoch(), b + 1, state.epochShuffleState(), shuffle.state(),
+                        state.referenceLoss(), state.referenceCount(), state.bestValLoss(), state.epochsWithoutImprovement(),
+                        state.lrMultiplier(), state.rollbacks(), state.epochLossSum() + r.loss(), state.epochLossCount() + 1,
+                        Map.of());
+                updateReference(r.loss());
+                for (TrainingListener l : listeners) {
+                    l.onStep(r);
+                }
+                if (why != null) {
+                    if (settings.divergence().action() == DivergencePolicy.Action.ROLLBACK
+                            && state.rollbacks() < settings.divergence().maxRollbacks()) {
+                        rollback(why, r.step());
+                        continue outer;
+                    }
+                    stopReason = "diverged at step " + r.step() + ": " + why
+                            + (settings.divergence().action() == DivergencePolicy.Action.ROLLBACK
+                            ? " (after " + state.rollbacks() + " rollbacks)" : "");
+                    diverged = true;
+                    emit(new EventRecord(r.step(), "diverged", stopReason));
+                    break outer;
+                }
+                if (settings.snapshotEvery() > 0 && state.step() % settings.snapshotEvery() == 0) {
+                    lastGood = checkpoint();
+                }
+            }
+            lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
+            Evaluation ev = validation == null || validation.size() == 0 ? new Evaluation(Double.NaN, Double.NaN) : evaluate(validation);
+            lastVal = ev.loss();
+            lastAcc = ev.accuracy();
+            EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy());
+            for (TrainingListener l : listeners) {
+                l.onEval(er);
+            }
+            double best = state.bestValLoss();
+            int bad = state.epochsWithoutImprovement();
+            if (Double.isFinite(ev.loss())) {
+                if (ev.loss() < best - settings.earlyStoppingMinDelta()) {
+                    best = ev.loss();
+                    bad = 0;
+                } else {
+                    bad++;
+                }
+            }
+            perm = null;
+            state = new TrainerState(state.step(), state.epoch() + 1, 0, shuffle.state(), shuffle.state(), state.referenceLoss(),
+                    state.referenceCount(), best, bad, state.lrMultiplier(), state.rollbacks(), 0, 0, Map.of());
+            lastGood = checkpoint();
+            if (settings.earlyStoppingPatience() > 0 && bad >= settings.earlyStoppingPatience()) {
+                stopReason = "early stopping: validation loss did not improve for " + bad + " epochs (best " + best + ")";
+                emit(new EventRecord(state.step(), "early_stop", stopReason));
+                break;
+            }
+        }
+        for (TrainingListener l : listeners) {
+            l.onEnd();
+        }
+        return new Result(state.step(), state.epoch(), lastTrain, lastVal, lastAcc, stopReason, diverged);
+    }
+
+    private TrainerState with(long step, int epoch, int batch, long epochShuffle) {
+        return new TrainerState(step, epoch, batch, epochShuffle, shuffle.state(), state.referenceLoss(), state.referenceCount(),
+                state.bestValLoss(), state.epochsWithoutImprovement(), state.lrMultiplier(), state.rollbacks(),
+                state.epochLossSum(), state.epochLossCount(), Map.of());
+    }
+
+    private static int[] permutation(int n, Rng rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        rng.shuffle(p);
+        return p;
+    }
+
+    /** One step on one batch; returns its record (not yet sent to listeners). */
+    private StepRecord trainStep(Batch batch) {
+        long step = state.step();
+        Tape tape = Tape.recording(engine);
+        Var out = model.forward(tape.constant(batch.inputs()));
+        Var loss = objective.loss(out, batch);
+        double scale = optimizer.lossScale();
+        tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
+        double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
+        Map<String, ActivationStats> acts = monitor.samples(step) ? ActivationProbe.collect(model, engine) : Map.of();
+        Metrics m = optimizer.step();
+        boolean skipped = m.contains("skipped") && m.get("skipped") != 0;
+        Map<String, LayerStats> layers = monitor.afterUpdate(optimizer.updates(), skipped);
+        model.zeroGrad();
+        double lr = m.contains("lr") ? m.get("lr") : Double.NaN;
+        return new StepRecord(step, state.epoch(), loss.item(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
+                layers, m.asMap(), acts);
+    }
+
+    /** Null when the loss is healthy, else why it is judged divergent. */
+    private String divergence(double loss) {
+        if (!Double.isFinite(loss)) {
+            return "the loss is " + loss;
+        }
+        double ref = state.referenceLoss();
+        double f = settings.divergence().explodeFactor();
+        if (state.referenceCount() >= DivergencePolicy.REFERENCE_STEPS && ref > 0 && loss > f * ref) {
+            return "the loss " + loss + " exceeds " + f + " times its early mean " + ref;
+        }
+        return null;
+    }
+
+    private void updateReference(double loss) {
+        if (state.referenceCount() < DivergencePolicy.REFERENCE_STEPS && Double.isFinite(loss)) {
+            int c = state.referenceCount();
+            double mean = c == 0 ? loss : (state.referenceLoss() * c + loss) / (c + 1);
+            state = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(),
+                    state.shuffleState(), mean, c + 1, state.bestValLoss(), state.epochsWithoutImprovement(),
+                    state.lrMultiplier(), state.rollbacks(), state.epochLossSum(), state.epochLossCount(), Map.of());
+        }
+    }
+
+    private void rollback(String why, long atStep) {
+        int rollbacks = state.rollbacks() + 1;
+        double mult = state.lrMultiplier() * settings.divergence().lrFactor();
+        restore(lastGood);
+        state = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(), state.shuffleState(),
+                state.referenceLoss(), state.referenceCount(), state.bestValLoss(), state.epochsWithoutImprovement(), mult, rollbacks,
+                state.epochLossSum(), state.epochLossCount(), Map.of());
+        GradientStep.State os = optimizer.state();
+        optimizer = factory.create(mult);
+        optimizer.restore(os);
+        monitor = new GradientMonitor(optimizer.parameters(), engine, settings.monitorEvery());
+        lastGood = checkpoint();
+        emit(new EventRecord(atStep, "rollback", "diverged at step " + atStep + " (" + why + "); rolled back to step "
+                + state.step() + " with the learning rate multiplied by " + mult + " (rollback " + rollbacks + " of "
+                + settings.divergence().maxRollbacks() + ")"));
+    }
+
+    private void emit(EventRecord e) {
+        for (TrainingListener l : listeners) {
+            l.onEvent(e);
+        }
+    }
+
+    /** Loss and accuracy of a data set, in evaluation mode, without recording a graph. */
+    public record Evaluation(double loss, double accuracy) {
+    }
+
+    /** Evaluates {@code data} in evaluation mode (running statistics, no dropout); restores the mode after. */
+    public Evaluation evaluate(Dataset data) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try {
+            double lossSum = 0;
+            double accSum = 0;
+            int n = data.size();
+            for (int lo = 0; lo < n; lo += EVAL_BATCH) {
+                Batch b = data.batch(lo, Math.min(n, lo + EVAL_BATCH));
+                Tape t = Tape.noGrad(engine);
+                Var out = model.forward(t.constant(b.inputs()));
+                lossSum += objective.loss(out, b).item() * b.size();
+                accSum += objective.accuracy(out.value(), b) * b.size();
+            }
+            return new Evaluation(lossSum / n, accSum / n);
+        } finally {
+            if (wasTraining) {
+                model.train();
+            }
+        }
+    }
+
+    /** Everything needed to resume this run exactly: weights and buffers (by path), optimizer and trainer state. */
+    public Snapshot checkpoint() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            tensors.put(e.getKey(), e.getValue().value().copy());
+        }
+        for (Map.Entry<String, Tensor> e : model.namedBuffers().entrySet()) {
+            tensors.put(e.getKey(), e.getValue().copy());
+        }
+        Map<String, Long> rngs = new LinkedHashMap<>();
+        for (Map.Entry<String, Rng> e : model.namedRngs().entrySet()) {
+            rngs.put(e.getKey(), e.getValue().state());
+        }
+        TrainerState ts = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(),
+                shuffle.state(), state.referenceLoss(), state.referenceCount(), state.bestValLoss(),
+                state.epochsWithoutImprovement(), state.lrMultiplier(), state.rollbacks(), state.epochLossSum(),
+                state.epochLossCount(), rngs);
+        ObjectNode root = JSON.createObjectNode();
+        root.set("trainer", JSON.valueToTree(ts));
+        try {
+            root.set("optimizer", JSON.readTree(optimizer.writeState()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot serialize the optimizer state", e);
+        }
+        return new Snapshot(tensors, root);
+    }
+
+    /** Restores a snapshot taken by {@link #checkpoint()} of a run with the same model and optimizer shape. */
+    public void restore(Snapshot s) {
+        Map<String, Parameter> ps = model.namedParameters();
+        Map<String, Tensor> bs = model.namedBuffers();
+        for (Map.Entry<String, Parameter> e : ps.entrySet()) {
+            Tensor t = s.tensors().get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException("checkpoint has no tensor for parameter '" + e.getKey() + "'");
+            }
+            if (!t.shape().equals(e.getValue().value().shape())) {
+                throw new IllegalArgumentException("checkpoint tensor '" + e.getKey() + "' has shape " + t.shape()
+                        + " but the model expects " + e.getValue().value().shape());
+            }
+            e.getValue().value().copyFrom(t);
+        }
+        for (Map.Entry<String, Tensor> e : bs.entrySet()) {
+            Tensor t = s.tensors().get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException("checkpoint has no tensor for buffer '" + e.getKey() + "'");
+            }
+            e.getValue().copyFrom(t);
+        }
+        try {
+            TrainerState ts = JSON.treeToValue(s.state().get("trainer"), TrainerState.class);
+            optimizer.restore(optimizer.readState(JSON.writeValueAsString(s.state().get("optimizer"))));
+            Map<String, Rng> rngs = model.namedRngs();
+            for (Map.Entry<String, Long> e : ts.moduleRngs().entrySet()) {
+                Rng r = rngs.get(e.getKey());
+                if (r == null) {
+                    throw new IllegalArgumentException("checkpoint has a random generator '" + e.getKey() + "' the model lacks");
+                }
+                r.setState(e.getValue());
+            }
+            shuffle.setState(ts.shuffleState());
+            state = ts;
+            perm = null; // re-derived from the epoch's shuffle state by run()
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("checkpoint state is not readable: " + e.getMessage(), e);
+        }
+    }
+}
