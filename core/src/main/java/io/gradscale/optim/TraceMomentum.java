@@ -66,9 +66,9 @@ public final class TraceMomentum implements GradientTransform<TraceMomentum.Stat
             float[] b = s.buffer().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float bj = first ? g[j] : b[j] * mu + keep * g[j];
+                    float bj = first ? g[j] : Math.fma(keep, g[j], b[j] * mu);
                     b[j] = bj;
-                    g[j] = nesterov ? g[j] + mu * bj : bj;
+                    g[j] = nesterov ? Math.fma(mu, bj, g[j]) : bj;
                 }
             });
         }
