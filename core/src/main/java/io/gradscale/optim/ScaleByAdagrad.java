@@ -1,0 +1,70 @@
+package io.gradscale.optim;
+
+import io.gradscale.tensor.Tensor;
+import io.gradscale.transform.GradientTransform;
+import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.Updates;
+
+import java.util.List;
+
+/**
+ * AdaGrad's rescaling, Duchi, Hazan and Singer, "Adaptive Subgradient Methods for Online Learning and
+ * Stochastic Optimization", JMLR 2011, as in PyTorch:
+ * <pre>
+ *   s <- s + g^2          (s starts at the initial accumulator value)
+ *   u <- g / (sqrt(s) + eps)
+ * </pre>
+ * AdaGrad's learning-rate decay is the schedule {@code lr / (1 + t lr_decay)}. NaN propagates.
+ */
+public final class ScaleByAdagrad implements GradientTransform<ScaleByAdagrad.State> {
+    /** PyTorch's {@code eps}. */
+    public static final double DEFAULT_EPS = 1e-10;
+    /** PyTorch's {@code initial_accumulator_value}. */
+    public static final double DEFAULT_INITIAL_ACCUMULATOR = 0.0;
+
+    /** @param sum accumulated squared gradients */
+    public record State(List<Tensor> sum) {
+    }
+
+    private final double initialAccumulator;
+    private final double eps;
+
+    public ScaleByAdagrad(double initialAccumulator, double eps) {
+        this.initialAccumulator = StateTensors.nonNegative("initial_accumulator_value", initialAccumulator);
+        this.eps = StateTensors.nonNegative("epsilon", eps);
+    }
+
+    @Override
+    public String name() {
+        return "adagrad";
+    }
+
+    @Override
+    public Class<State> stateClass() {
+        return State.class;
+    }
+
+    @Override
+    public State init(ParameterSet params) {
+        return new State(StateTensors.filled(params, (float) initialAccumulator));
+    }
+
+    @Override
+    public State update(Updates u, State s, ParameterSet params) {
+        StateTensors.check(name(), "sum", s.sum(), params);
+        float e = (float) eps;
+        for (int i = 0; i < u.size(); i++) {
+            float[] g = u.get(i).data();
+            float[] acc = s.sum().get(i).data();
+            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    float gj = g[j];
+                    float sj = acc[j] + gj * gj;
+                    acc[j] = sj;
+                    g[j] = gj / ((float) Math.sqrt(sj) + e);
+                }
+            });
+        }
+        return s;
+    }
+}
