@@ -2,10 +2,11 @@ package io.gradscale.train;
 
 /**
  * What the trainer does when training diverges: the loss becomes non-finite, or exceeds
- * {@link #DEFAULT_EXPLODE_FACTOR} times the mean loss of the first {@link #REFERENCE_STEPS} steps.
+ * {@code explodeFactor} times the loss of the first step (the model's initial loss: about log C for
+ * a C-class classifier), the reference that is itself least likely to be already diverging.
  *
  * @param action stop, or roll back to the last good snapshot with a lower learning rate
- * @param explodeFactor the loss is judged exploding above this multiple of its early mean
+ * @param explodeFactor the loss is judged exploding above this multiple of its first value
  * @param lrFactor on rollback, the learning rate is multiplied by this (0 &lt; f &lt; 1)
  * @param maxRollbacks after this many rollbacks the trainer stops
  */
@@ -15,8 +16,8 @@ public record DivergencePolicy(Action action, double explodeFactor, double lrFac
 
     /** A loss this many times its early mean counts as exploding. */
     public static final double DEFAULT_EXPLODE_FACTOR = 100.0;
-    /** Steps whose mean loss is the reference for "exploding". */
-    public static final int REFERENCE_STEPS = 10;
+    /** Steps whose mean loss is the reference for "exploding": the first one. */
+    public static final int REFERENCE_STEPS = 1;
     /** Learning-rate multiplier applied at each rollback. */
     public static final double DEFAULT_LR_FACTOR = 0.5;
     /** Rollbacks allowed before giving up. */

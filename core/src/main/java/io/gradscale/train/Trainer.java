@@ -279,7 +279,7 @@ public final class Trainer {
         double ref = state.referenceLoss();
         double f = settings.divergence().explodeFactor();
         if (state.referenceCount() >= DivergencePolicy.REFERENCE_STEPS && ref > 0 && loss > f * ref) {
-            return "the loss " + loss + " exceeds " + f + " times its early mean " + ref;
+            return "the loss " + loss + " exceeds " + f + " times its initial value " + ref;
         }
         return null;
     }
