@@ -1,0 +1,170 @@
+package io.gradscale.cli.config;
+
+import io.gradscale.autograd.Parameter;
+import io.gradscale.diag.ModelFacts;
+import io.gradscale.nn.Activation;
+import io.gradscale.nn.BatchNorm1d;
+import io.gradscale.nn.Dropout;
+import io.gradscale.nn.FanMode;
+import io.gradscale.nn.GRU;
+import io.gradscale.nn.Init;
+import io.gradscale.nn.LSTM;
+import io.gradscale.nn.Linear;
+import io.gradscale.nn.Module;
+import io.gradscale.nn.Nonlinearity;
+import io.gradscale.nn.RNN;
+import io.gradscale.nn.Recurrent;
+import io.gradscale.nn.Residual;
+import io.gradscale.nn.Sequential;
+import io.gradscale.tensor.Rng;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the {@code model} section of a configuration.
+ *
+ * <pre>
+ * model:
+ *   type: mlp            # mlp | rnn | lstm | gru
+ *   hidden: [64, 64]     # mlp: hidden widths; recurrent: one hidden size per layer (all equal)
+ *   activation: relu     # mlp: sigmoid | tanh | relu | leaky_relu | elu | gelu | softplus
+ *   init: default        # default (PyTorch's) | glorot | he | lecun | orthogonal
+ *   batch_norm: false    # mlp: BatchNorm1d after each hidden Linear, before the activation
+ *   residual: false      # mlp: x + f(x) around each hidden block (projection when widths differ)
+ *   dropout: 0.0         # mlp: dropout after each hidden activation
+ *   nonlinearity: tanh   # rnn: tanh | relu
+ *   truncate: 0          # recurrent: truncated BPTT every k steps (0 = full)
+ * </pre>
+ */
+public final class ModelBuilder {
+    /** A built model with what the doctor should know about it. */
+    public record Built(Module model, ModelFacts facts, String summary) {
+    }
+
+    private static final String[] TYPES = {"mlp", "rnn", "lstm", "gru"};
+    private static final String[] ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"};
+    private static final String[] INITS = {"default", "glorot", "he", "lecun", "orthogonal"};
+
+    private ModelBuilder() {
+    }
+
+    /** Builds the model for inputs of {@code inputs} features (per time step for recurrent models) and {@code outputs} outputs. */
+    public static Built build(ConfigNode m, int inputs, int outputs, boolean sequenceInput, boolean everyStep, String clipping,
+                              double lr, Rng rng) {
+        String type = m.choice("type", sequenceInput ? "lstm" : "mlp", TYPES);
+        String init = m.choice("init", "default", INITS);
+        if (type.equals("mlp")) {
+            int[] hidden = m.integers("hidden", new int[] {64, 64}, 1, 1 << 16);
+            String act = m.choice("activation", "relu", ACTIVATIONS);
+            boolean bn = m.bool("batch_norm", false);
+            boolean residual = m.bool("residual", false);
+            double dropout = m.number("dropout", 0.0, 0.0, 0.99);
+            m.done();
+            List<Module> layers = new ArrayList<>();
+            layers.add(new Networks.Flatten());
+            int width = inputs;
+            for (int h : hidden) {
+                List<Module> block = new ArrayList<>();
+                block.add(new Linear(width, h, rng));
+                if (bn) {
+                    block.add(new BatchNorm1d(h));
+                }
+                block.add(activation(act));
+                if (dropout > 0) {
+                    block.add(new Dropout((float) dropout, rng.split()));
+                }
+                Module body = new Sequential(block.toArray(new Module[0]));
+                layers.add(residual ? (width == h ? new Residual(body) : new Residual(body, new Linear(width, h, false, rng))) : body);
+                width = h;
+            }
+            layers.add(new Linear(width, outputs, rng));
+            Module model = new Sequential(layers.toArray(new Module[0]));
+            initialize(model, init, nonlinearity(act), rng);
+            ModelFacts facts = new ModelFacts(hidden.length + 1, Collections.nCopies(hidden.length, act), bn, residual, "", init,
+                    clipping, lr);
+            return new Built(model, facts, "MLP " + inputs + "-" + join(hidden) + "-" + outputs + " " + act
+                    + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init);
+        }
+        int[] hidden = m.integers("hidden", new int[] {64}, 1, 1 << 14);
+        for (int h : hidden) {
+            if (h != hidden[0]) {
+                throw new ConfigException(m.path() + ".hidden: recurrent layers share one hidden size, got " + join(hidden));
+            }
+        }
+        String nl = type.equals("rnn") ? m.choice("nonlinearity", "tanh", "tanh", "relu") : "tanh";
+        int truncate = m.integer("truncate", 0, 0, 1 << 20);
+        m.done();
+        Recurrent rnn = switch (type) {
+            case "rnn" -> new RNN(inputs, hidden[0], hidden.length, nl.equals("relu") ? Nonlinearity.RELU : Nonlinearity.TANH, true, rng);
+            case "lstm" -> new LSTM(inputs, hidden[0], hidden.length, rng);
+            default -> new GRU(inputs, hidden[0], hidden.length, rng);
+        };
+        if (truncate > 0) {
+            rnn.truncateEvery(truncate);
+        }
+        Module model = new Networks.RecurrentNet(rnn, new Linear(hidden[0], outputs, rng), everyStep);
+        if (!init.equals("default")) {
+            initialize(model, init, nl.equals("relu") ? Nonlinearity.RELU : Nonlinearity.TANH, rng);
+        }
+        ModelFacts facts = new ModelFacts(hidden.length + 1, List.of(nl), false, false, type, init, clipping, lr);
+        return new Built(model, facts, type.toUpperCase(java.util.Locale.ROOT) + " " + inputs + "-" + join(hidden) + "-" + outputs
+                + ", init " + init);
+    }
+
+    private static String join(int[] a) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < a.length; i++) {
+            sb.append(i == 0 ? "" : "-").append(a[i]);
+        }
+        return sb.toString();
+    }
+
+    static Activation activation(String name) {
+        return switch (name) {
+            case "sigmoid" -> Activation.sigmoid();
+            case "tanh" -> Activation.tanh();
+            case "relu" -> Activation.relu();
+            case "leaky_relu" -> Activation.leakyRelu();
+            case "elu" -> Activation.elu();
+            case "gelu" -> Activation.gelu();
+            case "softplus" -> Activation.softplus();
+            default -> throw new ConfigException("unknown activation '" + name + "'; allowed values: " + String.join(", ", ACTIVATIONS));
+        };
+    }
+
+    private static Nonlinearity nonlinearity(String act) {
+        return switch (act) {
+            case "sigmoid" -> Nonlinearity.SIGMOID;
+            case "tanh" -> Nonlinearity.TANH;
+            case "relu", "gelu", "elu", "softplus" -> Nonlinearity.RELU;
+            case "leaky_relu" -> Nonlinearity.LEAKY_RELU;
+            default -> Nonlinearity.LINEAR;
+        };
+    }
+
+    /** Re-initializes every weight matrix (rank 2) by the named scheme; biases become zero. PyTorch's defaults are kept for "default". */
+    static void initialize(Module model, String init, Nonlinearity nl, Rng rng) {
+        if (init.equals("default")) {
+            return;
+        }
+        double slope = nl == Nonlinearity.LEAKY_RELU ? Activation.DEFAULT_LEAKY_SLOPE : 0.0;
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            Parameter p = e.getValue();
+            if (p.value().rank() < 2) {
+                if (e.getKey().contains("bias")) {
+                    Init.zeros(p.value());
+                }
+                continue;
+            }
+            switch (init) {
+                case "glorot" -> Init.xavierNormal(p.value(), nl.gain(slope), rng);
+                case "he" -> Init.kaimingNormal(p.value(), slope, FanMode.FAN_IN, nl == Nonlinearity.LEAKY_RELU ? nl : Nonlinearity.RELU, rng);
+                case "lecun" -> Init.lecunNormal(p.value(), rng);
+                case "orthogonal" -> Init.orthogonal(p.value(), nl.gain(slope), rng);
+                default -> throw new ConfigException("unknown init '" + init + "'");
+            }
+        }
+    }
+}
