@@ -119,7 +119,8 @@ final class PageSections {
             case ChartData.GRAD_NORM -> new String[] {"Global gradient norm",
                     "L2 norm of all gradients before any transform (log scale); triangles mark clipped steps, red lines skipped steps."};
             case ChartData.GRAD_HEATMAP -> new String[] {"Per-layer gradient norms",
-                    "log10 of each layer's gradient L2 norm over steps, layers in parameter order from the input down."};
+                    "log10 of each layer's gradient L2 norm over steps, layers in parameter order from the input down;"
+                    + " blank cells are zero or non-finite norms."};
             case ChartData.UPDATE_RATIO -> new String[] {"Update ratio",
                     "log10(update norm / parameter norm) per layer; around -3 is healthy, far below means the layer barely learns."};
             case ChartData.TRANSFORMS -> new String[] {"Transform metrics",

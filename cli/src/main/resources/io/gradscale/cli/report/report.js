@@ -177,13 +177,35 @@
       return;
     }
     try {
+      var option = make();
       var chart = echarts.init(el, null, { renderer: 'canvas' });
-      chart.on('finished', function () { el.setAttribute('data-rendered', 'true'); });
-      chart.setOption(make());
+      // ECharts reports 'finished' inside setOption when animation is off, and also for a chart that has
+      // no option yet; only the first kind counts as drawn.
+      var applying = false;
+      var applied = false;
+      chart.on('finished', function () {
+        if (!applying && !applied) { return; }
+        // The production build drops a series it cannot draw without a word; count them instead.
+        var drawn = (chart.getOption().series || []).length;
+        var wanted = (option.series || []).length;
+        if (drawn !== wanted) {
+          console.error('chart "' + name + '" drew ' + drawn + ' of ' + wanted + ' series');
+          return;
+        }
+        el.setAttribute('data-rendered', 'true');
+      });
+      applying = true;
+      try {
+        chart.setOption(option);
+        applied = true;
+      } finally {
+        applying = false;
+      }
       // Zoom and tooltips follow together on the charts whose x axis is the step number.
       if (name !== 'grad-heatmap') { chart.group = 'steps'; }
       charts.push(chart);
     } catch (e) {
+      el.removeAttribute('data-rendered');
       console.error('chart "' + name + '" failed: ', e);
     }
   });
