@@ -35,7 +35,8 @@ final class ChartData {
     /** Suffix of transform metrics holding the factor the gradient was multiplied by (below 1 when clipped). */
     static final String FACTOR_SUFFIX = ".factor";
 
-    /** Chart ids, in page order; each is the suffix of a container id {@code chart-<name>}. */
+    // Chart names: each chart's container has the id "chart-<name>" and the attribute data-chart="<name>",
+    // which report.js maps to the function that draws it.
     static final String LOSS = "loss";
     static final String LEARNING_RATE = "lr";
     static final String GRAD_HEATMAP = "grad-heatmap";

@@ -23,9 +23,9 @@ final class Html {
     }
 
     /**
-     * JSON text made safe to sit inside a {@code <script>} element: every {@code <} becomes the JSON escape
-     * {@code \u003c}, so neither {@code </script>} nor {@code <!--} can appear, and the JSON still parses to
-     * the same value (a {@code <} can only occur inside JSON strings). U+2028 and U+2029 are escaped too, so
+     * JSON text made safe to sit inside a {@code <script>} element: every {@code <} becomes the six-character
+     * JSON escape for U+003C, so neither {@code </script>} nor {@code <!--} can appear, and the JSON still parses
+     * to the same value (a {@code <} can only occur inside JSON strings). U+2028 and U+2029 are escaped too, so
      * the text is also a valid JavaScript literal.
      */
     static String scriptJson(String json) {
