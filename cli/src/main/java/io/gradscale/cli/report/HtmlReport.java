@@ -1,0 +1,142 @@
+package io.gradscale.cli.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradscale.diag.Verdict;
+import io.gradscale.train.Json;
+import io.gradscale.train.MetricsLog;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes the report of a training run: one self-contained HTML file that opens with no network.
+ *
+ * <p>The page holds the run's provenance, a summary, the gradient doctor's verdicts with evidence and
+ * remedies, the events, and charts drawn by Apache ECharts (inlined from the vendored build, see
+ * {@code vendor/README.md}): loss and validation metrics, learning rate, the global gradient norm with
+ * clipped and skipped steps, a heatmap of {@code log10} per-layer gradient norms over steps, per-layer
+ * {@code log10(‖update‖ / ‖param‖)} (the quantity the Deeplearning4j training UI plots, healthy near -3),
+ * the gradient transforms' metrics and activation dead/saturated fractions. The data sit in the page as
+ * one JSON object ({@link ChartData}).
+ *
+ * <p>Each chart container has the id {@code chart-<name>} and gets {@code data-rendered="true"} once
+ * ECharts has drawn it; anything the page's scripts log through {@code console.error} or throw is
+ * written into {@code <pre id="console-errors">}, shown only when non-empty.
+ */
+public final class HtmlReport {
+    /** The report's file name inside a run directory. */
+    public static final String FILE_NAME = "report.html";
+
+    /** The gradient doctor's verdicts inside a run directory: a JSON array of {@link Verdict}. */
+    public static final String DIAGNOSIS_FILE = "diagnosis.json";
+
+    /** Id of the element that collects console errors and uncaught exceptions of the page. */
+    public static final String CONSOLE_ERRORS_ID = "console-errors";
+
+    private static final String VENDOR_SCRIPT = "vendor/echarts.min.js";
+
+    private HtmlReport() {
+    }
+
+    /**
+     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json}, and writes
+     * {@code runDir/report.html}.
+     *
+     * @return the path of the report
+     */
+    public static Path write(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new IOException("run directory " + runDir + " does not exist or is not a directory");
+        }
+        Path metrics = runDir.resolve(MetricsLog.FILE_NAME);
+        if (!Files.isRegularFile(metrics)) {
+            throw new IOException("run directory " + runDir + " has no " + MetricsLog.FILE_NAME
+                    + "; expected the metrics log a training run writes");
+        }
+        Path diagnosis = runDir.resolve(DIAGNOSIS_FILE);
+        List<Verdict> verdicts = Files.exists(diagnosis) ? readVerdicts(diagnosis) : null;
+        Path out = runDir.resolve(FILE_NAME);
+        Path name = runDir.toAbsolutePath().normalize().getFileName();
+        write(MetricsLog.read(metrics), verdicts, name == null ? "run" : name.toString(), out);
+        return out;
+    }
+
+    /** Writes the report of {@code log} to {@code out}; {@code verdicts} is {@code null} when none were recorded. */
+    public static void write(MetricsLog.Contents log, List<Verdict> verdicts, String title, Path out) throws IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(out, render(log, verdicts, title), StandardCharsets.UTF_8);
+    }
+
+    /** Reads a {@code diagnosis.json}: a JSON array of verdicts. */
+    public static List<Verdict> readVerdicts(Path file) throws IOException {
+        try {
+            List<Verdict> verdicts = Json.mapper().readValue(file.toFile(), new TypeReference<List<Verdict>>() { });
+            if (verdicts == null) {
+                throw new IOException(file + ": expected a JSON array of verdicts, got null");
+            }
+            return verdicts;
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": expected a JSON array of verdicts (detector, severity, title, evidence,"
+                    + " remedies): " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The whole page as a string. */
+    public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title) {
+        ObjectMapper json = Json.mapper();
+        String data;
+        try {
+            data = Html.scriptJson(json.writeValueAsString(ChartData.build(log, ChartData.MAX_CHART_STEPS)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize the chart data: " + e.getMessage(), e);
+        }
+        String library = resource(VENDOR_SCRIPT);
+        if (library.toLowerCase(Locale.ROOT).contains("</script")) {
+            throw new IllegalStateException(VENDOR_SCRIPT + " contains '</script' and cannot be inlined");
+        }
+        int layers = ChartData.layerNames(log.steps()).size();
+        StringBuilder b = new StringBuilder(library.length() + data.length() + 64 * 1024);
+        b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>gradscale report: ").append(Html.text(title)).append("</title>\n")
+                .append("<style>\n").append(resource("report.css")).append("</style>\n</head>\n<body>\n")
+                .append("<pre id=\"").append(CONSOLE_ERRORS_ID).append("\" hidden></pre>\n")
+                .append("<script>\n").append(resource("console-capture.js")).append("</script>\n")
+                .append("<header><h1>gradscale report <span class=\"run\">").append(Html.text(title))
+                .append("</span></h1></header>\n<main>\n")
+                .append(PageSections.verdicts(verdicts))
+                .append("<div class=\"columns\">").append(PageSections.summary(log))
+                .append(PageSections.provenance(log.provenance(), json)).append("</div>\n")
+                .append("<section id=\"charts\"><h2>Charts</h2>\n");
+        for (String chart : ChartData.charts(log)) {
+            b.append(PageSections.chart(chart, layers));
+        }
+        b.append("</section>\n").append(PageSections.events(log.events())).append("</main>\n")
+                .append("<script>\n").append(library).append("\n</script>\n")
+                .append("<script type=\"application/json\" id=\"report-data\">").append(data).append("</script>\n")
+                .append("<script>\n").append(resource("report.js")).append("</script>\n</body>\n</html>\n");
+        return b.toString();
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the classpath next to "
+                        + HtmlReport.class.getName() + "; the cli jar is incomplete");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name, e);
+        }
+    }
+}

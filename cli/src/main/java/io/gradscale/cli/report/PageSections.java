@@ -1,0 +1,151 @@
+package io.gradscale.cli.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradscale.diag.Verdict;
+import io.gradscale.train.EvalRecord;
+import io.gradscale.train.EventRecord;
+import io.gradscale.train.MetricsLog;
+import io.gradscale.train.Provenance;
+import io.gradscale.train.StepRecord;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/** The parts of the report drawn as plain HTML: provenance, summary, verdicts, events, chart containers. */
+final class PageSections {
+    private PageSections() {
+    }
+
+    static String provenance(Provenance p, ObjectMapper json) {
+        String config;
+        try {
+            config = p.config() == null ? "(none recorded)" : json.writerWithDefaultPrettyPrinter().writeValueAsString(p.config());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot print the run's config: " + e.getMessage(), e);
+        }
+        StringBuilder b = new StringBuilder("<section id=\"provenance\"><h2>Provenance</h2><table class=\"kv\">");
+        row(b, "seed", Long.toString(p.seed()));
+        row(b, "gradscale", p.gradscaleVersion());
+        row(b, "java", p.javaVersion());
+        row(b, "machine", p.machine());
+        row(b, "cpus / threads", p.cpus() + " / " + p.threads());
+        row(b, "kernels", p.kernels());
+        row(b, "started", p.startedAt());
+        b.append("</table><details open><summary>config</summary><pre id=\"config\">")
+                .append(Html.text(config)).append("</pre></details></section>\n");
+        return b.toString();
+    }
+
+    static String summary(MetricsLog.Contents log) {
+        List<StepRecord> steps = log.steps();
+        long clipped = steps.stream().filter(ChartData::clipped).count();
+        long skipped = steps.stream().filter(StepRecord::skipped).count();
+        long nonFinite = steps.stream().filter(r -> !Double.isFinite(r.loss())).count();
+        StringBuilder b = new StringBuilder("<section id=\"summary\"><h2>Summary</h2><table class=\"kv\">");
+        if (steps.isEmpty()) {
+            row(b, "steps logged", "0");
+        } else {
+            StepRecord last = steps.getLast();
+            row(b, "steps logged", steps.size() + " (steps " + steps.getFirst().step() + " to " + last.step()
+                    + ", epochs " + steps.getFirst().epoch() + " to " + last.epoch() + ")");
+            steps.reversed().stream().filter(r -> Double.isFinite(r.loss())).findFirst()
+                    .ifPresent(r -> row(b, "last finite loss", fmt(r.loss()) + " at step " + r.step()));
+            row(b, "wall time", fmt(last.elapsedMillis() / 1000) + " s");
+            row(b, "clipped steps", clipped + " of " + steps.size() + " logged (" + String.format(Locale.ROOT, "%.1f", 100.0 * clipped / steps.size()) + " %)");
+            row(b, "skipped steps", Long.toString(skipped));
+            row(b, "non-finite losses", Long.toString(nonFinite));
+        }
+        log.evals().stream().filter(e -> Double.isFinite(e.valLoss())).min(Comparator.comparingDouble(EvalRecord::valLoss))
+                .ifPresent(e -> row(b, "best validation loss", fmt(e.valLoss()) + " at epoch " + e.epoch()));
+        log.evals().stream().filter(e -> Double.isFinite(e.valAccuracy()))
+                .max(Comparator.comparingDouble(EvalRecord::valAccuracy))
+                .ifPresent(e -> row(b, "best validation accuracy", String.format(Locale.ROOT, "%.2f", 100 * e.valAccuracy()) + " % at epoch " + e.epoch()));
+        return b.append("</table></section>\n").toString();
+    }
+
+    /** Verdicts, most severe first; {@code null} means the run has no {@code diagnosis.json}. */
+    static String verdicts(List<Verdict> verdicts) {
+        StringBuilder b = new StringBuilder("<section id=\"verdicts\"><h2>Diagnosis</h2>");
+        if (verdicts == null) {
+            b.append("<p class=\"muted\">No diagnosis was recorded for this run (no diagnosis.json).</p>");
+        } else if (verdicts.isEmpty()) {
+            b.append("<p class=\"muted\">The gradient doctor found nothing to report.</p>");
+        }
+        if (verdicts != null) {
+            verdicts.stream().sorted(Comparator.comparing(Verdict::severity).reversed()).forEach(v -> verdict(b, v));
+        }
+        return b.append("</section>\n").toString();
+    }
+
+    private static void verdict(StringBuilder b, Verdict v) {
+        String sev = v.severity().name().toLowerCase(Locale.ROOT);
+        b.append("<article class=\"verdict sev-").append(sev).append("\"><h3><span class=\"badge sev-").append(sev)
+                .append("\">").append(v.severity().name()).append("</span> ").append(Html.text(v.title()))
+                .append(" <span class=\"detector\">").append(Html.text(v.detector())).append("</span></h3>");
+        list(b, "Evidence", "ul", v.evidence());
+        list(b, "Remedies", "ol", v.remedies());
+        b.append("</article>");
+    }
+
+    private static void list(StringBuilder b, String heading, String tag, List<String> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        b.append("<h4>").append(heading).append("</h4><").append(tag).append('>');
+        items.forEach(i -> b.append("<li>").append(Html.text(i)).append("</li>"));
+        b.append("</").append(tag).append('>');
+    }
+
+    static String events(List<EventRecord> events) {
+        StringBuilder b = new StringBuilder("<section id=\"events\"><h2>Events</h2>");
+        if (events.isEmpty()) {
+            return b.append("<p class=\"muted\">No events were recorded.</p></section>\n").toString();
+        }
+        b.append("<table class=\"events\"><thead><tr><th>step</th><th>kind</th><th>message</th></tr></thead><tbody>");
+        for (EventRecord e : events) {
+            b.append("<tr><td class=\"num\">").append(e.step()).append("</td><td><code>").append(Html.text(e.kind()))
+                    .append("</code></td><td>").append(Html.text(e.message())).append("</td></tr>");
+        }
+        return b.append("</tbody></table></section>\n").toString();
+    }
+
+    /** The container of one chart: a stable id {@code chart-<name>} the page's script draws into. */
+    static String chart(String name, int layerCount) {
+        String[] text = switch (name) {
+            case ChartData.LOSS -> new String[] {"Loss",
+                    "Training loss per logged step; validation loss and accuracy at the end of each epoch; events as vertical lines."};
+            case ChartData.LEARNING_RATE -> new String[] {"Learning rate", "The learning rate each step used."};
+            case ChartData.GRAD_NORM -> new String[] {"Global gradient norm",
+                    "L2 norm of all gradients before any transform (log scale); triangles mark clipped steps, red lines skipped steps."};
+            case ChartData.GRAD_HEATMAP -> new String[] {"Per-layer gradient norms",
+                    "log10 of each layer's gradient L2 norm over steps, layers in parameter order from the input down;"
+                    + " blank cells are zero or non-finite norms."};
+            case ChartData.UPDATE_RATIO -> new String[] {"Update ratio",
+                    "log10(update norm / parameter norm) per layer; around -3 is healthy, far below means the layer barely learns."};
+            case ChartData.TRANSFORMS -> new String[] {"Transform metrics",
+                    "What the gradient transforms reported; pick a metric in the legend."};
+            case ChartData.ACTIVATIONS -> new String[] {"Activations",
+                    "Share of dead units (never active in a batch, solid) and of saturated outputs (dashed), on sampled steps;"
+                    + " fractions that stay 0 throughout are left out."};
+            default -> throw new IllegalArgumentException("unknown chart '" + name + "'");
+        };
+        int height = name.equals(ChartData.GRAD_HEATMAP) ? Math.max(260, 120 + 28 * layerCount)
+                : name.equals(ChartData.LEARNING_RATE) ? 220 : 320;
+        return "<section class=\"chart-card\"><h3>" + text[0] + "</h3><p class=\"hint\">" + Html.text(text[1])
+                + "</p><div class=\"chart\" id=\"chart-" + name + "\" data-chart=\"" + name + "\" style=\"height:"
+                + height + "px\"></div></section>\n";
+    }
+
+    private static void row(StringBuilder b, String key, String value) {
+        b.append("<tr><th>").append(Html.text(key)).append("</th><td>")
+                .append(Html.text(value == null ? "unknown" : value)).append("</td></tr>");
+    }
+
+    private static String fmt(double v) {
+        if (v != 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6)) {
+            return String.format(Locale.ROOT, "%.4g", v);
+        }
+        return String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+}

@@ -1,0 +1,216 @@
+// Draws the report's charts from the JSON in #report-data (built by ChartData.java) into every
+// element with a data-chart attribute, and marks each drawn container with data-rendered="true".
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('report-data').textContent);
+
+  // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+  var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+  var VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+  var CLIP_COLOUR = '#E69F00';
+  var SKIP_COLOUR = '#c62828';
+
+  // Non-finite values arrive as null; a log axis also cannot place zero or negatives.
+  function finite(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
+  function positive(v) { return typeof v === 'number' && isFinite(v) && v > 0 ? v : null; }
+
+  function pairs(xs, ys, map) {
+    var out = new Array(xs.length);
+    for (var i = 0; i < xs.length; i++) { out[i] = [xs[i], map(ys[i])]; }
+    return out;
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || typeof v !== 'number') { return '–'; }
+    var a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : String(Math.round(v * 1e4) / 1e4);
+  }
+
+  function stepAxis() {
+    return { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26, scale: true,
+             min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } };
+  }
+
+  function base(extra) {
+    var option = {
+      animation: false,
+      color: PALETTE,
+      grid: { left: 70, right: 70, top: 40, bottom: 78 },
+      tooltip: { trigger: 'axis', valueFormatter: fmt },
+      legend: { type: 'scroll', top: 4 },
+      dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 8 }]
+    };
+    for (var k in extra) { option[k] = extra[k]; }
+    return option;
+  }
+
+  function line(name, points, extra) {
+    var s = { name: name, type: 'line', data: points, showSymbol: false, connectNulls: false, sampling: 'lttb' };
+    for (var k in extra) { s[k] = extra[k]; }
+    return s;
+  }
+
+  function eventLines() {
+    return {
+      silent: true, symbol: 'none',
+      lineStyle: { color: '#5f6b7a', type: 'dashed' },
+      label: { formatter: '{b}', position: 'insideEndTop', color: '#5f6b7a' },
+      data: data.events.map(function (e) { return { name: e.kind, xAxis: e.step }; })
+    };
+  }
+
+  var renderers = {
+    'loss': function () {
+      var series = [line('train loss', pairs(data.steps, data.loss, finite), { markLine: eventLines() })];
+      var ev = data.evals;
+      if (ev.steps.length > 0) {
+        series.push(line('train loss (epoch mean)', pairs(ev.steps, ev.trainLoss, finite),
+          { showSymbol: true, sampling: undefined }));
+        series.push(line('validation loss', pairs(ev.steps, ev.valLoss, finite),
+          { showSymbol: true, sampling: undefined }));
+      }
+      var yAxes = [{ type: data.lossLogScale ? 'log' : 'value', name: 'loss', scale: true }];
+      if (ev.valAccuracy.some(function (v) { return finite(v) !== null; })) {
+        yAxes.push({ type: 'value', name: 'accuracy', min: 0, max: 1, splitLine: { show: false } });
+        series.push(line('validation accuracy', pairs(ev.steps, ev.valAccuracy, finite),
+          { yAxisIndex: 1, showSymbol: true, sampling: undefined, lineStyle: { type: 'dashed' } }));
+      }
+      return base({ xAxis: stepAxis(), yAxis: yAxes, series: series });
+    },
+
+    'lr': function () {
+      return base({ xAxis: stepAxis(), yAxis: { type: 'value', name: 'learning rate', scale: true },
+                    legend: { show: false },
+                    series: [line('learning rate', pairs(data.steps, data.lr, finite), { step: 'end' })] });
+    },
+
+    'grad-norm': function () {
+      var series = [line('gradient norm', pairs(data.steps, data.gradNorm, positive))];
+      series.push({ name: 'clipped', type: 'scatter', symbol: 'triangle', symbolSize: 8, z: 4,
+                    itemStyle: { color: CLIP_COLOUR, borderColor: '#7a4f00', borderWidth: 0.5 },
+                    data: data.clipped.filter(function (p) { return positive(p[1]) !== null; }) });
+      series.push({ name: 'skipped', type: 'line', data: [],
+                    itemStyle: { color: SKIP_COLOUR },
+                    markLine: { silent: true, symbol: 'none', lineStyle: { color: SKIP_COLOUR, width: 1.5 },
+                                label: { show: false },
+                                data: data.skipped.map(function (s) { return { xAxis: s }; }) } });
+      return base({ xAxis: stepAxis(), yAxis: { type: 'log', name: '‖g‖₂' }, series: series });
+    },
+
+    'grad-heatmap': function () {
+      return base({
+        tooltip: {
+          trigger: 'item',
+          formatter: function (p) {
+            return data.layers[p.value[1]] + '<br>step ' + data.steps[p.value[0]] + ': ‖g‖₂ = ' +
+              fmt(Math.pow(10, p.value[2])) + ' (log10 ' + fmt(p.value[2]) + ')';
+          }
+        },
+        grid: { left: 160, right: 110, top: 16, bottom: 78 },
+        legend: { show: false },
+        xAxis: { type: 'category', name: 'step', nameLocation: 'middle', nameGap: 26,
+                 data: data.steps.map(String), splitArea: { show: false } },
+        yAxis: { type: 'category', data: data.layers, inverse: true,
+                 axisLabel: { width: 150, overflow: 'truncate' } },
+        visualMap: { type: 'continuous', min: data.heatRange[0], max: data.heatRange[1], calculable: true,
+                     orient: 'vertical', right: 24, top: 'middle', itemHeight: 120, precision: 2,
+                     inRange: { color: VIRIDIS } },
+        series: [{ name: 'log10 gradient norm', type: 'heatmap', data: data.heat, progressive: 0 }]
+      });
+    },
+
+    'update-ratio': function () {
+      var series = data.layers.map(function (name, i) {
+        return line(name, pairs(data.steps, data.updateRatio[i], finite));
+      });
+      if (series.length > 0) {
+        series[0].markLine = { silent: true, symbol: 'none', lineStyle: { color: '#2e7d32', type: 'dashed' },
+                               label: { formatter: 'healthy ≈ -3', position: 'insideEndTop' },
+                               data: [{ yAxis: -3 }] };
+      }
+      return base({ xAxis: stepAxis(), yAxis: { type: 'value', name: 'log10 ratio', scale: true }, series: series });
+    },
+
+    'transforms': function () {
+      var t = data.transforms;
+      var selected = {};
+      t.names.forEach(function (n, i) { selected[n] = i === 0; });
+      var series = t.names.map(function (name, i) {
+        return line(name, pairs(data.steps, t.values[i], finite));
+      });
+      return base({ xAxis: stepAxis(), yAxis: { type: 'value', scale: true },
+                    legend: { type: 'scroll', top: 4, selectedMode: 'single', selected: selected },
+                    series: series });
+    },
+
+    'activations': function () {
+      var a = data.activations;
+      var series = [];
+      // A fraction that is zero on every sample (saturation of a ReLU, dead tanh units) says nothing and
+      // would hide the others along the x axis.
+      function informative(values) { return values.some(function (v) { return finite(v) !== null && v !== 0; }); }
+      a.layers.forEach(function (layer, i) {
+        var colour = PALETTE[i % PALETTE.length];
+        var label = layer.name + (layer.kind ? ' (' + layer.kind + ')' : '');
+        if (informative(layer.dead)) {
+          series.push(line(label + ' dead', pairs(a.steps, layer.dead, finite),
+            { itemStyle: { color: colour } }));
+        }
+        if (informative(layer.saturated)) {
+          series.push(line(label + ' saturated', pairs(a.steps, layer.saturated, finite),
+            { itemStyle: { color: colour }, lineStyle: { type: 'dashed' } }));
+        }
+      });
+      if (series.length === 0) {
+        series.push(line('all fractions are 0', pairs(a.steps, a.steps.map(function () { return 0; }), finite)));
+      }
+      return base({ xAxis: stepAxis(), yAxis: { type: 'value', name: 'fraction', min: 0, max: 1 }, series: series });
+    }
+  };
+
+  var charts = [];
+  document.querySelectorAll('[data-chart]').forEach(function (el) {
+    var name = el.getAttribute('data-chart');
+    var make = renderers[name];
+    if (!make) {
+      console.error('the report has no renderer for chart "' + name + '"');
+      return;
+    }
+    try {
+      var option = make();
+      var chart = echarts.init(el, null, { renderer: 'canvas' });
+      // ECharts reports 'finished' inside setOption when animation is off, and also for a chart that has
+      // no option yet; only the first kind counts as drawn.
+      var applying = false;
+      var applied = false;
+      chart.on('finished', function () {
+        if (!applying && !applied) { return; }
+        // The production build drops a series it cannot draw without a word; count them instead.
+        var drawn = (chart.getOption().series || []).length;
+        var wanted = (option.series || []).length;
+        if (drawn !== wanted) {
+          console.error('chart "' + name + '" drew ' + drawn + ' of ' + wanted + ' series');
+          return;
+        }
+        el.setAttribute('data-rendered', 'true');
+      });
+      applying = true;
+      try {
+        chart.setOption(option);
+        applied = true;
+      } finally {
+        applying = false;
+      }
+      // Zoom and tooltips follow together on the charts whose x axis is the step number.
+      if (name !== 'grad-heatmap') { chart.group = 'steps'; }
+      charts.push(chart);
+    } catch (e) {
+      el.removeAttribute('data-rendered');
+      console.error('chart "' + name + '" failed: ', e);
+    }
+  });
+  echarts.connect('steps');
+  window.addEventListener('resize', function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+})();
