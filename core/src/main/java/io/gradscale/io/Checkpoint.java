@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -42,8 +43,11 @@ import java.util.stream.Stream;
  * sub-directory to the device, and only then replaces {@code manifest.json} atomically
  * ({@link AtomicFiles}). Until that rename the manifest names the previous generation, whose files
  * are untouched; afterwards it names the new one, complete and on disk. So a crash at any point
- * leaves a loadable checkpoint: the old one or the new one, never a mixture. Older and unfinished
- * generations are deleted after the commit. One writer at a time per directory.
+ * leaves a loadable checkpoint: the old one or the new one, never a mixture. After the commit,
+ * unfinished generations and all but the previous committed one are deleted; the previous one is kept
+ * so that a reader that read the old manifest just before the commit can still finish, and
+ * {@link #read} starts over if the manifest changes while it reads. One writer at a time per
+ * directory.
  *
  * <p>{@link #read} checks each file's size and SHA-256 against the manifest before parsing it, so a
  * corrupted byte fails with the file's name rather than loading wrong weights.
@@ -59,6 +63,9 @@ public final class Checkpoint {
     public static final String FORMAT = "gradscale-checkpoint";
     /** The manifest version this code writes and reads. */
     public static final int VERSION = 1;
+
+    /** How often {@link #read} starts over when a writer commits while it reads. */
+    private static final int MAX_READ_ATTEMPTS = 3;
 
     private static final Pattern GENERATION = Pattern.compile("gen-(\\d{6,18})");
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -80,6 +87,7 @@ public final class Checkpoint {
      */
     public static long write(Path dir, Map<String, Tensor> tensors, JsonNode state) throws IOException {
         Files.createDirectories(dir);
+        long previous = committedGeneration(dir);
         long generation = nextGeneration(dir);
         Path gen = dir.resolve(generationName(generation));
         Files.createDirectory(gen);
@@ -104,18 +112,54 @@ public final class Checkpoint {
             }
             throw e;
         }
-        removeStale(dir, generation);
+        removeStale(dir, generation, previous);
         return generation;
     }
 
     /** Reads and verifies the committed generation of the checkpoint in {@code dir}. */
     public static Contents read(Path dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            byte[] manifest = readManifest(dir);
+            try {
+                return read(dir, manifest);
+            } catch (FileFormatException | IOException e) {
+                byte[] now;
+                try {
+                    now = readManifest(dir);
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                    throw e;
+                }
+                if (Arrays.equals(manifest, now) || attempt == MAX_READ_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static byte[] readManifest(Path dir) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        try {
+            return Files.readAllBytes(manifestFile);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(manifestFile.toString(), null, "no checkpoint in " + dir + ": " + MANIFEST + " is missing");
+        }
+    }
+
+    /** The generation the current manifest commits, or 0 if there is none or it cannot be read. */
+    private static long committedGeneration(Path dir) {
+        try {
+            return JSON.readTree(Files.readAllBytes(dir.resolve(MANIFEST))).path("generation").asLong(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static Contents read(Path dir, byte[] manifestBytes) throws IOException {
         Path manifestFile = dir.resolve(MANIFEST);
         JsonNode manifest;
         try {
-            manifest = JSON.readTree(Files.readAllBytes(manifestFile));
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(manifestFile.toString(), null, "no checkpoint in " + dir + ": " + MANIFEST + " is missing");
+            manifest = JSON.readTree(manifestBytes);
         } catch (IOException e) {
             throw new FileFormatException("checkpoint manifest " + manifestFile + " is not valid JSON: " + e.getMessage(), e);
         }
@@ -139,6 +183,8 @@ public final class Checkpoint {
         JsonNode state;
         try {
             state = JSON.readTree(Files.readAllBytes(gen.resolve(STATE)));
+        } catch (NoSuchFileException e) {
+            throw new FileFormatException("checkpoint file " + gen.resolve(STATE) + " named by " + manifestFile + " is missing", e);
         } catch (IOException e) {
             throw new FileFormatException("checkpoint state " + gen.resolve(STATE) + " is not valid JSON: " + e.getMessage(), e);
         }
@@ -208,10 +254,11 @@ public final class Checkpoint {
         return max + 1;
     }
 
-    /** Deletes every generation except {@code keep}, and temporary files a killed writer left behind. */
-    private static void removeStale(Path dir, long keep) throws IOException {
+    /** Deletes every generation but these two, and temporary files a killed writer left behind. */
+    private static void removeStale(Path dir, long keep, long previous) throws IOException {
         for (Path p : generationDirs(dir)) {
-            if (generationOf(p) != keep) {
+            long g = generationOf(p);
+            if (g != keep && g != previous) {
                 deleteTree(p);
             }
         }

@@ -56,9 +56,11 @@ class CheckpointTest {
 
         assertEquals(2, Checkpoint.write(dir, CheckpointWriterProcess.tensorsFor(2), CheckpointWriterProcess.stateFor(2)));
         assertStep(Checkpoint.read(dir), 2);
-        assertEquals(List.of("gen-000002", "manifest.json"), names(dir));
+        assertEquals(List.of("gen-000001", "gen-000002", "manifest.json"), names(dir), "the previous generation stays for readers");
         assertEquals(List.of("model.safetensors", "state.json"), names(dir.resolve("gen-000002")));
-        assertEquals(Map.of("format", "pt"), Safetensors.read(dir.resolve("gen-000002/model.safetensors")).metadata());
+        Checkpoint.write(dir, CheckpointWriterProcess.tensorsFor(3), CheckpointWriterProcess.stateFor(3));
+        assertEquals(List.of("gen-000002", "gen-000003", "manifest.json"), names(dir));
+        assertEquals(Map.of("format", "pt"), Safetensors.read(dir.resolve("gen-000003/model.safetensors")).metadata());
     }
 
     /** A state whose serialisation throws after the weights and part of the state are written. */
@@ -94,7 +96,7 @@ class CheckpointTest {
         Files.writeString(dir.resolve(".manifest.json.123.tmp"), "{\"format\":");
         assertStep(Checkpoint.read(dir), 1);
         assertEquals(6, Checkpoint.write(dir, CheckpointWriterProcess.tensorsFor(3), CheckpointWriterProcess.stateFor(3)));
-        assertEquals(List.of("gen-000006", "manifest.json"), names(dir));
+        assertEquals(List.of("gen-000001", "gen-000006", "manifest.json"), names(dir), "the unfinished generation 5 is gone");
         assertStep(Checkpoint.read(dir), 3);
     }
 
@@ -141,6 +143,11 @@ class CheckpointTest {
         AtomicFiles.write(target, "new".getBytes(StandardCharsets.UTF_8));
         assertEquals("new", Files.readString(target));
         assertEquals(List.of("f.bin"), names(dir));
+        Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(target),
+                    "same permissions as any new file (the umask), not owner-only");
+        }
     }
 
     /**
