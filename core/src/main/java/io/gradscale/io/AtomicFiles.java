@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that, whatever happens during the write (an exception, a killed process, a power
@@ -37,10 +38,13 @@ public final class AtomicFiles {
     public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: it makes the file owner-only (0600), and a checkpoint should get
+        // the permissions of any other file the user creates.
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         boolean moved = false;
         try {
-            writeDurably(tmp, body);
+            writeDurably(ch, body);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -62,7 +66,11 @@ public final class AtomicFiles {
 
     /** Writes {@code file} (created, or truncated if it exists) and forces its contents to the device before returning. */
     public static void writeDurably(Path file, Body body) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writeDurably(FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING), body);
+    }
+
+    private static void writeDurably(FileChannel channel, Body body) throws IOException {
+        try (FileChannel ch = channel) {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER_BYTES);
             body.writeTo(out);
             out.flush();

@@ -10,6 +10,7 @@ import io.gradscale.data.Task;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Shape;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -162,8 +163,7 @@ class SyntheticTasksTest {
 
     @Test
     void sameSeedSameDataOtherSeedOtherData() {
-        Function<Long, Dataset>[] tasks = taskTable();
-        for (Function<Long, Dataset> task : tasks) {
+        for (Function<Long, Dataset> task : TASKS) {
             Dataset a = task.apply(5L);
             Dataset b = task.apply(5L);
             Dataset c = task.apply(6L);
@@ -177,16 +177,12 @@ class SyntheticTasksTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static Function<Long, Dataset>[] taskTable() {
-        return new Function[] {
-            (Function<Long, Dataset>) s -> AddingProblem.generate(20, 30, new Rng(s)),
-            (Function<Long, Dataset>) s -> TemporalOrder.generate(20, 30, new Rng(s)),
-            (Function<Long, Dataset>) s -> CopyMemory.generate(20, 10, 8, 10, new Rng(s)),
-            (Function<Long, Dataset>) s -> TwoSpirals.generate(20, 3, 0.05, new Rng(s)),
-            (Function<Long, Dataset>) s -> NoisySine.generate(50, 10, 0.1, 5, 1, new Rng(s)),
-        };
-    }
+    private static final List<Function<Long, Dataset>> TASKS = List.of(
+            s -> AddingProblem.generate(20, 30, new Rng(s)),
+            s -> TemporalOrder.generate(20, 30, new Rng(s)),
+            s -> CopyMemory.generate(20, 10, 8, 10, new Rng(s)),
+            s -> TwoSpirals.generate(20, 3, 0.05, new Rng(s)),
+            s -> NoisySine.generate(50, 10, 0.1, 5, 1, new Rng(s)));
 
     @Test
     void badSizesAreRejected() {
