@@ -371,6 +371,21 @@ public final class Trainer {
         return new Snapshot(tensors, root);
     }
 
+    /**
+     * Writes {@link #checkpoint()} to {@code dir} atomically and checksummed (see {@link io.gradscale.io.Checkpoint}):
+     * the weights and buffers as safetensors under their PyTorch-style paths, the optimizer and trainer state as JSON.
+     */
+    public void saveCheckpoint(java.nio.file.Path dir) throws java.io.IOException {
+        Snapshot s = checkpoint();
+        io.gradscale.io.Checkpoint.write(dir, s.tensors(), s.state());
+    }
+
+    /** Reads and verifies a checkpoint written by {@link #saveCheckpoint} and restores it. */
+    public void loadCheckpoint(java.nio.file.Path dir) throws java.io.IOException {
+        io.gradscale.io.Checkpoint.Contents c = io.gradscale.io.Checkpoint.read(dir);
+        restore(new Snapshot(c.tensors(), c.state()));
+    }
+
     /** Restores a snapshot taken by {@link #checkpoint()} of a run with the same model and optimizer shape. */
     public void restore(Snapshot s) {
         Map<String, Parameter> ps = model.namedParameters();

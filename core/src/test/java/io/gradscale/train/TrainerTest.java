@@ -96,6 +96,22 @@ class TrainerTest {
     }
 
     @Test
+    void resumingFromADiskCheckpointGivesTheSameBits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Dataset data = spirals();
+        Module straight = mlp(7, true);
+        trainer(straight, Engine.serial(), GradientDescent.miniBatch(32), 4).run(data, null, 30);
+        Module first = mlp(7, true);
+        Trainer t1 = trainer(first, Engine.serial(), GradientDescent.miniBatch(32), 4);
+        t1.run(data, null, 13);
+        t1.saveCheckpoint(dir.resolve("ckpt"));
+        Module resumed = mlp(8, true);
+        Trainer t2 = trainer(resumed, Engine.serial(), GradientDescent.miniBatch(32), 4);
+        t2.loadCheckpoint(dir.resolve("ckpt"));
+        t2.run(data, null, 30);
+        assertSameWeights(straight, resumed);
+    }
+
+    @Test
     void oneAndTwoThreadsGiveTheSameBits() {
         Dataset data = spirals();
         Module a = mlp(2, false);

@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the {@code model} section of a configuration.
+ * Builds the {@code model} section of a configuration. The facts it returns leave the clipping and the
+ * learning rate unknown; {@link RunSpec} fills them in from the optimizer section.
  *
  * <pre>
  * model:
@@ -51,8 +52,7 @@ public final class ModelBuilder {
     }
 
     /** Builds the model for inputs of {@code inputs} features (per time step for recurrent models) and {@code outputs} outputs. */
-    public static Built build(ConfigNode m, int inputs, int outputs, boolean sequenceInput, boolean everyStep, String clipping,
-                              double lr, Rng rng) {
+    public static Built build(ConfigNode m, int inputs, int outputs, boolean sequenceInput, boolean everyStep, Rng rng) {
         String type = m.choice("type", sequenceInput ? "lstm" : "mlp", TYPES);
         String init = m.choice("init", "default", INITS);
         if (type.equals("mlp")) {
@@ -83,7 +83,7 @@ public final class ModelBuilder {
             Module model = new Sequential(layers.toArray(new Module[0]));
             initialize(model, init, nonlinearity(act), rng);
             ModelFacts facts = new ModelFacts(hidden.length + 1, Collections.nCopies(hidden.length, act), bn, residual, "", init,
-                    clipping, lr);
+                    "", Double.NaN);
             return new Built(model, facts, "MLP " + inputs + "-" + join(hidden) + "-" + outputs + " " + act
                     + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init);
         }
@@ -108,7 +108,7 @@ public final class ModelBuilder {
         if (!init.equals("default")) {
             initialize(model, init, nl.equals("relu") ? Nonlinearity.RELU : Nonlinearity.TANH, rng);
         }
-        ModelFacts facts = new ModelFacts(hidden.length + 1, List.of(nl), false, false, type, init, clipping, lr);
+        ModelFacts facts = new ModelFacts(hidden.length + 1, List.of(nl), false, false, type, init, "", Double.NaN);
         return new Built(model, facts, type.toUpperCase(java.util.Locale.ROOT) + " " + inputs + "-" + join(hidden) + "-" + outputs
                 + ", init " + init);
     }

@@ -1,0 +1,133 @@
+package io.gradscale.cli.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.gradscale.data.Task;
+import io.gradscale.diag.ModelFacts;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Rng;
+import io.gradscale.train.DivergencePolicy;
+import io.gradscale.train.GradientDescent;
+import io.gradscale.train.Objective;
+import io.gradscale.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A training run described by a configuration file (YAML or JSON), built and validated.
+ *
+ * <pre>
+ * name: spirals          # run name (directory prefix)
+ * seed: 42               # every random generator of the run derives from it
+ * threads: 1             # compute threads (results are the same bits for any count)
+ * data: {...}            # see DataBuilder
+ * model: {...}           # see ModelBuilder
+ * transforms: [...]      # see OptimizerBuilder
+ * optimizer: {...}
+ * schedule: {...}
+ * loss_scaling: false
+ * training:
+ *   mode: mini_batch     # batch | stochastic | mini_batch
+ *   batch_size: 32       # mini_batch only
+ *   epochs: 10
+ *   early_stopping: 0    # patience in epochs (0 = off)
+ *   divergence: stop     # stop | rollback
+ * monitor:
+ *   every: 10            # per-layer statistics every n steps
+ *   log_every: 1         # write every n-th step to the metrics log
+ * </pre>
+ *
+ * @param config the configuration as read (for provenance)
+ */
+public record RunSpec(JsonNode config, String name, long seed, int threads, DataBuilder.Built data, ModelBuilder.Built model,
+                      OptimizerBuilder.Built optimizer, Objective objective, Trainer.Settings settings, int logEvery,
+                      ModelFacts facts) {
+
+    /** Reads a YAML or JSON file; a syntax error names the file, line and column. */
+    public static JsonNode read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("configuration file " + file + " does not exist");
+        }
+        String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        ObjectMapper m = n.endsWith(".json") ? JsonMapper.builder().build() : new YAMLMapper();
+        try {
+            JsonNode root = m.readTree(file.toFile());
+            if (root == null || !root.isObject()) {
+                throw new ConfigException(file + ": expected a mapping of sections (data, model, optimizer, training, ...)");
+            }
+            return root;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new ConfigException(file + (loc == null ? "" : ", line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+                    + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Validates and builds everything the configuration describes. */
+    public static RunSpec build(JsonNode root, Path baseDir, Engine engine, String source) {
+        ConfigNode c = new ConfigNode(root, "");
+        String name = c.string("name", "run");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("name: '" + name + "' may only contain letters, digits, '.', '_' and '-'");
+        }
+        long seed = c.longValue("seed", 42);
+        int threads = c.integer("threads", 1, 1, 256);
+        Rng rng = new Rng(seed);
+        DataBuilder.Built data;
+        try {
+            data = DataBuilder.build(c.object("data"), baseDir, rng.split());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ConfigException("data: " + e.getMessage());
+        }
+        Task task = data.train().task();
+        int[] dims = data.train().exampleShape().dims();
+        boolean sequence = dims.length == 2 || task instanceof Task.SequenceClassification;
+        int inputs = sequence ? dims[dims.length - 1] : product(dims);
+        int outputs = switch (task) {
+            case Task.Classification cl -> cl.classes();
+            case Task.SequenceClassification sc -> sc.classes();
+            case Task.Regression r -> Math.max(1, product(data.train().targets().shape().dims()) / data.train().size());
+        };
+        ConfigNode tr = c.object("training");
+        String mode = tr.choice("mode", "mini_batch", "batch", "stochastic", "mini_batch");
+        GradientDescent gd = switch (mode) {
+            case "batch" -> GradientDescent.batch();
+            case "stochastic" -> GradientDescent.stochastic();
+            default -> GradientDescent.miniBatch(tr.integer("batch_size", GradientDescent.DEFAULT_BATCH_SIZE, 1, 1 << 24));
+        };
+        int epochs = tr.integer("epochs", 10, 1, 1_000_000);
+        int patience = tr.integer("early_stopping", 0, 0, 1_000_000);
+        String div = tr.choice("divergence", "stop", "stop", "rollback");
+        tr.done();
+        ConfigNode mon = c.object("monitor");
+        int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
+        int logEvery = mon.integer("log_every", 1, 1, 1 << 30);
+        mon.done();
+        ModelBuilder.Built model = ModelBuilder.build(c.object("model"), inputs, outputs, sequence,
+                task instanceof Task.SequenceClassification, rng.split());
+        OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine);
+        c.done();
+        // the doctor's facts learn the clipping and the learning rate from the optimizer section
+        ModelFacts f0 = model.facts();
+        ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
+                opt.clipping(), opt.lr());
+        Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
+                div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0);
+        return new RunSpec(root, name, seed, threads, data, model, opt, Objective.forTask(task), settings, logEvery, facts);
+    }
+
+    private static int product(int[] d) {
+        int p = 1;
+        for (int x : d) {
+            p *= x;
+        }
+        return p;
+    }
+}
