@@ -1,0 +1,129 @@
+package io.gradscale.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradscale.train.MetricsLog;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The command line end to end: runs, exit codes, and the one-line errors bad configurations get. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path config(String name, String yaml) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    private static final String TINY = """
+            name: tiny
+            seed: 1
+            data: {source: two_spirals, size: 200, validation: 0.25}
+            model: {type: mlp, hidden: [16, 16], activation: tanh}
+            transforms:
+              - {type: clip_global_norm, max_norm: 1.0}
+            optimizer: {type: adam, lr: 0.01}
+            training: {mode: mini_batch, batch_size: 25, epochs: 2}
+            monitor: {every: 2}
+            """;
+
+    @Test
+    void trainWritesARunDirectoryWithEverythingInIt() throws IOException {
+        Run r = run("train", config("tiny.yaml", TINY).toString(), "--out", dir.resolve("runs").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("completed 2 epochs after 12 steps"), r.out());
+        Path runDir;
+        try (Stream<Path> s = Files.list(dir.resolve("runs"))) {
+            runDir = s.findFirst().orElseThrow();
+        }
+        for (String f : List.of("config.json", "metrics.jsonl", "diagnosis.json", "report.html", "checkpoint/manifest.json")) {
+            assertTrue(Files.exists(runDir.resolve(f)), f + " in " + runDir);
+        }
+        MetricsLog.Contents c = MetricsLog.read(runDir.resolve("metrics.jsonl"));
+        assertEquals(12, c.steps().size());
+        assertEquals(2, c.evals().size());
+        assertEquals("tiny", c.provenance().config().path("name").asText());
+        Files.delete(runDir.resolve("report.html"));
+        Run rep = run("report", runDir.toString());
+        assertEquals(0, rep.code(), rep.err());
+        assertTrue(Files.exists(runDir.resolve("report.html")));
+    }
+
+    @Test
+    void diagnosePrintsVerdictsWithEvidenceAndRemedies() throws IOException {
+        String sigmoid = TINY.replace("hidden: [16, 16], activation: tanh", "hidden: [16, 16, 16, 16, 16, 16, 16, 16], activation: sigmoid, init: glorot")
+                .replace("epochs: 2", "epochs: 3");
+        Run r = run("diagnose", config("deep.yaml", sigmoid).toString(), "--steps", "20", "--out", dir.resolve("runs").toString());
+        assertTrue(r.out().contains("Vanishing gradients"), r.out());
+        assertTrue(r.out().contains("remedy:") && r.out().contains("evidence:"), r.out());
+        assertEquals(1, r.code(), "a critical verdict gives exit code 1");
+    }
+
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                Arguments.of("model: {type: mlp, activaton: relu}", "model.activaton: unknown field"),
+                Arguments.of("model: {type: mlp, activation: rellu}", "model.activation: unknown value 'rellu'; allowed values: sigmoid, tanh, relu"),
+                Arguments.of("optimizer: {type: adamm}", "optimizer.type: unknown value 'adamm'; allowed values: sgd, adam"),
+                Arguments.of("training: {epochs: 0}", "training.epochs: 0 is outside the allowed range [1, 1000000]"),
+                Arguments.of("training: {mode: mini_batch, batch_size: many}", "training.batch_size: expected a whole number, got 'many'"),
+                Arguments.of("transforms:\n  - {type: clip_global_norm, max_norm: -1}", "transforms[0].max_norm: -1.0 is outside the allowed range"),
+                Arguments.of("transforms:\n  - {type: clip_everything}", "transforms[0].type: unknown value 'clip_everything'"),
+                Arguments.of("data: {source: csv, path: missing.csv, label: y}", "missing.csv"),
+                Arguments.of("data: {source: two_spirals}\nmodel: [1, 2", "line 3"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badConfigs")
+    void badConfigurationsGetOneClearLineAndExitCode2(String yaml, String expected) throws IOException {
+        Run r = run("train", config("bad.yaml", "name: bad\n" + yaml + "\n").toString(), "--out", dir.resolve("runs").toString());
+        assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
+        assertEquals(2, r.code(), r.err());
+    }
+
+    @Test
+    void verboseShowsTheStackTraceAndMissingFilesAreReported() throws IOException {
+        Run r = run("--verbose", "train", config("bad.yaml", "name: bad\noptimizer: {type: adamm}\n").toString());
+        assertTrue(r.err().contains("\tat "), r.err());
+        Run missing = run("train", dir.resolve("nope.yaml").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("nope.yaml") && missing.err().contains("does not exist"), missing.err());
+        Run noReport = run("report", dir.toString());
+        assertEquals(3, noReport.code(), noReport.err());
+    }
+
+    @Test
+    void helpIsEverywhere() {
+        for (String cmd : List.of("train", "diagnose", "report")) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code());
+            assertTrue(r.out().contains("Usage: gradscale " + cmd), r.out());
+        }
+        Run top = run("--help");
+        assertTrue(top.out().contains("train") && top.out().contains("diagnose"), top.out());
+    }
+}
