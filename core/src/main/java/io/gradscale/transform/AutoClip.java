@@ -92,7 +92,7 @@ public final class AutoClip implements GradientTransform<AutoClip.State> {
         s.recent()[s.next()] = n;
         State next = new State(s.recent(), sorted, filled, (s.next() + 1) % capacity, s.seen() + 1);
         double threshold = percentileOf(sorted, filled, percentile);
-        double c = threshold > 0 ? ClipByNorm.clipFactor(n, threshold) : 1.0;
+        double c = n > threshold * (1 + ClipByNorm.BAND) ? ClipByNorm.clipFactor(n, threshold) : 1.0;
         if (c < 1.0) {
             for (int i = 0; i < u.size(); i++) {
                 Norms.scale(u.engine(), u.get(i), (float) c);

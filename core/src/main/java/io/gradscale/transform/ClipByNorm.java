@@ -5,10 +5,15 @@ package io.gradscale.transform;
  *
  * <p>For each group {@code G} of the {@link NormScope}: {@code n = ||G||_p} (the p-norm of the group's
  * elements, equal to the p-norm of the per-tensor norms), {@code c = maxNorm / (n + 1e-6)}, and when
- * {@code c < 1} every tensor of the group is multiplied by {@code c}. So it only ever scales down, and
- * after clipping {@code ||G|| <= maxNorm} up to float rounding. Clipping a second time multiplies by
- * {@code maxNorm / (maxNorm * n / (n + 1e-6) + 1e-6)}, which differs from 1 by less than
- * {@code 1e-6}: PyTorch's epsilon makes the operation idempotent only to that tolerance.
+ * {@code n > maxNorm (1 + 1e-6)} every tensor of the group is multiplied by {@code c < 1}. So it only
+ * ever scales down, and after clipping {@code ||G|| = maxNorm n / (n + 1e-6)}, at most {@code maxNorm}
+ * up to float rounding (so at most {@code maxNorm (1 + 1e-6)}).
+ *
+ * <p>One deliberate difference from PyTorch, which scales whenever {@code c < 1}: a group whose norm is
+ * within {@link #BAND} (relative) of the threshold is left alone, where PyTorch shrinks it by a factor
+ * within {@code 2e-6} of 1. This makes clipping idempotent: the norm of a clipped group lands inside the
+ * band whatever the float rounding, so clipping it again changes nothing, whereas in PyTorch every
+ * repetition shrinks it again by {@code 1e-6 / maxNorm}.
  *
  * <p>Non-finite norm (NaN or infinity in the group): PyTorch 1.13 multiplies by NaN or 0 and so turns
  * the whole group into NaN or zeros. Here the group is left unchanged, factor 1 is reported and
@@ -22,6 +27,8 @@ package io.gradscale.transform;
 public final class ClipByNorm implements GradientTransform<EmptyState> {
     /** PyTorch's epsilon added to the norm in the clipping coefficient. */
     public static final double EPSILON = 1e-6;
+    /** Relative band above the threshold in which a group is not clipped (see the class comment). */
+    public static final double BAND = 1e-6;
 
     private final double maxNorm;
     private final double p;
@@ -76,7 +83,7 @@ public final class ClipByNorm implements GradientTransform<EmptyState> {
                 continue;
             }
             largest = Double.isNaN(largest) ? largest : Math.max(largest, n);
-            double c = clipFactor(n, maxNorm);
+            double c = n > maxNorm * (1 + BAND) ? clipFactor(n, maxNorm) : 1.0;
             if (c < 1.0) {
                 clipped++;
                 minFactor = Math.min(minFactor, c);
