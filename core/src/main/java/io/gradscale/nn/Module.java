@@ -87,32 +87,24 @@ public abstract class Module {
     /** Every registered random generator of the sub-tree with its dotted path. */
     public final Map<String, io.gradscale.tensor.Rng> namedRngs() {
         Map<String, io.gradscale.tensor.Rng> out = new LinkedHashMap<>();
-        collectRngs("", out);
+        collectTree("", m -> m.rngs, out);
         return out;
-    }
-
-    private void collectRngs(String prefix, Map<String, io.gradscale.tensor.Rng> out) {
-        for (Map.Entry<String, io.gradscale.tensor.Rng> e : rngs.entrySet()) {
-            out.put(prefix + e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collectRngs(prefix + e.getKey() + ".", out);
-        }
     }
 
     /** Every buffer of the sub-tree with its dotted path, in the order of {@link #namedParameters()}. */
     public final Map<String, io.gradscale.tensor.Tensor> namedBuffers() {
         Map<String, io.gradscale.tensor.Tensor> out = new LinkedHashMap<>();
-        collectBuffers("", out);
+        collectTree("", m -> m.buffers, out);
         return out;
     }
 
-    private void collectBuffers(String prefix, Map<String, io.gradscale.tensor.Tensor> out) {
-        for (Map.Entry<String, io.gradscale.tensor.Tensor> e : buffers.entrySet()) {
+    /** Walks the sub-tree depth-first in registration order, adding each module's local entries under dotted paths. */
+    private <T> void collectTree(String prefix, java.util.function.Function<Module, Map<String, T>> local, Map<String, T> out) {
+        for (Map.Entry<String, T> e : local.apply(this).entrySet()) {
             out.put(prefix + e.getKey(), e.getValue());
         }
         for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collectBuffers(prefix + e.getKey() + ".", out);
+            e.getValue().collectTree(prefix + e.getKey() + ".", local, out);
         }
     }
 
@@ -138,17 +130,8 @@ public abstract class Module {
     /** Every parameter of the sub-tree with its dotted path, own parameters first, then children in order. */
     public final Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        collect("", out);
+        collectTree("", m -> m.params, out);
         return out;
-    }
-
-    private void collect(String prefix, Map<String, Parameter> out) {
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            out.put(prefix + e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", out);
-        }
     }
 
     /** Every module of the sub-tree with its dotted path (this one under ""), depth-first in registration order. */
