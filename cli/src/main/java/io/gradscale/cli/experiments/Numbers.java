@@ -1,0 +1,54 @@
+package io.gradscale.cli.experiments;
+
+import io.gradscale.train.StepRecord;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Builds the ordered key numbers of a {@link RunOutcome}, and counts what the transforms did over a run. */
+final class Numbers {
+    private final Map<String, Double> map = new LinkedHashMap<>();
+
+    Numbers put(String key, double value) {
+        map.put(key, value);
+        return this;
+    }
+
+    Numbers put(String key, boolean value) {
+        return put(key, value ? 1.0 : 0.0);
+    }
+
+    Map<String, Double> map() {
+        return map;
+    }
+
+    /** True when some clipping transform reported that it changed the gradients at this step ({@code *.clipped > 0}). */
+    static boolean clipped(StepRecord r) {
+        for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
+            if (e.getKey().endsWith(".clipped") && e.getValue() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Median gradient norm of {@code layer} over its last {@code samples} sampled steps; NaN when it was never sampled. */
+    static double tailMedian(java.util.List<StepRecord> steps, String layer, int samples) {
+        java.util.List<Double> vs = new java.util.ArrayList<>();
+        for (int i = steps.size() - 1; i >= 0 && vs.size() < samples; i--) {
+            io.gradscale.train.LayerStats st = steps.get(i).layers().get(layer);
+            if (st != null) {
+                vs.add(st.gradNorm());
+            }
+        }
+        return Cells.median(vs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** The largest gradient norm of a run; a non-finite norm counts as infinite. */
+    static double maxGradNorm(Iterable<StepRecord> steps) {
+        double m = 0;
+        for (StepRecord r : steps) {
+            m = Math.max(m, Double.isFinite(r.gradNorm()) ? r.gradNorm() : Double.POSITIVE_INFINITY);
+        }
+        return m;
+    }
+}
