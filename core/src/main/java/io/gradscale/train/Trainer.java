@@ -155,7 +155,7 @@ public final class Trainer {
         double lastVal = Double.NaN;
         double lastAcc = Double.NaN;
         double lastTrain = Double.NaN;
-        if (lastGood == null) {
+        if (lastGood == null && rollsBack()) {
             lastGood = checkpoint();
         }
         outer:
@@ -224,7 +224,9 @@ public final class Trainer {
             perm = null;
             state = new TrainerState(state.step(), state.epoch() + 1, 0, shuffle.state(), shuffle.state(), state.referenceLoss(),
                     state.referenceCount(), best, bad, state.lrMultiplier(), state.rollbacks(), 0, 0, Map.of());
-            lastGood = checkpoint();
+            if (rollsBack()) {
+                lastGood = checkpoint();
+            }
             if (settings.earlyStoppingPatience() > 0 && bad >= settings.earlyStoppingPatience()) {
                 stopReason = "early stopping: validation loss did not improve for " + bad + " epochs (best " + best + ")";
                 emit(new EventRecord(state.step(), "early_stop", stopReason));
@@ -269,6 +271,15 @@ public final class Trainer {
         double lr = m.contains("lr") ? m.get("lr") : Double.NaN;
         return new StepRecord(step, state.epoch(), loss.item(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
                 layers, m.asMap(), acts);
+    }
+
+    /**
+     * True when divergence rolls back to the last good snapshot, the only use of the snapshots taken at each
+     * epoch's end: without it they are not taken (a snapshot serializes the optimizer state, which costs more
+     * than a whole step of a small model, and batch descent ends an epoch every step).
+     */
+    private boolean rollsBack() {
+        return settings.divergence().action() == DivergencePolicy.Action.ROLLBACK;
     }
 
     /** Null when the loss is healthy, else why it is judged divergent. */
