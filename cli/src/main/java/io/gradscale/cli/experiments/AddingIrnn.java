@@ -31,10 +31,10 @@ import java.util.function.Supplier;
  * 2015) on the adding problem, trained by SGD with momentum.
  *
  * <p>The IRNN is an Elman RNN with ReLU units, recurrent weights initialized to the identity, biases to
- * zero and input weights from {@code N(0, INPUT_STD^2)}. At the start it carries its state unchanged,
- * but as soon as training pushes an eigenvalue of {@code W_hh} above 1 the backpropagated gradient grows
- * geometrically with the sequence length (ReLU does not saturate to stop it), and a single step of
- * plain SGD can throw the weights far away: Le et al. train it with gradient clipping.
+ * zero and input weights from {@code N(0, INPUT_STD^2)}. The identity passes the error back through every
+ * step undamped and ReLU does not saturate, so the gradient of {@code W_hh} sums over the whole sequence
+ * and grows geometrically once an eigenvalue of {@code W_hh} exceeds 1; a single step of SGD can then
+ * throw the weights far away. Le et al. train it with gradient clipping.
  *
  * <p>Success, as is common for the adding problem: a test mean squared error below
  * {@value #SUCCESS_FRACTION} times {@link AddingProblem#BASELINE_MSE}, the error of always predicting 1.

@@ -16,14 +16,17 @@ import java.util.function.Supplier;
  * seeds, in three variants: no clipping, clipping each gradient element to
  * {@code [-}{@value #VALUE_CLIP}{@code , }{@value #VALUE_CLIP}{@code ]}, and clipping the global L2 norm
  * to {@value #GLOBAL_NORM} (PyTorch's {@code clip_grad_norm_}, Pascanu et al.'s remedy). Without
- * clipping the gradient norm spikes as the recurrence crosses into its exploding regime, and the step
- * it causes wrecks the network (its ReLU units die or the loss diverges); clipping the norm keeps the
- * direction of the step and bounds its length.
+ * clipping, on most seeds the gradient norm jumps to 30-40 within the first few steps (the identity
+ * recurrence passes the error back undamped through every step, and ReLU does not saturate to stop it),
+ * and the step it causes leaves every recurrent unit dead: the recurrent layer's gradient is exactly zero
+ * from then on and the network predicts a constant, at the baseline loss. Clipping the global norm keeps
+ * the step's direction and bounds its length; clipping by value bounds each element and so turns the
+ * step, and learns slowly.
  *
  * <p>Reports per variant: successes over the seeds (test MSE below 0.1 x the baseline 1/6 of predicting
- * 1), each seed's test MSE, the runs that diverged, the runs whose recurrent layer ended with a zero gradient (every ReLU unit
- * dead: the wreck a single huge step leaves, invisible in the loss, which sits at the baseline), the largest gradient norm seen, the share of steps
- * the clipper acted on, and what the gradient doctor flagged.
+ * 1), each seed's test MSE, the runs that diverged, the runs whose recurrent layer ended with a zero
+ * gradient (dead), the largest gradient norm seen, the share of steps the clipper acted on, and what the
+ * gradient doctor flagged.
  */
 public final class ExplodingRnn implements Experiment {
     /** The experiment's name. */
@@ -37,7 +40,7 @@ public final class ExplodingRnn implements Experiment {
     /** Epochs of training (32 steps each). */
     static final int EPOCHS = 32;
     /** Seeds per variant in the normal budget. */
-    static final int SEEDS = 4;
+    static final int SEEDS = 5;
     /** Seeds per variant in the quick budget. */
     static final int QUICK_SEEDS = 2;
 

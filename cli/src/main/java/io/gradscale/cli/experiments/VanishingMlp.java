@@ -45,8 +45,8 @@ import java.util.Map;
  * </ol>
  *
  * <p>Reports per variant, at the first step and after training: the gradient norm of every Linear layer
- * from input to output, the ratio of the first layer's to the last layer's, the training loss and the
- * test accuracy; and the doctor's findings.
+ * from input to output, the ratio of the first layer's to the last layer's, and the training loss (of the
+ * first batch, and the mean over the last epoch); after training the test accuracy; and the doctor's findings.
  */
 public final class VanishingMlp implements Experiment {
     /** The experiment's name. */
@@ -204,29 +204,31 @@ public final class VanishingMlp implements Experiment {
                     mult -> new GradientStep(ParameterSet.of(model),
                             Optimizers.sgd(Schedule.constant(LR * mult), MOMENTUM, 0, false, 0), ctx.engine()),
                     ctx.engine(), Trainer.Settings.of(GradientDescent.miniBatch(BATCH), epochs, ctx.seed())).addListener(dir.log());
-            double startLoss = trainer.evaluate(train).loss();
-            double startAcc = trainer.evaluate(test).accuracy();
             Trainer.Result result = trainer.fit(train, test);
-            Trainer.Evaluation endTrain = trainer.evaluate(train);
             Trainer.Evaluation endTest = trainer.evaluate(test);
             List<String> acts = Collections.nCopies(DEPTH, d.activation);
             RunDir.Finished done = dir.finish(new ModelFacts(DEPTH + 1, acts, d.batchNorm, d.residual, "", d.init, "", LR), Double.NaN);
             List<StepRecord> sampled = done.contents().steps().stream().filter(r -> !r.layers().isEmpty()).toList();
+            // Training-mode losses at both ends (batch statistics, as the network trains): the first step's batch
+            // and the mean over the last epoch. Evaluation mode at the start would normalize with the untrained
+            // running statistics of batch norm, which describe no network.
+            double startLoss = done.contents().steps().get(0).loss();
+            double endLoss = result.finalTrainLoss();
             double[] first = norms(sampled.get(0), linears);
             double[] last = norms(sampled.get(sampled.size() - 1), linears);
             double ratioStart = first[0] / first[first.length - 1];
             double ratioEnd = last[0] / last[last.length - 1];
             ctx.log().printf("%s: %s: first/last layer gradient %s -> %s, loss %s -> %s, test accuracy %s, %.1f s%n", NAME, d.label,
-                    Cells.sci(ratioStart), Cells.sci(ratioEnd), Cells.fixed(startLoss, 3), Cells.fixed(endTrain.loss(), 3),
+                    Cells.sci(ratioStart), Cells.sci(ratioEnd), Cells.fixed(startLoss, 3), Cells.fixed(endLoss, 3),
                     Cells.fixed(endTest.accuracy(), 3), (System.nanoTime() - start) / 1e9);
-            rows.add(List.of(d.label, "start", Cells.series(first), Cells.sci(ratioStart), Cells.fixed(startLoss, 3),
-                    Cells.fixed(startAcc, 3), done.flags()));
-            rows.add(List.of("", "end", Cells.series(last), Cells.sci(ratioEnd), Cells.fixed(endTrain.loss(), 3),
+            rows.add(List.of(d.label, "start", Cells.series(first), Cells.sci(ratioStart), Cells.fixed(startLoss, 3), "-",
+                    done.flags()));
+            rows.add(List.of("", "end", Cells.series(last), Cells.sci(ratioEnd), Cells.fixed(endLoss, 3),
                     Cells.fixed(endTest.accuracy(), 3), ""));
             Numbers n = new Numbers().put("grad_ratio_start", ratioStart).put("grad_ratio_end", ratioEnd)
                     .put("first_layer_grad_start", first[0]).put("last_layer_grad_start", first[first.length - 1])
                     .put("first_layer_grad_end", last[0]).put("last_layer_grad_end", last[last.length - 1])
-                    .put("loss_start", startLoss).put("final_loss", endTrain.loss()).put("test_accuracy", endTest.accuracy())
+                    .put("loss_start", startLoss).put("final_loss", endLoss).put("test_accuracy", endTest.accuracy())
                     .put("diverged", result.diverged()).put("vanishing_flagged", done.flagged("vanishing"));
             for (int i = 0; i < linears.size(); i++) {
                 n.put("grad_start." + linears.get(i), first[i]);
