@@ -159,4 +159,41 @@ final class AddingIrnn {
                 .put("skipped_steps", steps.stream().filter(StepRecord::skipped).count())
                 .put("steps", result.steps()).put("rnn_grad_norm_end", rnnEnd).map()), done.flags());
     }
+
+    /** What the runs of one variant over several seeds add up to. */
+    record Summary(int runs, int successes, double[] testMse, int diverged, int dead, double maxGradNorm, double clippedShare,
+                   long skipped, String flags) {
+        /** {@code successes/runs}. */
+        String successRate() {
+            return successes + "/" + runs;
+        }
+    }
+
+    /** Sums up the runs of one variant; the doctor's findings are listed once each, in order of appearance. */
+    static Summary summarize(List<Trained> trained) {
+        double[] mse = new double[trained.size()];
+        int successes = 0;
+        int diverged = 0;
+        int dead = 0;
+        double maxNorm = 0;
+        double clipped = 0;
+        double steps = 0;
+        long skipped = 0;
+        List<String> flags = new java.util.ArrayList<>();
+        for (int i = 0; i < mse.length; i++) {
+            RunOutcome o = trained.get(i).outcome();
+            mse[i] = o.number("test_mse");
+            successes += o.number("success") > 0 ? 1 : 0;
+            diverged += o.number("diverged") > 0 ? 1 : 0;
+            dead += o.number("rnn_grad_norm_end") == 0 ? 1 : 0;
+            maxNorm = Math.max(maxNorm, o.number("max_grad_norm"));
+            clipped += o.number("clipped_steps");
+            steps += o.number("steps");
+            skipped += (long) o.number("skipped_steps");
+            if (!flags.contains(trained.get(i).flags())) {
+                flags.add(trained.get(i).flags());
+            }
+        }
+        return new Summary(mse.length, successes, mse, diverged, dead, maxNorm, clipped / steps, skipped, String.join("; ", flags));
+    }
 }

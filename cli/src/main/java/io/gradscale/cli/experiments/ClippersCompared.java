@@ -78,9 +78,9 @@ public final class ClippersCompared implements Experiment {
     @Override
     public String description() {
         return "An IRNN on the adding problem (" + AddingIrnn.SEQUENCE + " steps), trained by SGD with momentum (lr " + LR
-                + ") where unclipped training fails on most seeds, with the same seeds and data for each clipper: none, by value (" + VALUE_CLIP + "), by per-tensor"
-                + " norm (" + NORM_CLIP + "), by global norm (" + NORM_CLIP + "; Pascanu et al. 2013), AGC (" + AGC_LAMBDA
-                + "; Brock et al. 2021), AutoClip (Seetharaman et al. 2020) and ZClip (Kumar et al. 2025). Reports the successes,"
+                + ") where unclipped training fails on most seeds, with the same seeds and data for each clipper: none, by value ("
+                + VALUE_CLIP + "), by per-tensor norm (" + NORM_CLIP + "), by global norm (" + NORM_CLIP + "; Pascanu et al. 2013),"
+                + " AGC (" + AGC_LAMBDA + "; Brock et al. 2021), AutoClip (Seetharaman et al. 2020) and ZClip (Kumar et al. 2025). Reports the successes,"
                 + " test MSEs, divergences, dead recurrent layers, steps clipped and skipped, the largest gradient norm and the"
                 + " doctor's findings.";
     }
@@ -93,38 +93,19 @@ public final class ClippersCompared implements Experiment {
         List<List<String>> rows = new ArrayList<>();
         List<String> summary = new ArrayList<>();
         for (Clipper c : clippers()) {
-            double[] mse = new double[seeds];
-            int successes = 0;
-            int diverged = 0;
-            int dead = 0;
-            double clipped = 0;
-            double steps = 0;
-            long skipped = 0;
-            double maxNorm = 0;
-            List<String> flags = new ArrayList<>();
+            List<AddingIrnn.Trained> trained = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 long seed = ctx.seed() + s;
-                AddingIrnn.Trained t = AddingIrnn.train(ctx, NAME, c.label() + "-seed" + seed, c.description(), c.transform(), LR,
-                        epochs, seed);
-                RunOutcome o = t.outcome();
-                runs.add(o);
-                mse[s] = o.number("test_mse");
-                successes += (int) o.number("success");
-                diverged += (int) o.number("diverged");
-                dead += o.number("rnn_grad_norm_end") == 0 ? 1 : 0;
-                clipped += o.number("clipped_steps");
-                steps += o.number("steps");
-                skipped += (long) o.number("skipped_steps");
-                maxNorm = Math.max(maxNorm, o.number("max_grad_norm"));
-                if (!flags.contains(t.flags())) {
-                    flags.add(t.flags());
-                }
+                trained.add(AddingIrnn.train(ctx, NAME, c.label() + "-seed" + seed, c.description(), c.transform(), LR, epochs, seed));
+                runs.add(trained.get(s).outcome());
             }
-            summary.add(c.label() + " " + successes + "/" + seeds);
-            rows.add(List.of(c.label(), c.description().isEmpty() ? "-" : c.description(), successes + "/" + seeds,
-                    Cells.series(mse), Integer.toString(diverged), Integer.toString(dead),
-                    c.transform().get() == null ? "-" : Cells.fixed(100 * clipped / steps, 1) + "%", Long.toString(skipped),
-                    Cells.sci(maxNorm), String.join("; ", flags)));
+            AddingIrnn.Summary sum = AddingIrnn.summarize(trained);
+            summary.add(c.label() + " " + sum.successRate());
+            boolean clips = c.transform().get() != null;
+            rows.add(List.of(c.label(), clips ? c.description() : "-", sum.successRate(), Cells.series(sum.testMse()),
+                    Integer.toString(sum.diverged()), Integer.toString(sum.dead()),
+                    clips ? Cells.fixed(100 * sum.clippedShare(), 1) + "%" : "-", Long.toString(sum.skipped()),
+                    Cells.sci(sum.maxGradNorm()), sum.flags()));
         }
         String conclusion = "Learning rate " + LR + ", " + epochs + " epochs, "
                 + (seeds == 1 ? "seed " + ctx.seed() : "seeds " + ctx.seed() + " to " + (ctx.seed() + seeds - 1))

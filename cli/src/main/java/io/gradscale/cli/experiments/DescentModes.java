@@ -39,8 +39,9 @@ import java.util.List;
  * {@value #STEPS} steps and at least {@value #MILLIS} ms of training. Every few steps the training is paused
  * and the loss over the whole training set measured (in evaluation mode, without a graph); the time spent
  * measuring is left out of the clock, and the metrics log's {@code elapsedMillis} is that training-only
- * clock, started after a short unlogged warm-up of the same mode on a throwaway model. Reports per mode: the full training loss after {@value #STEPS} steps, and after {@value #MILLIS} ms
- * (the last measurement at or before it), the steps taken in that time and the time per step. The
+ * clock, started after a short unlogged warm-up of the same mode on a throwaway model. Reports per mode:
+ * the full training loss after {@value #STEPS} steps, and after {@value #MILLIS} ms (the last measurement
+ * at or before it), the steps taken in that time and the time per step. The
  * time columns are measurements of this machine and vary from run to run; the step columns are
  * deterministic.
  */
@@ -175,7 +176,8 @@ public final class DescentModes implements Experiment {
             boolean diverged = false;
             while (!diverged && (trainer.step() < steps || trained < millis)) {
                 long t0 = System.nanoTime();
-                Trainer.Result r = trainer.run(train, null, trainer.step() + chunk);
+                long until = trainer.step() < steps ? Math.min(steps, trainer.step() + chunk) : trainer.step() + chunk;
+                Trainer.Result r = trainer.run(train, null, until);
                 trained += (System.nanoTime() - t0) / 1e6;
                 clock.offsetMillis = trained;
                 diverged = r.diverged();

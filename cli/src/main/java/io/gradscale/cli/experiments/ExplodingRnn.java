@@ -82,39 +82,22 @@ public final class ExplodingRnn implements Experiment {
         double largestUnclipped = 0;
         for (int v = 0; v < variants().size(); v++) {
             Variant variant = variants().get(v);
-            double[] mses = new double[seeds];
-            int successes = 0;
-            int diverged = 0;
-            int dead = 0;
-            double maxNorm = 0;
-            long clipped = 0;
-            long steps = 0;
-            List<String> flags = new ArrayList<>();
+            List<AddingIrnn.Trained> trained = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 long seed = ctx.seed() + s;
-                AddingIrnn.Trained t = AddingIrnn.train(ctx, NAME, variant.label() + "-seed" + seed, variant.clipping(),
-                        variant.clipper(), LR, EPOCHS, seed);
-                RunOutcome o = t.outcome();
-                runs.add(o);
-                mses[s] = o.number("test_mse");
-                successes += (int) o.number("success");
-                diverged += (int) o.number("diverged");
-                dead += o.number("rnn_grad_norm_end") == 0 ? 1 : 0;
-                maxNorm = Math.max(maxNorm, o.number("max_grad_norm"));
-                clipped += (long) o.number("clipped_steps");
-                steps += (long) o.number("steps");
-                if (!flags.contains(t.flags())) {
-                    flags.add(t.flags());
-                }
+                trained.add(AddingIrnn.train(ctx, NAME, variant.label() + "-seed" + seed, variant.clipping(), variant.clipper(), LR,
+                        EPOCHS, seed));
+                runs.add(trained.get(s).outcome());
             }
-            successesByVariant[v] = successes;
-            if (variant.clipper().get() == null) {
-                largestUnclipped = maxNorm;
+            AddingIrnn.Summary sum = AddingIrnn.summarize(trained);
+            successesByVariant[v] = sum.successes();
+            boolean clips = variant.clipper().get() != null;
+            if (!clips) {
+                largestUnclipped = sum.maxGradNorm();
             }
-            rows.add(List.of(variant.label(), successes + "/" + seeds, Cells.series(mses), Integer.toString(diverged),
-                    Integer.toString(dead),
-                    Cells.sci(maxNorm), variant.clipper().get() == null ? "-" : Cells.fixed(100.0 * clipped / steps, 1) + "%",
-                    String.join("; ", flags)));
+            rows.add(List.of(variant.label(), sum.successRate(), Cells.series(sum.testMse()), Integer.toString(sum.diverged()),
+                    Integer.toString(sum.dead()), Cells.sci(sum.maxGradNorm()),
+                    clips ? Cells.fixed(100 * sum.clippedShare(), 1) + "%" : "-", sum.flags()));
         }
         String conclusion = "Success = test MSE below " + AddingIrnn.SUCCESS_FRACTION + " x the baseline "
                 + Cells.fixed(AddingProblem.BASELINE_MSE, 4) + ". Clipping by global norm succeeded on " + successesByVariant[2] + "/"

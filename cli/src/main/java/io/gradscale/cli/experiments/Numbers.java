@@ -1,7 +1,9 @@
 package io.gradscale.cli.experiments;
 
+import io.gradscale.train.LayerStats;
 import io.gradscale.train.StepRecord;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Builds the ordered key numbers of a {@link RunOutcome}, and counts what the transforms did over a run. */
@@ -32,15 +34,16 @@ final class Numbers {
     }
 
     /** Median gradient norm of {@code layer} over its last {@code samples} sampled steps; NaN when it was never sampled. */
-    static double tailMedian(java.util.List<StepRecord> steps, String layer, int samples) {
-        java.util.List<Double> vs = new java.util.ArrayList<>();
-        for (int i = steps.size() - 1; i >= 0 && vs.size() < samples; i--) {
-            io.gradscale.train.LayerStats st = steps.get(i).layers().get(layer);
+    static double tailMedian(List<StepRecord> steps, String layer, int samples) {
+        double[] vs = new double[samples];
+        int n = 0;
+        for (int i = steps.size() - 1; i >= 0 && n < samples; i--) {
+            LayerStats st = steps.get(i).layers().get(layer);
             if (st != null) {
-                vs.add(st.gradNorm());
+                vs[n++] = st.gradNorm();
             }
         }
-        return Cells.median(vs.stream().mapToDouble(Double::doubleValue).toArray());
+        return Cells.median(java.util.Arrays.copyOf(vs, n));
     }
 
     /** The largest gradient norm of a run; a non-finite norm counts as infinite. */
