@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gradscale", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train neural networks with healthy gradients, and see, measured, when they are not.",
-        subcommands = {TrainCommand.class, DiagnoseCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, DiagnoseCommand.class, ExperimentCommand.class, ReportCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Success. */
     public static final int OK = 0;

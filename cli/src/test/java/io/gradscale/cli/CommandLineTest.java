@@ -117,8 +117,26 @@ class CommandLineTest {
     }
 
     @Test
+    void experimentsAreListedAndRunWithTheirTablesAndReports() throws IOException {
+        Run list = run("experiment", "--list");
+        assertEquals(0, list.code());
+        for (String name : List.of("exploding-rnn", "vanishing-mlp", "shattered", "clippers", "descent-modes")) {
+            assertTrue(list.out().contains(name), list.out());
+        }
+        Run bad = run("experiment", "nope");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("exploding-rnn"), "an unknown name lists the valid ones: " + bad.err());
+        Run r = run("experiment", "shattered", "--quick", "--out", dir.resolve("runs").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("reports:") && r.out().contains("report.html"), r.out());
+        try (Stream<Path> s = Files.walk(dir.resolve("runs"))) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().equals("report.html")));
+        }
+    }
+
+    @Test
     void helpIsEverywhere() {
-        for (String cmd : List.of("train", "diagnose", "report")) {
+        for (String cmd : List.of("train", "diagnose", "report", "experiment", "demo")) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.code());
             assertTrue(r.out().contains("Usage: gradscale " + cmd), r.out());

@@ -177,19 +177,31 @@ final class ChartData {
         layers.forEach(names::add);
         ArrayNode heat = root.putArray("heat");
         ArrayNode ratios = root.putArray("updateRatio");
+        // the heatmap's columns are the steps that carry per-layer statistics (the monitor samples every n-th step)
+        ArrayNode heatSteps = root.putArray("heatSteps");
+        java.util.List<Integer> sampled = new java.util.ArrayList<>();
+        for (int x = 0; x < shown.size(); x++) {
+            if (!shown.get(x).layers().isEmpty()) {
+                sampled.add(x);
+                heatSteps.add(shown.get(x).step());
+            }
+        }
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (int y = 0; y < layers.size(); y++) {
             ArrayNode ratio = ratios.addArray();
             for (int x = 0; x < shown.size(); x++) {
                 LayerStats s = shown.get(x).layers().get(layers.get(y));
+                ratio.add(s == null ? F.nullNode() : num(s.updateRatioLog10()));
+            }
+            for (int c = 0; c < sampled.size(); c++) {
+                LayerStats s = shown.get(sampled.get(c)).layers().get(layers.get(y));
                 double log10 = s == null ? Double.NaN : Math.log10(s.gradNorm());
                 if (Double.isFinite(log10)) {
-                    heat.add(F.arrayNode().add(x).add(y).add(log10));
+                    heat.add(F.arrayNode().add(c).add(y).add(log10));
                     min = Math.min(min, log10);
                     max = Math.max(max, log10);
                 }
-                ratio.add(s == null ? F.nullNode() : num(s.updateRatioLog10()));
             }
         }
         ArrayNode range = root.putArray("heatRange");

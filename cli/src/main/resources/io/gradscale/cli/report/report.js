@@ -102,14 +102,14 @@
         tooltip: {
           trigger: 'item',
           formatter: function (p) {
-            return data.layers[p.value[1]] + '<br>step ' + data.steps[p.value[0]] + ': ‖g‖₂ = ' +
+            return data.layers[p.value[1]] + '<br>step ' + data.heatSteps[p.value[0]] + ': ‖g‖₂ = ' +
               fmt(Math.pow(10, p.value[2])) + ' (log10 ' + fmt(p.value[2]) + ')';
           }
         },
         grid: { left: 160, right: 110, top: 16, bottom: 78 },
         legend: { show: false },
         xAxis: { type: 'category', name: 'step', nameLocation: 'middle', nameGap: 26,
-                 data: data.steps.map(String), splitArea: { show: false } },
+                 data: data.heatSteps.map(String), splitArea: { show: false } },
         yAxis: { type: 'category', data: data.layers, inverse: true,
                  axisLabel: { width: 150, overflow: 'truncate' } },
         visualMap: { type: 'continuous', min: data.heatRange[0], max: data.heatRange[1], calculable: true,
@@ -121,7 +121,8 @@
 
     'update-ratio': function () {
       var series = data.layers.map(function (name, i) {
-        return line(name, pairs(data.steps, data.updateRatio[i], finite));
+        // only the sampled steps carry a ratio: drop the gaps so that each layer draws as one line
+        return line(name, pairs(data.steps, data.updateRatio[i], finite).filter(function (p) { return p[1] !== null; }));
       });
       if (series.length > 0) {
         series[0].markLine = { silent: true, symbol: 'none', lineStyle: { color: '#2e7d32', type: 'dashed' },
