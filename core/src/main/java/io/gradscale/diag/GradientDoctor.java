@@ -8,7 +8,7 @@ import java.util.List;
  * Runs every detector over a run and returns the verdicts, most severe first.
  *
  * <p>The detectors: {@link VanishingDetector}, {@link ExplodingDetector}, {@link NonFiniteDetector},
- * {@link ShatteredDetector}, {@link UnitHealthDetector}. Each is independent and reads only the run.
+ * {@link DeadLayerDetector}, {@link ShatteredDetector}, {@link UnitHealthDetector}. Each is independent and reads only the run.
  */
 public final class GradientDoctor {
     private final List<Detector> detectors;
@@ -20,7 +20,7 @@ public final class GradientDoctor {
     /** The doctor with every built-in detector. */
     public static GradientDoctor standard() {
         return new GradientDoctor(List.of(new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector(),
-                new ShatteredDetector(), new UnitHealthDetector()));
+                new DeadLayerDetector(), new ShatteredDetector(), new UnitHealthDetector()));
     }
 
     /** Every verdict the detectors reach, most severe first (stable among equals). */

@@ -80,6 +80,23 @@ class GradientDoctorTest {
     }
 
     @Test
+    void aLayerWithExactlyZeroGradientIsDead() {
+        List<StepRecord> steps = new ArrayList<>();
+        for (StepRecord r : run(0.9, s -> 1.0, s -> 0.5, Map.of(), -1)) {
+            Map<String, LayerStats> layers = new LinkedHashMap<>(r.layers());
+            if (r.step() >= 50) {
+                layers.put("fc0", new LayerStats(0.0, 0.0, 1.0, 0.0, Double.NaN, 0));
+            }
+            steps.add(new StepRecord(r.step(), r.epoch(), r.loss(), r.learningRate(), r.elapsedMillis(), r.gradNorm(), false, layers,
+                    Map.of(), Map.of()));
+        }
+        List<Verdict> vs = GradientDoctor.standard().diagnose(new RunView(steps, SIGMOID_MLP, Double.NaN));
+        Verdict d = vs.stream().filter(v -> v.detector().equals("dead_layer")).findFirst().orElseThrow(() -> new AssertionError(vs.toString()));
+        assertEquals(Verdict.Severity.CRITICAL, d.severity());
+        assertTrue(d.evidence().get(0).startsWith("fc0"), d.evidence().toString());
+    }
+
+    @Test
     void remediesAreConcreteForTheNetwork() {
         Verdict v = GradientDoctor.standard().diagnose(new RunView(run(0.1, s -> 1.0, s -> 2.0, Map.of(), -1), SIGMOID_MLP, Double.NaN))
                 .stream().filter(x -> x.detector().equals("vanishing")).findFirst().orElseThrow();
