@@ -28,6 +28,9 @@ public final class GradientMonitor {
     private final double[] gradMax;
     private final double[] paramSq;
     private final long[] nonFinite;
+    private final double[] paramGradSq;
+    private final double[] paramGradMax;
+    private final double[] paramValueSq;
     private boolean sampling;
 
     public GradientMonitor(ParameterSet params, Engine engine, int every) {
@@ -42,6 +45,9 @@ public final class GradientMonitor {
         this.gradMax = new double[layers];
         this.paramSq = new double[layers];
         this.nonFinite = new long[layers];
+        this.paramGradSq = new double[params.size()];
+        this.paramGradMax = new double[params.size()];
+        this.paramValueSq = new double[params.size()];
     }
 
     /** True when per-layer statistics are taken at {@code step}. */
@@ -66,8 +72,13 @@ public final class GradientMonitor {
                 double s = engine.sumSquares(grad);
                 sq += s;
                 if (sampling) {
-                    mx = Math.max(mx, engine.maxAbs(grad));
-                    psq += engine.sumSquares(params.parameter(i).value());
+                    double m = engine.maxAbs(grad);
+                    double pv = engine.sumSquares(params.parameter(i).value());
+                    paramGradSq[i] = s * gradScale * gradScale;
+                    paramGradMax[i] = m * Math.abs(gradScale);
+                    paramValueSq[i] = pv;
+                    mx = Math.max(mx, m);
+                    psq += pv;
                     if (!Double.isFinite(s)) {
                         for (float v : grad.data()) {
                             bad += Float.isFinite(v) ? 0 : 1;
@@ -82,6 +93,19 @@ public final class GradientMonitor {
             total += gradSq[g];
         }
         return Math.sqrt(total);
+    }
+
+    /** Per-parameter statistics of the step (by parameter path); empty when not sampling. */
+    public Map<String, io.gradscale.train.ParamStats> parameterStats() {
+        if (!sampling) {
+            return Collections.emptyMap();
+        }
+        Map<String, io.gradscale.train.ParamStats> out = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            out.put(params.path(i), new io.gradscale.train.ParamStats(Math.sqrt(paramGradSq[i]), paramGradMax[i],
+                    Math.sqrt(paramValueSq[i])));
+        }
+        return out;
     }
 
     /** Per-layer statistics of the step, given the updates that were (or, when skipped, were not) applied; empty when not sampling. */

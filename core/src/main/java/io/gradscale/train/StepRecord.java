@@ -18,13 +18,22 @@ import java.util.Map;
  * @param layers per-layer statistics, by module path, in parameter order
  * @param transforms metrics reported by the gradient transforms (e.g. {@code clip_global_norm.norm})
  * @param activations activation statistics by module path, on the steps the monitor samples (else empty)
+ * @param parameters per-parameter gradient statistics by parameter path, on the steps the monitor samples (else empty)
  */
 public record StepRecord(long step, int epoch, double loss, double learningRate, double elapsedMillis, double gradNorm,
                          boolean skipped, Map<String, LayerStats> layers, Map<String, Double> transforms,
-                         Map<String, ActivationStats> activations) {
+                         Map<String, ActivationStats> activations, Map<String, ParamStats> parameters) {
     public StepRecord {
         layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
         transforms = Collections.unmodifiableMap(new LinkedHashMap<>(transforms));
         activations = Collections.unmodifiableMap(new LinkedHashMap<>(activations));
+        parameters = parameters == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    /** A record without per-parameter statistics. */
+    public StepRecord(long step, int epoch, double loss, double learningRate, double elapsedMillis, double gradNorm,
+                      boolean skipped, Map<String, LayerStats> layers, Map<String, Double> transforms,
+                      Map<String, ActivationStats> activations) {
+        this(step, epoch, loss, learningRate, elapsedMillis, gradNorm, skipped, layers, transforms, activations, Map.of());
     }
 }

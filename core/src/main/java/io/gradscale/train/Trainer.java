@@ -270,7 +270,7 @@ public final class Trainer {
         model.zeroGrad();
         double lr = m.contains("lr") ? m.get("lr") : Double.NaN;
         return new StepRecord(step, state.epoch(), loss.item(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
-                layers, m.asMap(), acts);
+                layers, m.asMap(), acts, monitor.parameterStats());
     }
 
     /**

@@ -152,6 +152,13 @@ class TrainerTest {
         assertTrue(r.finalValLoss() < before, gd + ": loss " + before + " -> " + r.finalValLoss());
         StepRecord s0 = steps.get(0);
         assertEquals(3, s0.layers().size(), "per-layer statistics on sampled steps");
+        assertEquals(6, s0.parameters().size(), "per-parameter statistics on sampled steps: " + s0.parameters().keySet());
+        double sq = 0;
+        for (var e : s0.parameters().entrySet()) {
+            sq += e.getValue().gradNorm() * e.getValue().gradNorm();
+        }
+        assertEquals(s0.gradNorm(), Math.sqrt(sq), 1e-9 * s0.gradNorm(), "parameter norms add up to the global norm");
+        assertTrue(steps.get(1).parameters().isEmpty(), "not sampled on step 1");
         assertFalse(s0.activations().isEmpty(), "activation statistics on sampled steps");
         assertTrue(s0.transforms().containsKey("clip_global_norm.norm"), s0.transforms().toString());
         assertTrue(s0.gradNorm() > 0 && Double.isFinite(s0.gradNorm()));
