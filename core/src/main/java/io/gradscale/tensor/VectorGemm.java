@@ -1,21 +1,42 @@
 package io.gradscale.tensor;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import static io.gradscale.tensor.GemmMicroKernel.MR;
+import static io.gradscale.tensor.GemmMicroKernel.NR;
+
+import java.util.Arrays;
 
 /**
- * SGEMM on the Vector API: {@code C = op(A) op(B) (+ C)}, row-major.
+ * SGEMM on the Vector API: {@code C = op(A) op(B) (+ C)}, row-major, in the GotoBLAS/BLIS layout
+ * (Goto and van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008).
  *
- * <p>Transposed operands are first packed into row-major panels, then a register-blocked micro-kernel
- * computes {@code MR x (NV * L)} tiles of C, where L is the vector length, keeping the accumulators in
- * registers while it walks k. Work is split over tiles of rows of C only (never over k), so every element
- * of C is summed in the same order on any thread count.
+ * <p>Columns of C are cut into panels of at most {@link #panelColumns} columns. For each panel the
+ * whole {@code k x nc} slice of {@code op(B)} is packed once into {@code NR}-column strips, cut along
+ * k into blocks of about {@link #KC} (a strip of one block stays in L1 while it is reused). Rows of
+ * C are then cut into groups; each group packs its {@code MR}-row strips of {@code op(A)} for one
+ * k-block at a time (an L2-sized block) and runs {@link GemmMicroKernel} over every
+ * {@code MR x NR} tile of the panel. Transposes are absorbed by {@link GemmPacking}.
+ *
+ * <p>Determinism: k is never split across threads, and the k-blocks depend only on {@code k}. Every
+ * element of C is the k-blocks' partial sums (each {@code fma}-accumulated from zero in order of k)
+ * added to C in block order, whatever the tile, group or thread that computes it. Groups and panels
+ * are cut from the problem size alone, through {@link Parallel#forChunks}. So results are
+ * bit-identical on any number of threads.
+ *
+ * <p>Problems with at most {@link #SMALL_WORK} multiply-adds skip packing and use {@link SmallGemm}.
  */
 final class VectorGemm {
-    private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
-    private static final int L = S.length();
-    private static final int MR = 4;
-    private static final int ROW_CHUNK = 32;
+    /** Target depth of a k-block: a {@code KC x NR} strip of B (32 KiB at 256) is reused from L1/L2. */
+    static final int KC = 256;
+    /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
+    static final int PANEL_FLOATS = 1 << 22;
+    /** Target number of {@code MR}-row strips per row group: an {@code MC x KC} block of A of about 96 KiB. */
+    static final int STRIPS_PER_GROUP = 16;
+    /** At least this many row groups when there are enough strips, so two or more threads stay balanced. */
+    static final int MIN_GROUPS = 8;
+    /** Strips of B packed per parallel chunk. */
+    static final int PACK_STRIPS = 4;
+    /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
+    static final long SMALL_WORK = 64L * 64 * 64;
 
     private VectorGemm() {
     }
@@ -29,141 +50,90 @@ final class VectorGemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
         }
-        final float[] aa;
-        final int ao;
-        final int la;
-        if (transA) {
-            aa = transpose(a, aOff, lda, k, m);
-            ao = 0;
-            la = k;
-        } else {
-            aa = a;
-            ao = aOff;
-            la = lda;
+        if ((long) m * n * k <= SMALL_WORK) {
+            SmallGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+            return;
         }
-        final float[] bb;
-        final int bo;
-        final int lb;
-        if (transB) {
-            bb = transpose(b, bOff, ldb, n, k);
-            bo = 0;
-            lb = n;
-        } else {
-            bb = b;
-            bo = bOff;
-            lb = ldb;
-        }
-        par.forRange(m, ROW_CHUNK, (lo, hi) -> rows(lo, hi, n, k, aa, ao, la, bb, bo, lb, accumulate, c, cOff, ldc));
+        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
     }
 
-    /** The transpose of the {@code rows x cols} matrix at {@code src} (leading dimension {@code ld}). */
-    private static float[] transpose(float[] src, int off, int ld, int rows, int cols) {
-        float[] t = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            int base = off + r * ld;
-            for (int col = 0; col < cols; col++) {
-                t[col * rows + r] = src[base + col];
-            }
-        }
-        return t;
+    /** Columns per panel: as many as fit {@link #PANEL_FLOATS} for this {@code k}, a multiple of NR. */
+    static int panelColumns(int n, int k) {
+        int fit = Math.max(NR, PANEL_FLOATS / k / NR * NR);
+        return Math.min(fit, ceil(n, NR) * NR);
     }
 
-    private static void rows(int lo, int hi, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                             boolean accumulate, float[] c, int co, int ldc) {
-        int nv = n - n % L;
-        int i = lo;
-        for (; i + MR <= hi; i += MR) {
-            int j = 0;
-            for (; j + 2 * L <= nv; j += 2 * L) {
-                tile4x2(i, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-            for (; j < nv; j += L) {
-                for (int r = i; r < i + MR; r++) {
-                    tile1x1(r, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
+    private static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        // k-blocks of equal depth (no short last block), fixed by k alone.
+        int kBlocks = ceil(k, KC);
+        int kcMax = ceil(k, kBlocks);
+        int stripsA = ceil(m, MR);
+        int groups = Math.min(stripsA, Math.max(ceil(stripsA, STRIPS_PER_GROUP), MIN_GROUPS));
+        int groupStrips = ceil(stripsA, groups);
+        int nGroups = ceil(stripsA, groupStrips);
+        int ncMax = panelColumns(n, k);
+        float[] packedB = new float[k * ncMax];
+        for (int j0 = 0; j0 < n; j0 += ncMax) {
+            int nc = Math.min(ncMax, n - j0);
+            int stripsB = ceil(nc, NR);
+            int packChunks = ceil(stripsB, PACK_STRIPS);
+            int panelJ0 = j0;
+            par.forChunks(kBlocks * packChunks, t -> {
+                int kb = t / packChunks;
+                int p0 = kb * kcMax;
+                int kc = Math.min(kcMax, k - p0);
+                int s0 = (t % packChunks) * PACK_STRIPS;
+                int s1 = Math.min(stripsB, s0 + PACK_STRIPS);
+                GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
+            });
+            par.forChunks(nGroups, g -> {
+                int sa0 = g * groupStrips;
+                int sa1 = Math.min(stripsA, sa0 + groupStrips);
+                rowGroup(transA, m, k, kcMax, a, aOff, lda, sa0, sa1, packedB, stripsB, nc,
+                        accumulate, c, cOff + panelJ0, ldc);
+            });
+        }
+    }
+
+    private static void rowGroup(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
+                                 int sa0, int sa1, float[] packedB, int stripsB, int nc,
+                                 boolean accumulate, float[] c, int cOff, int ldc) {
+        int strips = sa1 - sa0;
+        float[] packedA = new float[strips * MR * kcMax];
+        float[] scratch = new float[MR * NR];
+        int i0 = sa0 * MR;
+        for (int p0 = 0; p0 < k; p0 += kcMax) {
+            int kc = Math.min(kcMax, k - p0);
+            boolean add = accumulate || p0 > 0;
+            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA);
+            int bBlock = p0 * stripsB * NR;
+            for (int sb = 0; sb < stripsB; sb++) {
+                int col = sb * NR;
+                int cols = Math.min(NR, nc - col);
+                int bi = bBlock + sb * NR * kc;
+                for (int sa = 0; sa < strips; sa++) {
+                    int row = i0 + sa * MR;
+                    int rows = Math.min(MR, m - row);
+                    int ai = sa * MR * kc;
+                    int ci = cOff + row * ldc + col;
+                    if (rows == MR && cols == NR) {
+                        GemmMicroKernel.tile(kc, packedA, ai, packedB, bi, c, ci, ldc, add);
+                    } else {
+                        GemmMicroKernel.edgeTile(kc, packedA, ai, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
+                    }
                 }
             }
-            for (int r = i; r < i + MR; r++) {
-                tail(r, nv, n, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-        }
-        for (; i < hi; i++) {
-            for (int j = 0; j < nv; j += L) {
-                tile1x1(i, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-            tail(i, nv, n, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
         }
     }
 
-    private static void tile4x2(int i, int j, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                                boolean accumulate, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        int a0 = ao + i * lda;
-        int a1 = a0 + lda;
-        int a2 = a1 + lda;
-        int a3 = a2 + lda;
-        for (int p = 0; p < k; p++) {
-            int bp = bo + p * ldb + j;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector v0 = FloatVector.broadcast(S, a[a0 + p]);
-            c00 = v0.fma(b0, c00);
-            c01 = v0.fma(b1, c01);
-            FloatVector v1 = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = v1.fma(b0, c10);
-            c11 = v1.fma(b1, c11);
-            FloatVector v2 = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = v2.fma(b0, c20);
-            c21 = v2.fma(b1, c21);
-            FloatVector v3 = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = v3.fma(b0, c30);
-            c31 = v3.fma(b1, c31);
-        }
-        store(c00, c, co + i * ldc + j, accumulate);
-        store(c01, c, co + i * ldc + j + L, accumulate);
-        store(c10, c, co + (i + 1) * ldc + j, accumulate);
-        store(c11, c, co + (i + 1) * ldc + j + L, accumulate);
-        store(c20, c, co + (i + 2) * ldc + j, accumulate);
-        store(c21, c, co + (i + 2) * ldc + j + L, accumulate);
-        store(c30, c, co + (i + 3) * ldc + j, accumulate);
-        store(c31, c, co + (i + 3) * ldc + j + L, accumulate);
-    }
-
-    private static void tile1x1(int i, int j, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                                boolean accumulate, float[] c, int co, int ldc) {
-        FloatVector acc = FloatVector.zero(S);
-        int a0 = ao + i * lda;
-        for (int p = 0; p < k; p++) {
-            acc = FloatVector.broadcast(S, a[a0 + p]).fma(FloatVector.fromArray(S, b, bo + p * ldb + j), acc);
-        }
-        store(acc, c, co + i * ldc + j, accumulate);
-    }
-
-    private static void tail(int i, int from, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                             boolean accumulate, float[] c, int co, int ldc) {
-        int a0 = ao + i * lda;
-        for (int j = from; j < n; j++) {
-            float s = 0f;
-            for (int p = 0; p < k; p++) {
-                s = Math.fma(a[a0 + p], b[bo + p * ldb + j], s);
-            }
-            int idx = co + i * ldc + j;
-            c[idx] = accumulate ? c[idx] + s : s;
-        }
-    }
-
-    private static void store(FloatVector v, float[] c, int idx, boolean accumulate) {
-        (accumulate ? v.add(FloatVector.fromArray(S, c, idx)) : v).intoArray(c, idx);
+    static int ceil(int x, int y) {
+        return (x + y - 1) / y;
     }
 }
