@@ -59,26 +59,34 @@ final class VectorGemm {
             SmallGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
             return;
         }
-        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, PANEL_FLOATS);
     }
 
-    /** Columns per panel: as many as fit {@link #PANEL_FLOATS} for this {@code k}, a multiple of NR. */
-    static int panelColumns(int n, int k) {
-        int fit = Math.max(NR, PANEL_FLOATS / k / NR * NR);
+    /** Columns per panel: as many as fit {@code panelFloats} for this {@code k}, a multiple of NR. */
+    static int panelColumns(int n, int k, int panelFloats) {
+        int fit = Math.max(NR, panelFloats / k / NR * NR);
         return Math.min(fit, ceil(n, NR) * NR);
     }
 
-    private static void blocked(boolean transA, boolean transB, int m, int n, int k,
-                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
-        // k-blocks of equal depth (no short last block), fixed by k alone.
-        int kBlocks = ceil(k, KC);
-        int kcMax = ceil(k, kBlocks);
+    /** Depth of each k-block: {@code k} cut into equal blocks of at most {@link #KC} (no short last block). */
+    static int kBlockDepth(int k) {
+        return ceil(k, ceil(k, KC));
+    }
+
+    /**
+     * The packed path for any size ({@code m, n, k > 0}); {@code panelFloats} bounds the packed copy of
+     * B (tests lower it to exercise several panels on small matrices).
+     */
+    static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
+        int kcMax = kBlockDepth(k);
+        int kBlocks = ceil(k, kcMax);
         int stripsA = ceil(m, MR);
         int groups = Math.min(stripsA, Math.max(ceil(stripsA, STRIPS_PER_GROUP), MIN_GROUPS));
         int groupStrips = ceil(stripsA, groups);
         int nGroups = ceil(stripsA, groupStrips);
-        int ncMax = panelColumns(n, k);
+        int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
