@@ -23,7 +23,10 @@ def seconds(result):
     metric = result["primaryMetric"]
     unit = metric["scoreUnit"]
     scale = {"s/op": 1.0, "ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9}[unit]
-    return metric["score"] * scale, metric["scoreError"] * scale
+    err = metric["scoreError"]
+    # JMH writes "NaN" (a string) when there are too few iterations for a confidence interval.
+    err = float(err) if isinstance(err, (int, float)) else float("nan")
+    return metric["score"] * scale, err * scale
 
 
 def load_openblas(directory):
