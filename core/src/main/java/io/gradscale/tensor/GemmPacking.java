@@ -22,14 +22,14 @@ final class GemmPacking {
 
     /**
      * Packs strips {@code [s0, s1)} of the {@code mc x kc} block of {@code op(A)} starting at row {@code i0}
-     * and column {@code p0} into {@code dst}. {@code m} bounds the rows of {@code op(A)}.
+     * and column {@code p0} into {@code dst} from {@code dstOff}. {@code m} bounds the rows of {@code op(A)}.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int m, int i0, int p0, int kc,
-                      int s0, int s1, float[] dst) {
+                      int s0, int s1, float[] dst, int dstOff) {
         for (int s = s0; s < s1; s++) {
             int row0 = i0 + s * MR;
             int rows = Math.min(MR, m - row0);
-            int base = s * MR * kc;
+            int base = dstOff + s * MR * kc;
             if (rows < MR) {
                 Arrays.fill(dst, base, base + MR * kc, 0f);
             }

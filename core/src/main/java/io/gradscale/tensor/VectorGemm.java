@@ -10,11 +10,14 @@ import java.util.Arrays;
  * (Goto and van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008).
  *
  * <p>Columns of C are cut into panels of at most {@link #panelColumns} columns. For each panel the
- * whole {@code k x nc} slice of {@code op(B)} is packed once into {@code NR}-column strips, cut along
- * k into blocks of about {@link #KC} (a strip of one block stays in L1 while it is reused). Rows of
- * C are then cut into groups; each group packs its {@code MR}-row strips of {@code op(A)} for one
- * k-block at a time (an L2-sized block) and runs {@link GemmMicroKernel} over every
- * {@code MR x NR} tile of the panel. Transposes are absorbed by {@link GemmPacking}.
+ * whole {@code k x nc} slice of {@code op(B)} is packed once, in parallel, into {@code NR}-column strips,
+ * cut along k into blocks of equal depth at most {@link #KC}. The tiles of the panel are then cut into
+ * tasks: groups of up to {@link #STRIPS_PER_GROUP} {@code MR}-row strips times groups of up to
+ * {@link #STRIPS_PER_COLUMN_GROUP} {@code NR}-column strips, with at least {@link #MIN_TASKS} tasks
+ * when the problem allows. For each k-block a task packs its strips of {@code op(A)}, then runs
+ * {@link GemmMicroKernel} with one strip of A ({@code KC x MR}, in L1) against each strip of its
+ * block of B (up to {@code KC x 512} floats, in L2): the roles BLIS gives its micro-panels, with the
+ * vector dimension along the columns of row-major C. Transposes are absorbed by {@link GemmPacking}.
  *
  * <p>Determinism: k is never split across threads, and the k-blocks depend only on {@code k}. Every
  * element of C is the k-blocks' partial sums (each {@code fma}-accumulated from zero in order of k)
@@ -22,21 +25,32 @@ import java.util.Arrays;
  * are cut from the problem size alone, through {@link Parallel#forChunks}. So results are
  * bit-identical on any number of threads.
  *
- * <p>Problems with at most {@link #SMALL_WORK} multiply-adds skip packing and use {@link SmallGemm}.
+ * <p>Problems with at most {@link #SMALL_WORK} multiply-adds skip packing and use {@link SmallGemm};
+ * below {@link #PARALLEL_WORK} they run on the calling thread.
  */
 final class VectorGemm {
-    /** Target depth of a k-block: a {@code KC x NR} strip of B (32 KiB at 256) is reused from L1/L2. */
+    /** Deepest k-block: a {@code KC x MR} strip of A (6 KiB) stays in L1 and a {@code KC x 512} block of B in L2. */
     static final int KC = 256;
     /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
     static final int PANEL_FLOATS = 1 << 22;
-    /** Target number of {@code MR}-row strips per row group: an {@code MC x KC} block of A of about 96 KiB. */
+    /** Most {@code MR}-row strips per row group: an {@code MC x KC} block of A of at most 96 KiB, kept in L2. */
     static final int STRIPS_PER_GROUP = 16;
-    /** At least this many row groups when there are enough strips, so two or more threads stay balanced. */
-    static final int MIN_GROUPS = 8;
+    /** Most {@code NR}-column strips per column group: a {@code KC x NC} block of B of at most 512 KiB, kept in L2. */
+    static final int STRIPS_PER_COLUMN_GROUP = 16;
+    /**
+     * At least this many tasks (row groups times column groups) when the panel has enough strips, so
+     * that two threads taking tasks from a shared counter end within a small task of each other.
+     */
+    static final int MIN_TASKS = 8;
     /** Strips of B packed per parallel chunk. */
     static final int PACK_STRIPS = 4;
     /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
     static final long SMALL_WORK = 64L * 64 * 64;
+    /**
+     * Smallest {@code m * n * k} worth handing to other threads: below it (about 50 microseconds on one
+     * core) waking a worker costs about as much as it saves. Results are the same either way.
+     */
+    static final long PARALLEL_WORK = 1L << 22;
 
     private VectorGemm() {
     }
@@ -54,6 +68,9 @@ final class VectorGemm {
                 }
             }
             return;
+        }
+        if ((long) m * n * k < PARALLEL_WORK) {
+            par = Parallel.serial();
         }
         if ((long) m * n * k <= SMALL_WORK) {
             SmallGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
@@ -83,9 +100,8 @@ final class VectorGemm {
         int kcMax = kBlockDepth(k);
         int kBlocks = ceil(k, kcMax);
         int stripsA = ceil(m, MR);
-        int groups = Math.min(stripsA, Math.max(ceil(stripsA, STRIPS_PER_GROUP), MIN_GROUPS));
-        int groupStrips = ceil(stripsA, groups);
-        int nGroups = ceil(stripsA, groupStrips);
+        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
+        int groupStrips = ceil(stripsA, rowGroups);
         int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
         for (int j0 = 0; j0 < n; j0 += ncMax) {
@@ -101,18 +117,26 @@ final class VectorGemm {
                 int s1 = Math.min(stripsB, s0 + PACK_STRIPS);
                 GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
             });
-            par.forChunks(nGroups, g -> {
-                int sa0 = g * groupStrips;
-                int sa1 = Math.min(stripsA, sa0 + groupStrips);
-                rowGroup(transA, m, k, kcMax, a, aOff, lda, sa0, sa1, packedB, stripsB, nc,
-                        accumulate, c, cOff + panelJ0, ldc);
+            // Column groups small enough for L2, and enough tasks to keep every thread busy.
+            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
+            int colStrips = ceil(stripsB, colGroups);
+            int cols = ceil(stripsB, colStrips);
+            par.forChunks(rowGroups * cols, t -> {
+                int sa0 = (t / cols) * groupStrips;
+                int sb0 = (t % cols) * colStrips;
+                block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
+                        packedB, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate, c, cOff + panelJ0, ldc);
             });
         }
     }
 
-    private static void rowGroup(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
-                                 int sa0, int sa1, float[] packedB, int stripsB, int nc,
-                                 boolean accumulate, float[] c, int cOff, int ldc) {
+    /**
+     * The tiles of A's strips {@code [sa0, sa1)} times the panel's strips {@code [sb0, sb1)}: for each k-block,
+     * pack that block of A, then run each strip of A (kept in L1) against every strip of B (from L2).
+     */
+    private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
+                              int sa0, int sa1, float[] packedB, int stripsB, int sb0, int sb1, int nc,
+                              boolean accumulate, float[] c, int cOff, int ldc) {
         int strips = sa1 - sa0;
         float[] packedA = new float[strips * MR * kcMax];
         float[] scratch = new float[MR * NR];
@@ -120,16 +144,16 @@ final class VectorGemm {
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             boolean add = accumulate || p0 > 0;
-            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA);
+            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA, 0);
             int bBlock = p0 * stripsB * NR;
-            for (int sb = 0; sb < stripsB; sb++) {
-                int col = sb * NR;
-                int cols = Math.min(NR, nc - col);
-                int bi = bBlock + sb * NR * kc;
-                for (int sa = 0; sa < strips; sa++) {
-                    int row = i0 + sa * MR;
-                    int rows = Math.min(MR, m - row);
-                    int ai = sa * MR * kc;
+            for (int sa = 0; sa < strips; sa++) {
+                int row = i0 + sa * MR;
+                int rows = Math.min(MR, m - row);
+                int ai = sa * MR * kc;
+                for (int sb = sb0; sb < sb1; sb++) {
+                    int col = sb * NR;
+                    int cols = Math.min(NR, nc - col);
+                    int bi = bBlock + sb * NR * kc;
                     int ci = cOff + row * ldc + col;
                     if (rows == MR && cols == NR) {
                         GemmMicroKernel.tile(kc, packedA, ai, packedB, bi, c, ci, ldc, add);

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The packed GEMM over odd shapes, every transpose combination, accumulation, offsets and leading
- * dimensions wider than the matrices: within the forward error bound of a double-precision product,
+ * dimensions wider than the matrices (sizes on both sides of the small-problem and parallel thresholds): within the forward error bound of a double-precision product,
  * bit-identical to the summation order it documents, and bit-identical on 1, 2 and 3 threads.
  *
  * <p>Not tagged {@code kernels}: it calls the Vector API class directly, so it runs only in the JVM
@@ -36,7 +36,7 @@ class VectorGemmTest {
         int[][] shapes = {
             {1, 1, 1}, {7, 33, 5}, {64, 64, 64},
             {6, 32, 1400}, {12, 64, 256}, {13, 47, 300}, {65, 97, 513}, {128, 10, 256},
-            {1, 700, 400}, {200, 1, 1500}, {100, 130, 784}, {37, 300, 260}, {131, 33, 77},
+            {1, 700, 400}, {200, 1, 1500}, {100, 130, 784}, {37, 300, 260}, {131, 33, 77}, {150, 200, 300},
         };
         Stream.Builder<Arguments> b = Stream.builder();
         for (int[] s : shapes) {
