@@ -2,9 +2,11 @@
 """Turns the foundation benchmark results into the tables of docs/PERFORMANCE.md.
 
 Usage: foundation_table.py DIR
-DIR holds gemm.json and reduction.json (JMH, -rf json) and openblas-<threads>-<run>.tsv from
+DIR holds gemm.json and reduction.json (JMH sample mode, -rf json) and openblas-<threads>-<run>.tsv from
 gemm_openblas.py. OpenBLAS was measured before and after the JMH run; the table uses the faster of
 the two (the stricter comparison) and shows both so the noise is visible.
+Our figures use JMH's median call time (the OpenBLAS script reports medians too); the +-% is half the
+10th-90th percentile range of the call times, a measure of how noisy the machine was.
 Prints Markdown.
 """
 import glob
@@ -20,13 +22,12 @@ def flops(shape):
 
 
 def seconds(result):
+    """Median call time and (p90 - p10) / 2 as its spread, in seconds, from a SampleTime result."""
     metric = result["primaryMetric"]
     unit = metric["scoreUnit"]
     scale = {"s/op": 1.0, "ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9}[unit]
-    err = metric["scoreError"]
-    # JMH writes "NaN" (a string) when there are too few iterations for a confidence interval.
-    err = float(err) if isinstance(err, (int, float)) else float("nan")
-    return metric["score"] * scale, err * scale
+    pct = metric["scorePercentiles"]
+    return pct["50.0"] * scale, (pct["90.0"] - pct["10.0"]) / 2 * scale
 
 
 def load_openblas(directory):

@@ -28,8 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * weight gradients {@code X^T dY}. GFLOPS is {@code 2 M N K / time}; {@code bench/python/foundation_table.py}
  * converts JMH's JSON and sets it next to OpenBLAS measured by {@code bench/python/gemm_openblas.py}
  * (which lists the same shapes).
+ *
+ * <p>Sample mode times every call, so the median call time can be compared with the median that the
+ * OpenBLAS script reports: on a machine whose cores are shared, a mean is dominated by the moments
+ * another process held the core.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

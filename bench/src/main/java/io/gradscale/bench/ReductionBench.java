@@ -33,8 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link #BANDWIDTH_N} floats (400 MB, far beyond every cache) with four independent vector
  * accumulators in float and no other work, cut into the same kind of fixed chunks. A reduction that
  * reaches it is limited by memory, not by its arithmetic.
+ *
+ * <p>Sample mode, read as the median call time, for the reason given on {@link GemmBench}.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

@@ -108,13 +108,17 @@ final class GemmMicroKernel {
     }
 
     /**
-     * A tile cut by the edge of C: only {@code rows x cols} of it are written. The full tile is computed
-     * into {@code scratch} (at least {@code MR * NR} floats) and the valid part applied with the same
-     * store-or-add as {@link #tile}.
+     * A tile cut by the edge of C: only {@code rows x cols} of it are written. The tile is computed into
+     * {@code scratch} (at least {@code MR * NR} floats, row stride NR) and the valid part applied with the
+     * same store-or-add as {@link #tile}. A tile at most one vector wide computes only that vector.
      */
     static void edgeTile(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int cOff, int ldc, boolean add,
                          int rows, int cols, float[] scratch) {
-        tile(kc, pa, ai, pb, bi, scratch, 0, NR, false);
+        if (cols <= L) {
+            narrowTile(kc, pa, ai, pb, bi, scratch);
+        } else {
+            tile(kc, pa, ai, pb, bi, scratch, 0, NR, false);
+        }
         for (int r = 0; r < rows; r++) {
             int src = r * NR;
             int dst = cOff + r * ldc;
@@ -126,5 +130,30 @@ final class GemmMicroKernel {
                 System.arraycopy(scratch, src, c, dst, cols);
             }
         }
+    }
+
+    /** The first vector of each row of a tile, into {@code out} with row stride NR (for narrow edges of C). */
+    private static void narrowTile(int kc, float[] pa, int ai, float[] pb, int bi, float[] out) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        for (int p = 0, a = ai, b = bi; p < kc; p++, a += MR, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, b);
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[a + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[a + 5]).fma(b0, c5);
+        }
+        c0.intoArray(out, 0);
+        c1.intoArray(out, NR);
+        c2.intoArray(out, 2 * NR);
+        c3.intoArray(out, 3 * NR);
+        c4.intoArray(out, 4 * NR);
+        c5.intoArray(out, 5 * NR);
     }
 }
