@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Workers block on a queue while idle: there is no spin-waiting, which matters on a machine whose
  * second core is shared (a spinning pool turns every parallel region into milliseconds of contention).
- * The calling thread always takes part, so a pool of {@code n} threads starts {@code n - 1} workers.
+ * The calling thread always takes part, so a pool of {@code n} threads starts {@code n - 1} workers,
+ * and when it has run out of chunks it takes back the helper tasks no worker has started: a worker
+ * whose core is busy never delays a loop the caller could finish alone.
  * Close the pool to stop them; they are daemon threads, so an unclosed pool does not keep the JVM alive.
  */
 public final class Parallel implements AutoCloseable {
@@ -149,14 +151,18 @@ public final class Parallel implements AutoCloseable {
                 }
             }
         };
+        Runnable[] offered = new Runnable[helpers];
         for (int h = 0; h < helpers; h++) {
-            if (!queue.offer(() -> {
+            Runnable helper = () -> {
                 try {
                     drain.run();
                 } finally {
                     done.countDown();
                 }
-            })) {
+            };
+            if (queue.offer(helper)) {
+                offered[h] = helper;
+            } else {
                 done.countDown(); // queue full (nested use): the caller does the work itself
             }
         }
@@ -165,6 +171,13 @@ public final class Parallel implements AutoCloseable {
             drain.run();
         } finally {
             insideRegion.set(Boolean.FALSE);
+        }
+        // A helper that no worker has picked up yet (its core busy elsewhere) has nothing left to do:
+        // take it back rather than wait until the scheduler gets round to running it.
+        for (Runnable helper : offered) {
+            if (helper != null && queue.remove(helper)) {
+                done.countDown();
+            }
         }
         try {
             done.await();

@@ -1,21 +1,56 @@
 package io.gradscale.tensor;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import static io.gradscale.tensor.GemmMicroKernel.MR;
+import static io.gradscale.tensor.GemmMicroKernel.NR;
+
+import java.util.Arrays;
 
 /**
- * SGEMM on the Vector API: {@code C = op(A) op(B) (+ C)}, row-major.
+ * SGEMM on the Vector API: {@code C = op(A) op(B) (+ C)}, row-major, in the GotoBLAS/BLIS layout
+ * (Goto and van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008).
  *
- * <p>Transposed operands are first packed into row-major panels, then a register-blocked micro-kernel
- * computes {@code MR x (NV * L)} tiles of C, where L is the vector length, keeping the accumulators in
- * registers while it walks k. Work is split over tiles of rows of C only (never over k), so every element
- * of C is summed in the same order on any thread count.
+ * <p>Columns of C are cut into panels of at most {@link #panelColumns} columns. For each panel the
+ * whole {@code k x nc} slice of {@code op(B)} is packed once, in parallel, into {@code NR}-column strips,
+ * cut along k into blocks of equal depth at most {@link #KC}. The tiles of the panel are then cut into
+ * tasks: groups of up to {@link #STRIPS_PER_GROUP} {@code MR}-row strips times groups of up to
+ * {@link #STRIPS_PER_COLUMN_GROUP} {@code NR}-column strips, with at least {@link #MIN_TASKS} tasks
+ * when the problem allows. For each k-block a task packs its strips of {@code op(A)}, then runs
+ * {@link GemmMicroKernel} with one strip of A ({@code KC x MR}, in L1) against each strip of its
+ * block of B (up to {@code KC x 512} floats, in L2): the roles BLIS gives its micro-panels, with the
+ * vector dimension along the columns of row-major C. Transposes are absorbed by {@link GemmPacking}.
+ *
+ * <p>Determinism: k is never split across threads, and the k-blocks depend only on {@code k}. Every
+ * element of C is the k-blocks' partial sums (each {@code fma}-accumulated from zero in order of k)
+ * added to C in block order, whatever the tile, group or thread that computes it. Groups and panels
+ * are cut from the problem size alone, through {@link Parallel#forChunks}. So results are
+ * bit-identical on any number of threads.
+ *
+ * <p>Problems with at most {@link #SMALL_WORK} multiply-adds skip packing and use {@link SmallGemm};
+ * below {@link #PARALLEL_WORK} they run on the calling thread.
  */
 final class VectorGemm {
-    private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
-    private static final int L = S.length();
-    private static final int MR = 4;
-    private static final int ROW_CHUNK = 32;
+    /** Deepest k-block: a {@code KC x MR} strip of A (6 KiB) stays in L1 and a {@code KC x 512} block of B in L2. */
+    static final int KC = 256;
+    /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
+    static final int PANEL_FLOATS = 1 << 22;
+    /** Most {@code MR}-row strips per row group: an {@code MC x KC} block of A of at most 96 KiB, kept in L2. */
+    static final int STRIPS_PER_GROUP = 16;
+    /** Most {@code NR}-column strips per column group: a {@code KC x NC} block of B of at most 512 KiB, kept in L2. */
+    static final int STRIPS_PER_COLUMN_GROUP = 16;
+    /**
+     * At least this many tasks (row groups times column groups) when the panel has enough strips, so
+     * that two threads taking tasks from a shared counter end within a small task of each other.
+     */
+    static final int MIN_TASKS = 8;
+    /** Strips of B packed per parallel chunk. */
+    static final int PACK_STRIPS = 4;
+    /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
+    static final long SMALL_WORK = 64L * 64 * 64;
+    /**
+     * Smallest {@code m * n * k} worth handing to other threads: below it (about 50 microseconds on one
+     * core) waking a worker costs about as much as it saves. Results are the same either way.
+     */
+    static final long PARALLEL_WORK = 1L << 22;
 
     private VectorGemm() {
     }
@@ -29,141 +64,108 @@ final class VectorGemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
         }
-        final float[] aa;
-        final int ao;
-        final int la;
-        if (transA) {
-            aa = transpose(a, aOff, lda, k, m);
-            ao = 0;
-            la = k;
-        } else {
-            aa = a;
-            ao = aOff;
-            la = lda;
+        if ((long) m * n * k < PARALLEL_WORK) {
+            par = Parallel.serial();
         }
-        final float[] bb;
-        final int bo;
-        final int lb;
-        if (transB) {
-            bb = transpose(b, bOff, ldb, n, k);
-            bo = 0;
-            lb = n;
-        } else {
-            bb = b;
-            bo = bOff;
-            lb = ldb;
+        if ((long) m * n * k <= SMALL_WORK) {
+            SmallGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+            return;
         }
-        par.forRange(m, ROW_CHUNK, (lo, hi) -> rows(lo, hi, n, k, aa, ao, la, bb, bo, lb, accumulate, c, cOff, ldc));
+        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, PANEL_FLOATS);
     }
 
-    /** The transpose of the {@code rows x cols} matrix at {@code src} (leading dimension {@code ld}). */
-    private static float[] transpose(float[] src, int off, int ld, int rows, int cols) {
-        float[] t = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            int base = off + r * ld;
-            for (int col = 0; col < cols; col++) {
-                t[col * rows + r] = src[base + col];
-            }
-        }
-        return t;
+    /** Columns per panel: as many as fit {@code panelFloats} for this {@code k}, a multiple of NR. */
+    static int panelColumns(int n, int k, int panelFloats) {
+        int fit = Math.max(NR, panelFloats / k / NR * NR);
+        return Math.min(fit, ceil(n, NR) * NR);
     }
 
-    private static void rows(int lo, int hi, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                             boolean accumulate, float[] c, int co, int ldc) {
-        int nv = n - n % L;
-        int i = lo;
-        for (; i + MR <= hi; i += MR) {
-            int j = 0;
-            for (; j + 2 * L <= nv; j += 2 * L) {
-                tile4x2(i, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-            for (; j < nv; j += L) {
-                for (int r = i; r < i + MR; r++) {
-                    tile1x1(r, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
+    /** Depth of each k-block: {@code k} cut into equal blocks of at most {@link #KC} (no short last block). */
+    static int kBlockDepth(int k) {
+        return ceil(k, ceil(k, KC));
+    }
+
+    /**
+     * The packed path for any size ({@code m, n, k > 0}); {@code panelFloats} bounds the packed copy of
+     * B (tests lower it to exercise several panels on small matrices).
+     */
+    static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
+        int kcMax = kBlockDepth(k);
+        int kBlocks = ceil(k, kcMax);
+        int stripsA = ceil(m, MR);
+        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
+        int groupStrips = ceil(stripsA, rowGroups);
+        int ncMax = panelColumns(n, k, panelFloats);
+        float[] packedB = new float[k * ncMax];
+        for (int j0 = 0; j0 < n; j0 += ncMax) {
+            int nc = Math.min(ncMax, n - j0);
+            int stripsB = ceil(nc, NR);
+            int packChunks = ceil(stripsB, PACK_STRIPS);
+            int panelJ0 = j0;
+            par.forChunks(kBlocks * packChunks, t -> {
+                int kb = t / packChunks;
+                int p0 = kb * kcMax;
+                int kc = Math.min(kcMax, k - p0);
+                int s0 = (t % packChunks) * PACK_STRIPS;
+                int s1 = Math.min(stripsB, s0 + PACK_STRIPS);
+                GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
+            });
+            // Column groups small enough for L2, and enough tasks to keep every thread busy.
+            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
+            int colStrips = ceil(stripsB, colGroups);
+            int cols = ceil(stripsB, colStrips);
+            par.forChunks(rowGroups * cols, t -> {
+                int sa0 = (t / cols) * groupStrips;
+                int sb0 = (t % cols) * colStrips;
+                block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
+                        packedB, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate, c, cOff + panelJ0, ldc);
+            });
+        }
+    }
+
+    /**
+     * The tiles of A's strips {@code [sa0, sa1)} times the panel's strips {@code [sb0, sb1)}: for each k-block,
+     * pack that block of A, then run each strip of A (kept in L1) against every strip of B (from L2).
+     */
+    private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
+                              int sa0, int sa1, float[] packedB, int stripsB, int sb0, int sb1, int nc,
+                              boolean accumulate, float[] c, int cOff, int ldc) {
+        int strips = sa1 - sa0;
+        float[] packedA = new float[strips * MR * kcMax];
+        float[] scratch = new float[MR * NR];
+        int i0 = sa0 * MR;
+        for (int p0 = 0; p0 < k; p0 += kcMax) {
+            int kc = Math.min(kcMax, k - p0);
+            boolean add = accumulate || p0 > 0;
+            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA, 0);
+            int bBlock = p0 * stripsB * NR;
+            for (int sa = 0; sa < strips; sa++) {
+                int row = i0 + sa * MR;
+                int rows = Math.min(MR, m - row);
+                int ai = sa * MR * kc;
+                for (int sb = sb0; sb < sb1; sb++) {
+                    int col = sb * NR;
+                    int cols = Math.min(NR, nc - col);
+                    int bi = bBlock + sb * NR * kc;
+                    int ci = cOff + row * ldc + col;
+                    if (rows == MR && cols == NR) {
+                        GemmMicroKernel.tile(kc, packedA, ai, packedB, bi, c, ci, ldc, add);
+                    } else {
+                        GemmMicroKernel.edgeTile(kc, packedA, ai, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
+                    }
                 }
             }
-            for (int r = i; r < i + MR; r++) {
-                tail(r, nv, n, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-        }
-        for (; i < hi; i++) {
-            for (int j = 0; j < nv; j += L) {
-                tile1x1(i, j, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
-            }
-            tail(i, nv, n, k, a, ao, lda, b, bo, ldb, accumulate, c, co, ldc);
         }
     }
 
-    private static void tile4x2(int i, int j, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                                boolean accumulate, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        int a0 = ao + i * lda;
-        int a1 = a0 + lda;
-        int a2 = a1 + lda;
-        int a3 = a2 + lda;
-        for (int p = 0; p < k; p++) {
-            int bp = bo + p * ldb + j;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector v0 = FloatVector.broadcast(S, a[a0 + p]);
-            c00 = v0.fma(b0, c00);
-            c01 = v0.fma(b1, c01);
-            FloatVector v1 = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = v1.fma(b0, c10);
-            c11 = v1.fma(b1, c11);
-            FloatVector v2 = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = v2.fma(b0, c20);
-            c21 = v2.fma(b1, c21);
-            FloatVector v3 = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = v3.fma(b0, c30);
-            c31 = v3.fma(b1, c31);
-        }
-        store(c00, c, co + i * ldc + j, accumulate);
-        store(c01, c, co + i * ldc + j + L, accumulate);
-        store(c10, c, co + (i + 1) * ldc + j, accumulate);
-        store(c11, c, co + (i + 1) * ldc + j + L, accumulate);
-        store(c20, c, co + (i + 2) * ldc + j, accumulate);
-        store(c21, c, co + (i + 2) * ldc + j + L, accumulate);
-        store(c30, c, co + (i + 3) * ldc + j, accumulate);
-        store(c31, c, co + (i + 3) * ldc + j + L, accumulate);
-    }
-
-    private static void tile1x1(int i, int j, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                                boolean accumulate, float[] c, int co, int ldc) {
-        FloatVector acc = FloatVector.zero(S);
-        int a0 = ao + i * lda;
-        for (int p = 0; p < k; p++) {
-            acc = FloatVector.broadcast(S, a[a0 + p]).fma(FloatVector.fromArray(S, b, bo + p * ldb + j), acc);
-        }
-        store(acc, c, co + i * ldc + j, accumulate);
-    }
-
-    private static void tail(int i, int from, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                             boolean accumulate, float[] c, int co, int ldc) {
-        int a0 = ao + i * lda;
-        for (int j = from; j < n; j++) {
-            float s = 0f;
-            for (int p = 0; p < k; p++) {
-                s = Math.fma(a[a0 + p], b[bo + p * ldb + j], s);
-            }
-            int idx = co + i * ldc + j;
-            c[idx] = accumulate ? c[idx] + s : s;
-        }
-    }
-
-    private static void store(FloatVector v, float[] c, int idx, boolean accumulate) {
-        (accumulate ? v.add(FloatVector.fromArray(S, c, idx)) : v).intoArray(c, idx);
+    static int ceil(int x, int y) {
+        return (x + y - 1) / y;
     }
 }
