@@ -4,12 +4,12 @@
 # docs/PERFORMANCE.md; raw results stay in bench/target/foundation/.
 #
 # Needs: JDK 21+ (JAVA_HOME, default Temurin 25), Debian's python3-numpy and libopenblas0-pthread.
-# JMH_OPTS overrides the JMH run length (default: -f 1 -wi 3 -i 5); OPENBLAS_SECONDS the time numpy
-# spends per shape (default 2).
+# JMH_OPTS overrides the JMH run length (default -f 1 -wi 5 -i 5: on a shared core the JIT needs a
+# few seconds to compile the kernels); OPENBLAS_SECONDS the time numpy spends per shape (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-JMH_OPTS="${JMH_OPTS:--f 1 -wi 3 -i 5}"
+JMH_OPTS="${JMH_OPTS:--f 1 -wi 5 -i 5}"
 OPENBLAS_SECONDS="${OPENBLAS_SECONDS:-2}"
 out=bench/target/foundation
 python=/usr/bin/python3

@@ -5,8 +5,8 @@ Usage: foundation_table.py DIR
 DIR holds gemm.json and reduction.json (JMH sample mode, -rf json) and openblas-<threads>-<run>.tsv from
 gemm_openblas.py. OpenBLAS was measured before and after the JMH run; the table uses the faster of
 the two (the stricter comparison) and shows both so the noise is visible.
-Our figures use JMH's median call time (the OpenBLAS script reports medians too); the +-% is half the
-10th-90th percentile range of the call times, a measure of how noisy the machine was.
+Our figures use JMH's median call time (the OpenBLAS script reports medians too); "p90 +x%" says how
+much longer the 90th-percentile call took, a measure of how noisy the machine was.
 Prints Markdown.
 """
 import glob
@@ -22,12 +22,12 @@ def flops(shape):
 
 
 def seconds(result):
-    """Median call time and (p90 - p10) / 2 as its spread, in seconds, from a SampleTime result."""
+    """Median call time and the 90th percentile's excess over it, in seconds, from a SampleTime result."""
     metric = result["primaryMetric"]
     unit = metric["scoreUnit"]
     scale = {"s/op": 1.0, "ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9}[unit]
     pct = metric["scorePercentiles"]
-    return pct["50.0"] * scale, (pct["90.0"] - pct["10.0"]) / 2 * scale
+    return pct["50.0"] * scale, (pct["90.0"] - pct["50.0"]) * scale
 
 
 def load_openblas(directory):
@@ -63,7 +63,7 @@ def gemm_table(directory):
             ob = blas.get((shape, threads), [])
             best = max(ob) if ob else float("nan")
             g[threads] = mine
-            row.append("%.1f ±%.0f%%" % (mine, 100 * rel))
+            row.append("%.1f (p90 +%.0f%%)" % (mine, 100 * rel))
             row.append("%.1f (%s)" % (best, ", ".join("%.1f" % v for v in ob)) if ob else "n/a")
             row.append("%.2f" % (mine / best) if ob else "n/a")
         row.append("%.2f" % (g[2] / g[1]))
@@ -85,7 +85,7 @@ def reduction_table(directory):
     for threads in (1, 2):
         s, se = rates[("sumSquares", threads)]
         b, be = rates[("readBandwidth", threads)]
-        print("| %d | %.1f ±%.0f%% | %.1f ±%.0f%% | %.2f |" % (threads, s, 100 * se, b, 100 * be, s / b))
+        print("| %d | %.1f (p90 +%.0f%%) | %.1f (p90 +%.0f%%) | %.2f |" % (threads, s, 100 * se, b, 100 * be, s / b))
 
 
 def main():

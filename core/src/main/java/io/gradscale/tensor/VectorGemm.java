@@ -47,7 +47,7 @@ final class VectorGemm {
     /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
     static final long SMALL_WORK = 64L * 64 * 64;
     /**
-     * Smallest {@code m * n * k} worth handing to other threads: below it (about 50 microseconds on one
+     * Smallest {@code m * n * k} worth handing to other threads: below it (about 100 microseconds on one
      * core) waking a worker costs about as much as it saves. Results are the same either way.
      */
     static final long PARALLEL_WORK = 1L << 22;
