@@ -1,7 +1,6 @@
 package io.gradscale.cli;
 
 import io.gradscale.cli.experiments.Experiment;
-import io.gradscale.cli.experiments.ExperimentContext;
 import io.gradscale.cli.experiments.ExperimentResult;
 import io.gradscale.cli.experiments.Experiments;
 import io.gradscale.cli.experiments.RunOutcome;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code gradscale demo}: every built-in experiment in turn, a summary table, and an index page that
@@ -21,14 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run every built-in experiment (about a minute and a half on 2 cores), print a summary and the report's path.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "runs", description = "Directory for the runs (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--quick", description = "A smaller budget for each experiment.")
-    boolean quick;
-
-    @Option(names = "--seed", defaultValue = "" + ExperimentContext.DEFAULT_SEED, description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin
+    ExperimentOptions opts;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -37,12 +29,12 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        Path dir = RunRecorder.newRunDir(out, "demo");
+        Path dir = RunRecorder.newRunDir(opts.out, "demo");
         List<ExperimentResult> results = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
         for (Experiment e : Experiments.all()) {
             long s = System.nanoTime();
-            ExperimentResult r = ExperimentCommand.run(e, dir, seed, quick, o);
+            ExperimentResult r = ExperimentCommand.run(e, dir, opts.seed, opts.quick, o);
             seconds.add((System.nanoTime() - s) / 1e9);
             ExperimentCommand.printResult(r, o, false);
             results.add(r);

@@ -26,14 +26,8 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the experiments and exit.")
     boolean list;
 
-    @Option(names = "--out", defaultValue = "runs", description = "Directory for the runs (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--quick", description = "A smaller budget (seconds instead of tens of seconds).")
-    boolean quick;
-
-    @Option(names = "--seed", defaultValue = "" + ExperimentContext.DEFAULT_SEED, description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin
+    ExperimentOptions opts;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -48,8 +42,8 @@ final class ExperimentCommand implements Callable<Integer> {
             return name == null && !list ? Main.USAGE : Main.OK;
         }
         Experiment e = Experiments.named(name);
-        Path dir = RunRecorder.newRunDir(out, "experiment-" + e.name());
-        ExperimentResult r = run(e, dir, seed, quick, o);
+        Path dir = RunRecorder.newRunDir(opts.out, "experiment-" + e.name());
+        ExperimentResult r = run(e, dir, opts.seed, opts.quick, o);
         printResult(r, o, true);
         return Main.OK;
     }
