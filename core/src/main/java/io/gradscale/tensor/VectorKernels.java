@@ -21,13 +21,14 @@ final class VectorKernels implements Kernels {
 
     /**
      * Sums the lanes in index order. {@code reduceLanes(ADD)} on floats may associate differently in
-     * the interpreter and in compiled code, which would break bit-for-bit reproducibility.
+     * the interpreter and in compiled code, which would break bit-for-bit reproducibility. The scratch array
+     * is made once per call, not per block: a sum over 10M floats made 10 000 of them, and {@code lane(i)}
+     * with a variable index is slower still.
      */
-    private static double laneSum(FloatVector v) {
-        float[] t = new float[L];
-        v.intoArray(t, 0);
+    private static double laneSum(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
         double s = 0;
-        for (float x : t) {
+        for (float x : scratch) {
             s += x;
         }
         return s;
@@ -214,6 +215,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double sum(float[] a, int off, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
             int base = off + b;
@@ -222,7 +224,7 @@ final class VectorKernels implements Kernels {
             for (int u = SPECIES.loopBound(len); i < u; i += L) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, a, base + i));
             }
-            double s = laneSum(acc);
+            double s = laneSum(acc, scratch);
             for (; i < len; i++) {
                 s += a[base + i];
             }
@@ -234,6 +236,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double sumSquares(float[] a, int off, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
             int base = off + b;
@@ -246,7 +249,7 @@ final class VectorKernels implements Kernels {
                 acc0 = v0.fma(v0, acc0);
                 acc1 = v1.fma(v1, acc1);
             }
-            double s = laneSum(acc0.add(acc1));
+            double s = laneSum(acc0.add(acc1), scratch);
             for (; i < len; i++) {
                 double v = a[base + i];
                 s += v * v;
@@ -259,6 +262,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double dot(float[] a, int ao, float[] b, int bo, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int blk = 0; blk < n; blk += BLOCK) {
             int len = Math.min(BLOCK, n - blk);
             FloatVector acc = FloatVector.zero(SPECIES);
@@ -266,7 +270,7 @@ final class VectorKernels implements Kernels {
             for (int u = SPECIES.loopBound(len); i < u; i += L) {
                 acc = FloatVector.fromArray(SPECIES, a, ao + blk + i).fma(FloatVector.fromArray(SPECIES, b, bo + blk + i), acc);
             }
-            double s = laneSum(acc);
+            double s = laneSum(acc, scratch);
             for (; i < len; i++) {
                 s += (double) a[ao + blk + i] * b[bo + blk + i];
             }
