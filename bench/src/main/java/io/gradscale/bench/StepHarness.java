@@ -18,7 +18,8 @@ import java.util.Map;
  * run in the same session by {@code bench/run-steps.sh}).
  *
  * <pre>
- *   StepHarness run WORKLOAD THREADS [WARMUP STEPS]   warm up, time STEPS steps, print one RESULT line
+ *   StepHarness run WORKLOAD THREADS [WARMUP STEPS]   warm up (WARMUP steps and at least 5 s), time STEPS steps,
+ *                                                     print one RESULT line
  *   StepHarness report FILE                           RESULT lines of both sides to a markdown table
  * </pre>
  *
@@ -29,6 +30,8 @@ import java.util.Map;
 public final class StepHarness {
     /** Warm-up steps before timing, by default. */
     static final int DEFAULT_WARMUP = 30;
+    /** Warm-up also lasts at least this long, so that the JIT has compiled the hot loops (C2 takes a few seconds). */
+    static final long MIN_WARMUP_NANOS = 5_000_000_000L;
     /** Timed steps, by default. */
     static final int DEFAULT_STEPS = 40;
 
@@ -55,7 +58,8 @@ public final class StepHarness {
         try {
             StepWorkloads.Workload w = StepWorkloads.create(name, engine);
             double last = Double.NaN;
-            for (int i = 0; i < warmup; i++) {
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || System.nanoTime() - warmStart < MIN_WARMUP_NANOS; i++) {
                 w.prepare();
                 last = w.step();
             }
