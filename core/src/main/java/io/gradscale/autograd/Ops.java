@@ -21,7 +21,7 @@ public final class Ops {
     /** The primitives, for provenance in the tape and coverage in the gradient check. */
     public enum Primitive {
         ADD, SUB, MUL, DIV, SCALE_SHIFT, UNARY, SUM, SUM_AXIS, MAX_AXIS, MATMUL, SOFTMAX, LOG_SOFTMAX,
-        SLICE, CONCAT, GATHER_LAST, RESHAPE, TRANSPOSE
+        SLICE, CONCAT, GATHER_LAST, RESHAPE, TRANSPOSE, LINEAR, RNN_CELL, LSTM_CELL, GRU_CELL
     }
 
     /** A backward rule: given {@code dL/dy}, accumulate into the inputs. */
@@ -179,15 +179,332 @@ public final class Ops {
             Tensor b2 = b.value;
             if (a.requiresGrad) {
                 // A B: dA = G B^T;  A B^T: dA = G B;  A^T B: dA = B G^T;  A^T B^T: dA = B^T G^T
-                Tensor da = transA ? e.matmul(b2, g2, transB, true) : e.matmul(g2, b2, false, !transB);
-                a.accumulate(da.reshape(a.shape()));
+                if (transA) {
+                    addProduct(e, a, b2, g2, transB, true);
+                } else {
+                    addProduct(e, a, g2, b2, false, !transB);
+                }
             }
             if (b.requiresGrad) {
                 // A B: dB = A^T G;  A B^T: dB = G^T A;  A^T B: dB = A G;  A^T B^T: dB = G^T A^T
-                Tensor db = transB ? e.matmul(g2, a2, true, transA) : e.matmul(a2, g2, !transA, false);
-                b.accumulate(db);
+                if (transB) {
+                    addProduct(e, b, g2, a2, true, transA);
+                } else {
+                    addProduct(e, b, a2, g2, !transA, false);
+                }
             }
         }, a, b);
+    }
+
+    /**
+     * {@code v.grad += op(x) op(y)} for rank-2 {@code x, y}. The first contribution is the fresh product
+     * itself; later ones are accumulated by the GEMM into the var's own buffer, so a weight used at every
+     * step of a sequence costs one gradient buffer, not one per step.
+     */
+    private static void addProduct(Engine e, Var v, Tensor x, Tensor y, boolean tx, boolean ty) {
+        if (v.grad == null) {
+            v.accumulate(e.matmul(x, y, tx, ty).reshape(v.shape()));
+            return;
+        }
+        Tensor buf = v.ownGrad();
+        e.gemmInto(tx, ty, x, y, buf.rank() == 2 ? buf : buf.reshape(-1, buf.dim(-1)), true);
+    }
+
+    /**
+     * The affine map {@code y = x W^T + b} over the last axis (PyTorch's {@code F.linear}): {@code x} is
+     * {@code [..., in]}, {@code W} is {@code [out, in]}, {@code b} is {@code [out]} or null. One primitive
+     * instead of a product and a broadcast sum: the bias is added into the product's rows in place, and its
+     * gradient is the column sums of {@code g} with no broadcast bookkeeping.
+     * {@code dx = g W}, {@code dW = g^T x}, {@code db = sum over rows of g}.
+     */
+    public static Var linear(Var x, Var w, Var b) {
+        same(x, w);
+        if (b != null) {
+            same(x, b);
+        }
+        Engine e = eng(x);
+        if (w.value.rank() != 2 || x.value.rank() < 1 || x.dim(-1) != w.dim(1)) {
+            throw new ShapeException("linear: input " + x.shape() + " and weight " + w.shape()
+                    + " do not fit (expected input [..., in] and weight [out, in])");
+        }
+        int out = w.dim(0);
+        if (b != null && (b.value.rank() != 1 || b.dim(0) != out)) {
+            throw new ShapeException("linear: bias " + b.shape() + " does not fit weight " + w.shape() + " (expected [" + out + "])");
+        }
+        Tensor x2 = x.value.rank() == 2 ? x.value : x.value.reshape(-1, x.dim(-1));
+        Tensor y2 = e.matmul(x2, w.value, false, true);
+        if (b != null) {
+            float[] yd = y2.data();
+            float[] bd = b.value.data();
+            var k = e.kernels();
+            int rows = y2.dim(0);
+            for (int r = 0; r < rows; r++) {
+                k.add(yd, r * out, bd, 0, yd, r * out, out);
+            }
+        }
+        Tensor y = x.value.rank() == 2 ? y2 : y2.reshape(x.shape().withDim(-1, out));
+        Var[] in = b == null ? new Var[] {x, w} : new Var[] {x, w, b};
+        return x.tape.record(Primitive.LINEAR, y, g -> {
+            Tensor g2 = g.rank() == 2 ? g : g.reshape(-1, out);
+            if (x.requiresGrad) {
+                addProduct(e, x, g2, w.value, false, false);
+            }
+            if (w.requiresGrad) {
+                addProduct(e, w, g2, x2, true, false);
+            }
+            if (b != null && b.requiresGrad) {
+                b.accumulate(e.sumToShape(g2, b.shape()));
+            }
+        }, in);
+    }
+
+    /** Row {@code r} of time step {@code t} of a {@code [batch, T, G]} projection (or {@code [batch, G]} when T = 1). */
+    private static int timeRow(Tensor xp, int r, int t) {
+        int steps = xp.rank() == 3 ? xp.dim(1) : 1;
+        return (r * steps + t) * xp.dim(-1);
+    }
+
+    private static void checkCell(String what, Var xp, int t, Var hp, int gates, Var state) {
+        if (xp.value.rank() != 2 && xp.value.rank() != 3) {
+            throw new ShapeException(what + ": the input projection must be [batch, G*H] or [batch, T, G*H], got " + xp.shape());
+        }
+        int steps = xp.value.rank() == 3 ? xp.dim(1) : 1;
+        if (t < 0 || t >= steps) {
+            throw new ShapeException(what + ": time step " + t + " is outside [0, " + steps + ") of " + xp.shape());
+        }
+        int gh = xp.dim(-1);
+        if (gh % gates != 0 || hp.value.rank() != 2 || hp.dim(0) != xp.dim(0) || hp.dim(1) != gh) {
+            throw new ShapeException(what + ": the hidden projection " + hp.shape() + " does not fit the input projection "
+                    + xp.shape() + " (expected [batch, " + gates + "*H])");
+        }
+        if (state != null && (state.value.rank() != 2 || state.dim(0) != xp.dim(0) || state.dim(1) != gh / gates)) {
+            throw new ShapeException(what + ": the state " + state.shape() + " does not fit [batch, " + gh / gates + "]");
+        }
+    }
+
+    /** Adds {@code d [batch, G]} into time step {@code t} of {@code xp}'s gradient. */
+    private static void addAtTime(Engine e, Var xp, int t, Tensor d) {
+        if (!xp.requiresGrad) {
+            return;
+        }
+        if (xp.value.rank() == 2) {
+            xp.accumulate(d);
+            return;
+        }
+        float[] gd = xp.ownGrad().data();
+        float[] dd = d.data();
+        int w = d.dim(1);
+        var k = e.kernels();
+        for (int r = 0; r < d.dim(0); r++) {
+            int o = timeRow(xp.value, r, t);
+            k.add(gd, o, dd, r * w, gd, o, w);
+        }
+    }
+
+    /**
+     * One step of an Elman cell: {@code h = act(xp_t + hp)}, act tanh or ReLU, where {@code xp} holds the
+     * input projections (with both biases) of every step, {@code [batch, T, H]}, and {@code hp = h_{t-1} W_hh^T}.
+     * {@code d pre = g * act'(h)}, which goes to {@code hp} and to step {@code t} of {@code xp}.
+     */
+    public static Var rnnCell(Var xp, int t, Var hp, boolean relu) {
+        same(xp, hp);
+        checkCell("rnnCell", xp, t, hp, 1, null);
+        Engine e = eng(xp);
+        var k = e.kernels();
+        int batch = hp.dim(0);
+        int hsz = hp.dim(1);
+        Tensor h = Tensor.zeros(batch, hsz);
+        float[] hd = h.data();
+        float[] xd = xp.value.data();
+        float[] pd = hp.value.data();
+        UnaryOp act = relu ? UnaryOp.RELU : UnaryOp.TANH;
+        for (int r = 0; r < batch; r++) {
+            k.add(xd, timeRow(xp.value, r, t), pd, r * hsz, hd, r * hsz, hsz);
+        }
+        k.unary(act, 0f, hd, 0, hd, 0, hd.length);
+        return xp.tape.record(Primitive.RNN_CELL, h, g -> {
+            Tensor d = Tensor.zeros(batch, hsz);
+            k.unaryBackward(act, 0f, hd, hd, g.data(), d.data(), 0, hd.length);
+            addAtTime(e, xp, t, d);
+            if (hp.requiresGrad) {
+                hp.accumulate(d);
+            }
+        }, xp, hp);
+    }
+
+    /**
+     * One step of an LSTM cell (gate blocks i, f, g, o, as PyTorch), from the input projections of every
+     * step {@code xp [batch, T, 4H]} (both biases included), {@code hp = h_{t-1} W_hh^T [batch, 4H]} and the
+     * previous cell state {@code c [batch, H]}:
+     * <pre>
+     * i, f, o = sigmoid(xp_t + hp)   g = tanh(xp_t + hp)   c' = f c + i g   h = o tanh(c')
+     * </pre>
+     * Returns {@code {h, c'}}. Backward, with {@code dc = dc' + dh o (1 - tanh^2 c')}:
+     * {@code do = dh tanh c'}, {@code di = dc g}, {@code df = dc c}, {@code dg = dc i}, {@code d c_prev = dc f},
+     * each gate's pre-activation gradient times its activation's derivative (from the output alone), which
+     * goes to {@code hp} and to step {@code t} of {@code xp}. One node per step instead of about twenty.
+     */
+    public static Var[] lstmCell(Var xp, int t, Var hp, Var c) {
+        same(xp, hp);
+        same(xp, c);
+        checkCell("lstmCell", xp, t, hp, 4, c);
+        Engine e = eng(xp);
+        var k = e.kernels();
+        int batch = hp.dim(0);
+        int hsz = hp.dim(1) / 4;
+        int gw = 4 * hsz;
+        float[] act = new float[batch * gw]; // activated gates, [batch, 4H]
+        float[] xd = xp.value.data();
+        float[] pd = hp.value.data();
+        for (int r = 0; r < batch; r++) {
+            int o = r * gw;
+            k.add(xd, timeRow(xp.value, r, t), pd, o, act, o, gw);
+            k.unary(UnaryOp.SIGMOID, 0f, act, o, act, o, 2 * hsz);
+            k.unary(UnaryOp.TANH, 0f, act, o + 2 * hsz, act, o + 2 * hsz, hsz);
+            k.unary(UnaryOp.SIGMOID, 0f, act, o + 3 * hsz, act, o + 3 * hsz, hsz);
+        }
+        float[] cp = c.value.data();
+        Tensor cNext = Tensor.zeros(batch, hsz);
+        Tensor h = Tensor.zeros(batch, hsz);
+        float[] cn = cNext.data();
+        float[] tc = new float[batch * hsz]; // tanh(c')
+        float[] hd = h.data();
+        for (int r = 0; r < batch; r++) {
+            int o = r * gw;
+            int s = r * hsz;
+            for (int j = 0; j < hsz; j++) {
+                cn[s + j] = act[o + hsz + j] * cp[s + j] + act[o + j] * act[o + 2 * hsz + j];
+            }
+        }
+        k.unary(UnaryOp.TANH, 0f, cn, 0, tc, 0, tc.length);
+        for (int r = 0; r < batch; r++) {
+            k.mul(act, r * gw + 3 * hsz, tc, r * hsz, hd, r * hsz, hsz);
+        }
+        Var[] outs = new Var[2];
+        Var[] made = xp.tape.recordMulti(Primitive.LSTM_CELL, new Tensor[] {h, cNext}, unused -> {
+            float[] dh = outs[0].grad == null ? null : outs[0].grad.data();
+            float[] dcn = outs[1].grad == null ? null : outs[1].grad.data();
+            Tensor dPre = Tensor.zeros(batch, gw);
+            float[] dp = dPre.data();
+            Tensor dcPrev = c.requiresGrad ? Tensor.zeros(batch, hsz) : null;
+            for (int r = 0; r < batch; r++) {
+                int o = r * gw;
+                int s = r * hsz;
+                for (int j = 0; j < hsz; j++) {
+                    float ig = act[o + j];
+                    float fg = act[o + hsz + j];
+                    float gg = act[o + 2 * hsz + j];
+                    float og = act[o + 3 * hsz + j];
+                    float th = tc[s + j];
+                    float dhj = dh == null ? 0f : dh[s + j];
+                    float dc = (dcn == null ? 0f : dcn[s + j]) + dhj * og * (1f - th * th);
+                    dp[o + j] = dc * gg * ig * (1f - ig);
+                    dp[o + hsz + j] = dc * cp[s + j] * fg * (1f - fg);
+                    dp[o + 2 * hsz + j] = dc * ig * (1f - gg * gg);
+                    dp[o + 3 * hsz + j] = dhj * th * og * (1f - og);
+                    if (dcPrev != null) {
+                        dcPrev.data()[s + j] = dc * fg;
+                    }
+                }
+            }
+            addAtTime(e, xp, t, dPre);
+            if (hp.requiresGrad) {
+                hp.accumulate(dPre);
+            }
+            if (dcPrev != null) {
+                c.accumulate(dcPrev);
+            }
+        }, xp, hp, c);
+        outs[0] = made[0];
+        outs[1] = made[1];
+        return made;
+    }
+
+    /**
+     * One step of a GRU cell (gate blocks r, z, n, as PyTorch), from the input projections of every step
+     * {@code xp [batch, T, 3H]} (input bias only), {@code hp = h_{t-1} W_hh^T + b_hh [batch, 3H]} and
+     * {@code h_{t-1}}:
+     * <pre>
+     * r = sigmoid(xp_r + hp_r)   z = sigmoid(xp_z + hp_z)   n = tanh(xp_n + r hp_n)   h = (1 - z) n + z h_{t-1}
+     * </pre>
+     * Backward: {@code dn = dh (1 - z)}, {@code dz = dh (h_{t-1} - n)}, {@code dh_{t-1} = dh z};
+     * {@code a_n = dn (1 - n^2)} goes to {@code xp_n} and, times r, to {@code hp_n}; {@code dr = a_n hp_n};
+     * {@code r} and {@code z} pre-activations get {@code dr r (1 - r)} and {@code dz z (1 - z)} in both.
+     */
+    public static Var gruCell(Var xp, int t, Var hp, Var h) {
+        same(xp, hp);
+        same(xp, h);
+        checkCell("gruCell", xp, t, hp, 3, h);
+        Engine e = eng(xp);
+        var k = e.kernels();
+        int batch = hp.dim(0);
+        int hsz = hp.dim(1) / 3;
+        int gw = 3 * hsz;
+        float[] rz = new float[batch * 2 * hsz]; // r and z, [batch, 2H]
+        float[] n = new float[batch * hsz];
+        float[] xd = xp.value.data();
+        float[] pd = hp.value.data();
+        float[] hprev = h.value.data();
+        for (int r = 0; r < batch; r++) {
+            int xo = timeRow(xp.value, r, t);
+            int po = r * gw;
+            int ro = r * 2 * hsz;
+            k.add(xd, xo, pd, po, rz, ro, 2 * hsz);
+            k.unary(UnaryOp.SIGMOID, 0f, rz, ro, rz, ro, 2 * hsz);
+            int s = r * hsz;
+            for (int j = 0; j < hsz; j++) {
+                n[s + j] = xd[xo + 2 * hsz + j] + rz[ro + j] * pd[po + 2 * hsz + j];
+            }
+        }
+        k.unary(UnaryOp.TANH, 0f, n, 0, n, 0, n.length);
+        Tensor out = Tensor.zeros(batch, hsz);
+        float[] od = out.data();
+        for (int r = 0; r < batch; r++) {
+            int ro = r * 2 * hsz;
+            int s = r * hsz;
+            for (int j = 0; j < hsz; j++) {
+                float z = rz[ro + hsz + j];
+                od[s + j] = (1f - z) * n[s + j] + z * hprev[s + j];
+            }
+        }
+        return xp.tape.record(Primitive.GRU_CELL, out, g -> {
+            float[] dh = g.data();
+            Tensor dx = Tensor.zeros(batch, gw);
+            Tensor dhp = Tensor.zeros(batch, gw);
+            Tensor dPrev = h.requiresGrad ? Tensor.zeros(batch, hsz) : null;
+            float[] dxd = dx.data();
+            float[] dhd = dhp.data();
+            for (int r = 0; r < batch; r++) {
+                int po = r * gw;
+                int ro = r * 2 * hsz;
+                int s = r * hsz;
+                for (int j = 0; j < hsz; j++) {
+                    float rg = rz[ro + j];
+                    float z = rz[ro + hsz + j];
+                    float nj = n[s + j];
+                    float d = dh[s + j];
+                    float an = d * (1f - z) * (1f - nj * nj);
+                    float ar = an * pd[po + 2 * hsz + j] * rg * (1f - rg);
+                    float az = d * (hprev[s + j] - nj) * z * (1f - z);
+                    dxd[po + j] = ar;
+                    dxd[po + hsz + j] = az;
+                    dxd[po + 2 * hsz + j] = an;
+                    dhd[po + j] = ar;
+                    dhd[po + hsz + j] = az;
+                    dhd[po + 2 * hsz + j] = an * rg;
+                    if (dPrev != null) {
+                        dPrev.data()[s + j] = d * z;
+                    }
+                }
+            }
+            addAtTime(e, xp, t, dx);
+            if (hp.requiresGrad) {
+                hp.accumulate(dhp);
+            }
+            if (dPrev != null) {
+                h.accumulate(dPrev);
+            }
+        }, xp, hp, h);
     }
 
     /** Softmax over the last axis. {@code da = y * (g - sum(g * y))} per row. */

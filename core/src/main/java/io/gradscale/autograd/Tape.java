@@ -19,8 +19,12 @@ import java.util.Map;
  * nothing, for evaluation: the same model code then runs without building a graph.
  */
 public final class Tape {
-    /** One recorded operation: its primitive, output, inputs and rule. */
-    record Node(Ops.Primitive primitive, Var out, Var[] inputs, Ops.Rule rule) {
+    /**
+     * One recorded operation: its primitive, output, inputs and rule. A primitive with several outputs
+     * (a recurrent cell's {@code h} and {@code c}) lists them all in {@code outs}; its rule then reads their
+     * gradients itself (null where none arrived) and runs when any of them has one.
+     */
+    record Node(Ops.Primitive primitive, Var out, Var[] inputs, Ops.Rule rule, Var[] outs) {
     }
 
     private final Engine engine;
@@ -93,8 +97,34 @@ public final class Tape {
             return new Var(this, out, false, null);
         }
         Var v = new Var(this, out, true, null);
-        nodes.add(new Node(primitive, v, inputs, rule));
+        nodes.add(new Node(primitive, v, inputs, rule, null));
         return v;
+    }
+
+    /**
+     * Records a primitive with several outputs; {@code rule} is called with a null argument and reads the
+     * gradients of the returned vars (in the order of {@code outs}) itself, each possibly null.
+     */
+    Var[] recordMulti(Ops.Primitive primitive, Tensor[] outs, Ops.Rule rule, Var... inputs) {
+        boolean needs = false;
+        for (Var in : inputs) {
+            if (in == null) {
+                continue;
+            }
+            if (in.tape != this) {
+                throw new IllegalArgumentException(primitive + ": an input belongs to another tape");
+            }
+            needs |= in.requiresGrad;
+        }
+        boolean rec = recording && needs;
+        Var[] vs = new Var[outs.length];
+        for (int i = 0; i < outs.length; i++) {
+            vs[i] = new Var(this, outs[i], rec, null);
+        }
+        if (rec) {
+            nodes.add(new Node(primitive, vs[0], inputs, rule, vs));
+        }
+        return vs;
     }
 
     /** Backpropagates from a one-element {@code loss} with seed 1. */
@@ -124,6 +154,21 @@ public final class Tape {
         out.accumulate(seed);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
+            if (n.outs() != null) {
+                boolean any = false;
+                for (Var o : n.outs()) {
+                    any |= o.grad != null;
+                }
+                if (any) {
+                    n.rule().backward(null);
+                }
+                for (Var o : n.outs()) {
+                    if (o != out) {
+                        o.grad = null;
+                    }
+                }
+                continue;
+            }
             Tensor g = n.out().grad;
             if (g == null) {
                 continue;

@@ -77,6 +77,21 @@ public final class Var {
         }
     }
 
+    /**
+     * The gradient as a buffer this var owns (zeros when none has arrived, a copy of an aliased one), so
+     * that a backward rule can add into it in place, e.g. a GEMM accumulating {@code dW} step after step.
+     */
+    Tensor ownGrad() {
+        if (grad == null) {
+            grad = Tensor.zeros(value.shape());
+            gradOwned = true;
+        } else if (!gradOwned) {
+            grad = grad.copy();
+            gradOwned = true;
+        }
+        return grad;
+    }
+
     // ------------------------------------------------------------ fluent forms of the primitives in Ops
 
     public Var add(Var o) {

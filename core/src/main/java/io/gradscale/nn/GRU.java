@@ -1,5 +1,6 @@
 package io.gradscale.nn;
 
+import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 
@@ -28,10 +29,12 @@ public final class GRU extends Recurrent {
     }
 
     @Override
-    protected Var[] step(Var xp, Var hp, Var h, Var c) {
-        Var r = gate(xp, 0).add(gate(hp, 0)).sigmoid();
-        Var z = gate(xp, 1).add(gate(hp, 1)).sigmoid();
-        Var n = gate(xp, 2).add(r.mul(gate(hp, 2))).tanh();
-        return new Var[] {n.add(z.mul(h.sub(n))), null};
+    protected boolean hiddenBiasInCell() {
+        return true;
+    }
+
+    @Override
+    protected Var[] step(Var xp, int t, Var hp, Var h, Var c) {
+        return new Var[] {Ops.gruCell(xp, t, hp, h), null};
     }
 }

@@ -1,5 +1,6 @@
 package io.gradscale.nn;
 
+import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 
@@ -28,13 +29,7 @@ public final class LSTM extends Recurrent {
     }
 
     @Override
-    protected Var[] step(Var xp, Var hp, Var h, Var c) {
-        Var pre = xp.add(hp);
-        Var i = gate(pre, 0).sigmoid();
-        Var f = gate(pre, 1).sigmoid();
-        Var g = gate(pre, 2).tanh();
-        Var o = gate(pre, 3).sigmoid();
-        Var cNext = f.mul(c).add(i.mul(g));
-        return new Var[] {o.mul(cNext.tanh()), cNext};
+    protected Var[] step(Var xp, int t, Var hp, Var h, Var c) {
+        return Ops.lstmCell(xp, t, hp, c);
     }
 }

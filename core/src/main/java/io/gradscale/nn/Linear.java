@@ -1,5 +1,6 @@
 package io.gradscale.nn;
 
+import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Parameter;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
@@ -55,7 +56,6 @@ public final class Linear extends Module {
     @Override
     public Var forward(Var x) {
         Checks.lastDim(this, x, in);
-        Var y = x.matmul(x.tape().param(weight), false, true);
-        return bias == null ? y : y.add(x.tape().param(bias));
+        return Ops.linear(x, x.tape().param(weight), bias == null ? null : x.tape().param(bias));
     }
 }

@@ -1,5 +1,6 @@
 package io.gradscale.nn;
 
+import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 
@@ -33,8 +34,7 @@ public final class RNN extends Recurrent {
     }
 
     @Override
-    protected Var[] step(Var xp, Var hp, Var h, Var c) {
-        Var pre = xp.add(hp);
-        return new Var[] {activation == Nonlinearity.TANH ? pre.tanh() : pre.relu(), null};
+    protected Var[] step(Var xp, int t, Var hp, Var h, Var c) {
+        return new Var[] {Ops.rnnCell(xp, t, hp, activation == Nonlinearity.RELU), null};
     }
 }

@@ -6,8 +6,6 @@ import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.ShapeException;
 import io.gradscale.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A stack of recurrent layers over batch-first sequences, with PyTorch's parameter layout so that
@@ -101,16 +99,20 @@ public abstract class Recurrent extends Module {
     protected abstract boolean hasCellState();
 
     /**
-     * One step of one layer. {@code xp = x_t W_ih^T + b_ih} and {@code hp = h W_hh^T + b_hh}, both
-     * {@code [batch, G*H]}; {@code h} and {@code c} are the previous state ({@code c} null without a cell
-     * state). Returns the new {@code {h, c}}.
+     * True when {@code b_hh} must stay in the hidden projection {@code hp} (the GRU, whose reset gate
+     * multiplies it); otherwise both biases are summed once into the input projections of all steps.
      */
-    protected abstract Var[] step(Var xp, Var hp, Var h, Var c);
-
-    /** Slices gate block {@code i} ({@code [batch, H]}) from a {@code [batch, G*H]} projection. */
-    protected final Var gate(Var proj, int i) {
-        return proj.slice(1, i * hiddenSize, (i + 1) * hiddenSize);
+    protected boolean hiddenBiasInCell() {
+        return false;
     }
+
+    /**
+     * One step of one layer. {@code xp} holds the input projections of every step, {@code [batch, seq, G*H]}
+     * ({@code x W_ih^T + b_ih}, plus {@code b_hh} unless {@link #hiddenBiasInCell()}); {@code hp = h W_hh^T}
+     * ({@code + b_hh} when {@link #hiddenBiasInCell()}), {@code [batch, G*H]}; {@code h} and {@code c} are the
+     * previous state ({@code c} null without a cell state). Returns the new {@code {h, c}}.
+     */
+    protected abstract Var[] step(Var xp, int t, Var hp, Var h, Var c);
 
     /** All hidden states of the top layer, {@code [batch, seq, H]}, from a zero initial state. */
     @Override
@@ -126,6 +128,10 @@ public abstract class Recurrent extends Module {
     /**
      * A pass from the initial states {@code h0} (and {@code c0} for an LSTM), each {@code [layers, batch, H]},
      * or zeros where null.
+     *
+     * <p>The input projections of all steps are one product per layer ({@code [batch * seq, in] x [in, G*H]});
+     * only the recurrent product {@code h W_hh^T} and the fused cell ({@link Ops#lstmCell}, {@link Ops#gruCell},
+     * {@link Ops#rnnCell}) run step by step.
      */
     public final Output run(Var x, Var h0, Var c0) {
         Checks.rank(this, x, 3, "[batch, seq, " + inputSize + "] (batch-first)");
@@ -142,13 +148,11 @@ public abstract class Recurrent extends Module {
             throw new IllegalArgumentException(where() + ": c0 was given but this cell has no cell state");
         }
         checkState("c0", c0, batch);
-        List<Var> inputs = new ArrayList<>(seq);
-        for (int t = 0; t < seq; t++) {
-            inputs.add(x.slice(1, t, t + 1).reshape(batch, inputSize));
-        }
         Var zeros = x.tape().constant(Tensor.zeros(batch, hiddenSize));
         Var[] finalH = new Var[numLayers];
         Var[] finalC = new Var[numLayers];
+        Var layerIn = x;
+        Var[] steps = new Var[seq];
         for (int k = 0; k < numLayers; k++) {
             Var h = h0 == null ? zeros : layerState(h0, k, batch);
             Var c = hasCellState() ? (c0 == null ? zeros : layerState(c0, k, batch)) : null;
@@ -156,33 +160,29 @@ public abstract class Recurrent extends Module {
             Var wh = x.tape().param(wHh[k]);
             Var bi = bIh[k] == null ? null : x.tape().param(bIh[k]);
             Var bh = bHh[k] == null ? null : x.tape().param(bHh[k]);
-            List<Var> outputs = new ArrayList<>(seq);
+            Var inBias = bi == null ? null : (hiddenBiasInCell() ? bi : bi.add(bh));
+            Var hBias = hiddenBiasInCell() ? bh : null;
+            Var xp = Ops.linear(layerIn, wi, inBias);
             for (int t = 0; t < seq; t++) {
                 if (truncation > 0 && t > 0 && t % truncation == 0) {
                     h = h.detach();
                     c = c == null ? null : c.detach();
                 }
-                Var xp = inputs.get(t).matmul(wi, false, true);
-                Var hp = h.matmul(wh, false, true);
-                if (bi != null) {
-                    xp = xp.add(bi);
-                    hp = hp.add(bh);
-                }
-                Var[] next = step(xp, hp, h, c);
+                Var hp = Ops.linear(h, wh, hBias);
+                Var[] next = step(xp, t, hp, h, c);
                 h = next[0];
                 c = next[1];
-                outputs.add(h);
+                steps[t] = h.reshape(batch, 1, hiddenSize);
             }
             finalH[k] = h.reshape(1, batch, hiddenSize);
             finalC[k] = c == null ? null : c.reshape(1, batch, hiddenSize);
-            inputs = outputs;
+            if (k + 1 < numLayers) {
+                layerIn = Ops.concat(1, steps.clone()); // concat keeps its argument array for backward
+            }
         }
-        Var[] steps = new Var[seq];
-        for (int t = 0; t < seq; t++) {
-            steps[t] = inputs.get(t).reshape(batch, 1, hiddenSize);
-        }
-        Var output = Ops.concat(1, steps);
-        return new Output(output, Ops.concat(0, finalH), hasCellState() ? Ops.concat(0, finalC) : null);
+        Var output = Ops.concat(1, steps.clone());
+        return new Output(output, numLayers == 1 ? finalH[0] : Ops.concat(0, finalH),
+                hasCellState() ? (numLayers == 1 ? finalC[0] : Ops.concat(0, finalC)) : null);
     }
 
     private void checkState(String name, Var s, int batch) {

@@ -11,6 +11,12 @@ package io.gradscale.tensor;
 public final class Engine {
     /** Elements per chunk of an element-wise loop or a reduction; fixed so results do not depend on threads. */
     static final int CHUNK = 1 << 15;
+    /**
+     * Products with fewer multiply-adds than this run on the calling thread: handing a few microseconds of
+     * work to another thread costs more than it saves (a recurrent step's products are this small). The GEMM
+     * cuts its work the same way on any pool, so this changes timing only, never bits.
+     */
+    static final long PARALLEL_GEMM_MIN_MACS = 1L << 22;
 
     private static final Engine DEFAULT = new Engine(Kernels.best(), Parallel.serial());
 
@@ -419,7 +425,7 @@ public final class Engine {
             }
             Shape os = as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n);
             Tensor c = Tensor.zeros(os);
-            k.gemm(transA, transB, m, n, kk, a.data(), 0, as.dim(-1), b.data(), 0, bs.dim(1), false, c.data(), 0, n, par);
+            k.gemm(transA, transB, m, n, kk, a.data(), 0, as.dim(-1), b.data(), 0, bs.dim(1), false, c.data(), 0, n, gemmPool(m, n, kk));
             return c;
         }
         if (as.rank() == 3 && bs.rank() == 3) {
@@ -440,7 +446,7 @@ public final class Engine {
             int bStride = bs.dim(1) * bs.dim(2);
             for (int t = 0; t < batch; t++) {
                 k.gemm(transA, transB, m, n, kk, a.data(), t * aStride, as.dim(2), b.data(), t * bStride, bs.dim(2),
-                        false, c.data(), t * m * n, n, par);
+                        false, c.data(), t * m * n, n, gemmPool(m, n, kk));
             }
             return c;
         }
@@ -457,7 +463,11 @@ public final class Engine {
         int m = c.dim(0);
         int n = c.dim(1);
         int kk = transA ? a.dim(0) : a.dim(1);
-        k.gemm(transA, transB, m, n, kk, a.data(), 0, a.dim(1), b.data(), 0, b.dim(1), accumulate, c.data(), 0, n, par);
+        k.gemm(transA, transB, m, n, kk, a.data(), 0, a.dim(1), b.data(), 0, b.dim(1), accumulate, c.data(), 0, n, gemmPool(m, n, kk));
+    }
+
+    private Parallel gemmPool(int m, int n, int k) {
+        return (long) m * n * k < PARALLEL_GEMM_MIN_MACS ? Parallel.serial() : par;
     }
 
     /** The transpose of a rank-2 tensor. */

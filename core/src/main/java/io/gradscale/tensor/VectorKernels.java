@@ -1,6 +1,7 @@
 package io.gradscale.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,13 +22,14 @@ final class VectorKernels implements Kernels {
 
     /**
      * Sums the lanes in index order. {@code reduceLanes(ADD)} on floats may associate differently in
-     * the interpreter and in compiled code, which would break bit-for-bit reproducibility.
+     * the interpreter and in compiled code, which would break bit-for-bit reproducibility. The scratch array
+     * is made once per call, not per block: a sum over 10M floats made 10 000 of them, and {@code lane(i)}
+     * with a variable index is slower still.
      */
-    private static double laneSum(FloatVector v) {
-        float[] t = new float[L];
-        v.intoArray(t, 0);
+    private static double laneSum(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
         double s = 0;
-        for (float x : t) {
+        for (float x : scratch) {
             s += x;
         }
         return s;
@@ -108,6 +110,104 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND = 12582912f;
+    private static final float EXP_MAX = 88.7228394f;
+    private static final float EXP_MIN = -87.3365479f;
+    // exp(r) on |r| <= ln2 / 2: the Taylor coefficients 1/k! (truncation error below 5e-9)
+    private static final float EXP_C7 = 1.98412698e-4f;
+    private static final float EXP_C6 = 1.38888889e-3f;
+    private static final float EXP_C5 = 8.33333333e-3f;
+    private static final float EXP_C4 = 4.16666667e-2f;
+    private static final float EXP_C3 = 1.66666667e-1f;
+    private static final float EXP_C2 = 0.5f;
+    // tanh(x) on |x| < 1/4: the odd Taylor coefficients, x^11 down to x^3
+    private static final float TANH_C11 = -8.86323552e-3f;
+    private static final float TANH_C9 = 2.18694885e-2f;
+    private static final float TANH_C7 = -5.39682540e-2f;
+    private static final float TANH_C5 = 1.33333333e-1f;
+    private static final float TANH_C3 = -3.33333333e-1f;
+    private static final float TANH_SMALL = 0.25f;
+
+    private static FloatVector bc(float v) {
+        return FloatVector.broadcast(SPECIES, v);
+    }
+
+    /**
+     * {@code out = f(a)} for f = exp, sigmoid or tanh over {@code [0, u)}, u a multiple of the vector length.
+     *
+     * <p>{@code e^x} is built from additions, multiplications and fused multiply-adds only: {@code x = n ln2 + r}
+     * (Cody and Waite's two-part ln2), a degree-7 polynomial for {@code e^r}, and {@code 2^n} put into the
+     * exponent bits (as two halves: n reaches 128 at the top of the range). Not {@code lanewise(EXP)}: that
+     * is an intrinsic (SVML) once compiled and {@code Math.exp} per lane before, so its bits would depend on
+     * when the JIT reached the loop, and runs on one thread and on two drifted apart. These operations round
+     * exactly either way. exp is within 2 ulp of {@code Math.exp}, {@code +inf} above 88.72, 0 below -87.34
+     * (where the reference gives subnormals), NaN for NaN. sigmoid is {@code 1 / (1 + e^-x)}; tanh is
+     * {@code sign(x) (1 - 2 / (e^{2|x|} + 1))}, and its odd Taylor series on {@code |x| < 1/4} where that
+     * difference would cancel (absolute error below 3e-7).
+     *
+     * <p>All of it is one straight loop on purpose: a helper called per vector and not inlined (C2 will not
+     * inline a callee whose compiled code is large) boxes every vector it takes or returns.
+     */
+    private static void transcendental(UnaryOp op, float[] a, int ao, float[] out, int oo, int u) {
+        FloatVector one = bc(1f);
+        FloatVector two = bc(2f);
+        FloatVector lo = bc(EXP_MIN);
+        FloatVector hi = bc(EXP_MAX);
+        FloatVector log2e = bc(LOG2E);
+        FloatVector round = bc(ROUND);
+        FloatVector ln2Hi = bc(-LN2_HI);
+        FloatVector ln2Lo = bc(-LN2_LO);
+        FloatVector c7 = bc(EXP_C7);
+        FloatVector c6 = bc(EXP_C6);
+        FloatVector c5 = bc(EXP_C5);
+        FloatVector c4 = bc(EXP_C4);
+        FloatVector c3 = bc(EXP_C3);
+        FloatVector c2 = bc(EXP_C2);
+        FloatVector inf = bc(Float.POSITIVE_INFINITY);
+        FloatVector zero = bc(0f);
+        FloatVector t11 = bc(TANH_C11);
+        FloatVector t9 = bc(TANH_C9);
+        FloatVector t7 = bc(TANH_C7);
+        FloatVector t5 = bc(TANH_C5);
+        FloatVector t3 = bc(TANH_C3);
+        FloatVector smallBound = bc(TANH_SMALL);
+        IntVector roundBits = IntVector.broadcast(SPECIES.vectorShape().withLanes(int.class), Float.floatToRawIntBits(ROUND));
+        IntVector bias = IntVector.broadcast(SPECIES.vectorShape().withLanes(int.class), 127);
+        for (int i = 0; i < u; i += L) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, ao + i);
+            FloatVector x = op == UnaryOp.EXP ? v : op == UnaryOp.SIGMOID ? v.neg() : v.abs().mul(two);
+            FloatVector xc = x.max(lo).min(hi);
+            FloatVector shifted = xc.fma(log2e, round); // n + 1.5 * 2^23: n sits in the low mantissa bits
+            FloatVector n = shifted.sub(round);
+            FloatVector r = n.fma(ln2Hi, xc).add(n.mul(ln2Lo));
+            FloatVector poly = c7.fma(r, c6).fma(r, c5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, one).fma(r, one);
+            IntVector ni = shifted.reinterpretAsInts().sub(roundBits);
+            IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = poly.mul(half.add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(ni.sub(half).add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .blend(inf, x.compare(VectorOperators.GT, hi))
+                    .blend(zero, x.compare(VectorOperators.LT, lo));
+            FloatVector y;
+            if (op == UnaryOp.EXP) {
+                y = e;
+            } else if (op == UnaryOp.SIGMOID) {
+                y = one.div(one.add(e));
+            } else {
+                FloatVector big = one.sub(two.div(e.add(one)));
+                big = big.blend(big.neg(), v.compare(VectorOperators.LT, zero));
+                FloatVector v2 = v.mul(v);
+                FloatVector p = t11.fma(v2, t9).fma(v2, t7).fma(v2, t5).fma(v2, t3);
+                FloatVector small = v.fma(v2.mul(p), v);
+                y = big.blend(small, v.abs().compare(VectorOperators.LT, smallBound)).blend(v, v.compare(VectorOperators.NE, v));
+            }
+            y.intoArray(out, oo + i);
+        }
+    }
+
     @Override
     public void unary(UnaryOp op, float p, float[] a, int ao, float[] out, int oo, int n) {
         int i = 0;
@@ -136,26 +236,9 @@ final class VectorKernels implements Kernels {
                     FloatVector.fromArray(SPECIES, a, ao + i).sqrt().intoArray(out, oo + i);
                 }
             }
-            case EXP -> {
-                for (; i < u; i += L) {
-                    FloatVector.fromArray(SPECIES, a, ao + i).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
-                }
-            }
-            case LOG -> {
-                for (; i < u; i += L) {
-                    FloatVector.fromArray(SPECIES, a, ao + i).lanewise(VectorOperators.LOG).intoArray(out, oo + i);
-                }
-            }
-            case TANH -> {
-                for (; i < u; i += L) {
-                    FloatVector.fromArray(SPECIES, a, ao + i).lanewise(VectorOperators.TANH).intoArray(out, oo + i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < u; i += L) {
-                    FloatVector v = FloatVector.fromArray(SPECIES, a, ao + i);
-                    one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(out, oo + i);
-                }
+            case EXP, TANH, SIGMOID -> {
+                transcendental(op, a, ao, out, oo, u);
+                i = u;
             }
             case RELU -> {
                 for (; i < u; i += L) {
@@ -171,7 +254,7 @@ final class VectorKernels implements Kernels {
                     v.mul(p).blend(v, pos).intoArray(out, oo + i);
                 }
             }
-            default -> i = 0; // RECIPROCAL, ELU, GELU, SOFTPLUS: the reference, element by element
+            default -> i = 0; // RECIPROCAL, LOG, ELU, GELU, SOFTPLUS: the reference, element by element
         }
         REF.unary(op, p, a, ao + i, out, oo + i, n - i);
     }
@@ -214,6 +297,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double sum(float[] a, int off, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
             int base = off + b;
@@ -222,7 +306,7 @@ final class VectorKernels implements Kernels {
             for (int u = SPECIES.loopBound(len); i < u; i += L) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, a, base + i));
             }
-            double s = laneSum(acc);
+            double s = laneSum(acc, scratch);
             for (; i < len; i++) {
                 s += a[base + i];
             }
@@ -234,6 +318,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double sumSquares(float[] a, int off, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
             int base = off + b;
@@ -246,7 +331,7 @@ final class VectorKernels implements Kernels {
                 acc0 = v0.fma(v0, acc0);
                 acc1 = v1.fma(v1, acc1);
             }
-            double s = laneSum(acc0.add(acc1));
+            double s = laneSum(acc0.add(acc1), scratch);
             for (; i < len; i++) {
                 double v = a[base + i];
                 s += v * v;
@@ -259,6 +344,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double dot(float[] a, int ao, float[] b, int bo, int n) {
         double total = 0;
+        float[] scratch = new float[L];
         for (int blk = 0; blk < n; blk += BLOCK) {
             int len = Math.min(BLOCK, n - blk);
             FloatVector acc = FloatVector.zero(SPECIES);
@@ -266,7 +352,7 @@ final class VectorKernels implements Kernels {
             for (int u = SPECIES.loopBound(len); i < u; i += L) {
                 acc = FloatVector.fromArray(SPECIES, a, ao + blk + i).fma(FloatVector.fromArray(SPECIES, b, bo + blk + i), acc);
             }
-            double s = laneSum(acc);
+            double s = laneSum(acc, scratch);
             for (; i < len; i++) {
                 s += (double) a[ao + blk + i] * b[bo + blk + i];
             }

@@ -41,6 +41,8 @@ public final class GradientStep {
     private final LossScaler scaler;
     private final Engine engine;
     private final Updates updates;
+    /** The chain starts with a guard that can take the finiteness found while loading (no loss scaling in between). */
+    private final boolean checkOnLoad;
     private long step;
     private LossScaler.State scaleState;
     private Object state;
@@ -62,6 +64,7 @@ public final class GradientStep {
         this.transform = (GradientTransform<Object>) (scaler != null || startsWithGuard(transform) ? transform
                 : Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), transform));
         this.updates = new Updates(params, engine);
+        this.checkOnLoad = scaler == null;
         this.state = this.transform.init(params);
         this.scaleState = scaler == null ? null : scaler.init();
     }
@@ -99,7 +102,7 @@ public final class GradientStep {
 
     /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
     public Metrics step() {
-        updates.loadGradients(params, step);
+        updates.loadGradients(params, step, checkOnLoad);
         if (scaler != null) {
             scaleState = scaler.unscale(updates, scaleState);
         }
@@ -108,16 +111,30 @@ public final class GradientStep {
         }
         if (!updates.skipped()) {
             for (int i = 0; i < params.size(); i++) {
-                Tensor w = params.parameter(i).value();
-                float[] wd = w.data();
-                float[] ud = updates.get(i).data();
-                var k = engine.kernels();
-                engine.parallel().forRange(wd.length, Norms.CHUNK, (lo, hi) -> k.add(wd, lo, ud, lo, wd, lo, hi - lo));
+                apply(params.parameter(i).value().data(), updates.raw(i).data(), updates.pendingScale(i));
             }
         }
         updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
         step++;
         return updates.metrics();
+    }
+
+    /**
+     * {@code w += u} when {@code s == 1}, else {@code w += s u} with {@code s u} rounded (and a negative zero
+     * turned positive) exactly as {@link Norms#scale} would have left it in {@code u}; {@code u} itself keeps
+     * its deferred factor for whoever reads it later.
+     */
+    private void apply(float[] w, float[] u, float s) {
+        if (s == 1f) {
+            var k = engine.kernels();
+            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> k.add(w, lo, u, lo, w, lo, hi - lo));
+        } else {
+            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    w[j] += u[j] * s + 0f;
+                }
+            });
+        }
     }
 
     /** A deep copy of the whole state, for a checkpoint. */

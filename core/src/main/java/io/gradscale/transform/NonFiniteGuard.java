@@ -4,7 +4,9 @@ package io.gradscale.transform;
  * Guard against NaN and infinity in the updates, with a {@link NonFinitePolicy}: skip the step, zero
  * the non-finite values, fail naming the parameter, or (explicitly) allow them.
  *
- * <p>Finiteness is checked with one read-only pass ({@code max |u|} is finite iff every element is).
+ * <p>Finiteness is checked with one read-only pass ({@code max |u|} is finite iff every element is). At
+ * the head of a {@code GradientStep}'s chain even that pass is saved: the step checks while it copies the
+ * gradients, and the guard takes the answer when every value was finite.
  * A {@code GradientStep} puts a {@link NonFinitePolicy#SKIP} guard at the head of any chain that does
  * not start with a guard, so a non-finite gradient never reaches the weights unless the user chose
  * {@link NonFinitePolicy#ALLOW}.
@@ -50,7 +52,7 @@ public final class NonFiniteGuard implements GradientTransform<NonFiniteGuard.St
     public State update(Updates u, State state, ParameterSet params) {
         int bad = 0;
         int firstBad = -1;
-        for (int i = 0; i < u.size(); i++) {
+        for (int i = u.takeLoadedFinite() ? u.size() : 0; i < u.size(); i++) {
             if (!Norms.allFinite(u.engine(), u.get(i))) {
                 int c = Norms.countNonFinite(u.get(i));
                 bad += c;

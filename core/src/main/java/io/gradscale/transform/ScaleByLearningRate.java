@@ -4,6 +4,10 @@ package io.gradscale.transform;
  * The last transform of an optimizer: {@code u <- -lr(t) * u}, where {@code t} counts the updates this
  * transform has scaled (skipped steps do not reach it and so do not count).
  *
+ * <p>The product is deferred ({@link Updates#deferScale}): whoever reads the updates next sees them
+ * scaled, and when that is the final {@code w += u} of a {@code GradientStep}, the scaling rides along
+ * in that pass instead of costing one of its own.
+ *
  * <p>Metrics: {@code lr} (the learning rate used).
  */
 public final class ScaleByLearningRate implements GradientTransform<ScaleByLearningRate.State> {
@@ -44,7 +48,7 @@ public final class ScaleByLearningRate implements GradientTransform<ScaleByLearn
         double lr = schedule.at(state.count());
         float s = (float) -lr;
         for (int i = 0; i < u.size(); i++) {
-            Norms.scale(u.engine(), u.get(i), s);
+            u.deferScale(i, s);
         }
         u.metrics().put("lr", lr);
         return new State(state.count() + 1);

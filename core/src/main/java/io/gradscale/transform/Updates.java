@@ -13,11 +13,29 @@ import io.gradscale.tensor.Tensor;
  *
  * <p>Also carried: the step index (0 for the first call, counting skipped steps), the {@link Engine}
  * whose kernels and threads transforms use, and the {@link Metrics} each transform reports into.
+ *
+ * <p>Two fusions save passes over memory without changing what any transform sees:
+ * <ul>
+ *   <li>{@link #deferScale} records a factor instead of multiplying at once; {@link #get(int)} applies it
+ *       before handing the tensor out, so a reader sees exactly the scaled values, but when nobody reads in
+ *       between, {@code GradientStep} applies {@code w += s u} in the same pass that would have read
+ *       {@code u} anyway (the learning rate costs no pass of its own).</li>
+ *   <li>{@link #loadGradients(ParameterSet, long, boolean)} can check finiteness while copying, chunk by
+ *       chunk while the chunk is in cache; a guard at the head of the chain takes that answer
+ *       ({@link #takeLoadedFinite()}) instead of reading every update again.</li>
+ * </ul>
  */
 public final class Updates {
     private final Engine engine;
+    /** Elements copied and checked at a time by a checked load: a chunk stays in cache between the two. */
+    private static final int LOAD_CHUNK = 1 << 13;
+
     private final Tensor[] tensors;
+    /** Factor not yet multiplied into {@code tensors[i]} (1 when none). */
+    private final float[] pending;
     private final Metrics metrics = new Metrics();
+    /** Set by a checked load that found every update finite; cleared by the first reader and by {@link #begin}. */
+    private boolean loadedFinite;
     private long step;
     private boolean skipped;
     private String skipReason = "";
@@ -29,12 +47,20 @@ public final class Updates {
         for (int i = 0; i < tensors.length; i++) {
             tensors[i] = Tensor.zeros(params.parameter(i).value().shape());
         }
+        this.pending = ones(tensors.length);
+    }
+
+    private static float[] ones(int n) {
+        float[] p = new float[n];
+        java.util.Arrays.fill(p, 1f);
+        return p;
     }
 
     /** Wraps given tensors (not copied), e.g. for tests and benchmarks that supply updates directly. */
     public Updates(Engine engine, Tensor... tensors) {
         this.engine = engine;
         this.tensors = tensors.clone();
+        this.pending = ones(this.tensors.length);
     }
 
     /**
@@ -42,6 +68,14 @@ public final class Updates {
      * buffer contributes zeros), clears the skip flag and the metrics.
      */
     public void loadGradients(ParameterSet params, long step) {
+        loadGradients(params, step, false);
+    }
+
+    /**
+     * As {@link #loadGradients(ParameterSet, long)}; when {@code checkFinite}, also finds whether every
+     * copied value is finite, in the same pass, for {@link #takeLoadedFinite()}.
+     */
+    void loadGradients(ParameterSet params, long step, boolean checkFinite) {
         if (params.size() != tensors.length) {
             throw new IllegalArgumentException("updates hold " + tensors.length + " tensors but the parameter set has "
                     + params.size());
@@ -52,13 +86,42 @@ public final class Updates {
                 throw new IllegalArgumentException("parameter '" + params.path(i) + "' has shape " + p.value().shape()
                         + " but its update buffer has shape " + tensors[i].shape());
             }
-            if (p.hasGrad()) {
-                tensors[i].copyFrom(p.grad());
-            } else {
+        }
+        boolean finite = true;
+        for (int i = 0; i < tensors.length; i++) {
+            var p = params.parameter(i);
+            if (!p.hasGrad()) {
                 tensors[i].fill(0f);
+            } else if (checkFinite) {
+                finite &= copyChecked(p.grad().data(), tensors[i].data());
+            } else {
+                tensors[i].copyFrom(p.grad());
             }
         }
         begin(step);
+        loadedFinite = checkFinite && finite;
+    }
+
+    /** Copies {@code src} into {@code dst}; true when every value is finite ({@code max |x|} is finite iff so). */
+    private boolean copyChecked(float[] src, float[] dst) {
+        var k = engine.kernels();
+        boolean finite = true;
+        for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
+            int n = Math.min(LOAD_CHUNK, src.length - lo);
+            System.arraycopy(src, lo, dst, lo, n);
+            finite &= Float.isFinite(k.maxAbs(dst, lo, n));
+        }
+        return finite;
+    }
+
+    /**
+     * True when the last load checked finiteness and found every value finite, and nobody has asked since:
+     * the answer is given once, to the first transform of the step (a guard at the head of the chain).
+     */
+    boolean takeLoadedFinite() {
+        boolean f = loadedFinite;
+        loadedFinite = false;
+        return f;
     }
 
     /** Starts step {@code step} on the tensors as they are: clears the skip flag and the metrics. */
@@ -66,6 +129,8 @@ public final class Updates {
         this.step = step;
         this.skipped = false;
         this.skipReason = "";
+        this.loadedFinite = false;
+        java.util.Arrays.fill(pending, 1f);
         metrics.clear();
     }
 
@@ -73,9 +138,35 @@ public final class Updates {
         return tensors.length;
     }
 
-    /** The update tensor of parameter {@code i}, rewritten in place by transforms. */
+    /** The update tensor of parameter {@code i}, rewritten in place by transforms (a deferred factor applied first). */
     public Tensor get(int i) {
+        float s = pending[i];
+        if (s != 1f) {
+            pending[i] = 1f;
+            Norms.scale(engine, tensors[i], s);
+        }
         return tensors[i];
+    }
+
+    /**
+     * {@code u_i <- s u_i}, as {@link Norms#scale} would do it, but deferred until the tensor is next read
+     * through {@link #get(int)} or applied by {@code GradientStep} (which fuses it into {@code w += u}).
+     */
+    public void deferScale(int i, float s) {
+        if (pending[i] != 1f) {
+            get(i); // one factor at a time, so the rounding is that of scaling twice
+        }
+        pending[i] = s;
+    }
+
+    /** The tensor without applying a deferred factor; with {@link #pendingScale(int)}, for a fused apply. */
+    Tensor raw(int i) {
+        return tensors[i];
+    }
+
+    /** The deferred factor of tensor {@code i} (1 when none). */
+    float pendingScale(int i) {
+        return pending[i];
     }
 
     public Engine engine() {

@@ -60,6 +60,44 @@ class KernelParityTest {
         assertArrayBits(r2, r1, "scaleShift");
     }
 
+    /**
+     * The transcendental kernels give the same bits before and after the JIT compiles them (the first call
+     * of a fresh JVM runs interpreted, the last one compiled), so results never depend on warm-up, and the
+     * special values come out as in the reference.
+     */
+    @ParameterizedTest
+    @MethodSource("transcendental")
+    void transcendentalKernelsDoNotDependOnTheJit(UnaryOp op) {
+        float[] a = random(new Rng(op.ordinal()), 4096, -30f, 30f);
+        float[] first = new float[a.length];
+        FAST.unary(op, 0f, a, 0, first, 0, a.length);
+        float[] again = new float[a.length];
+        for (int rep = 0; rep < 3000; rep++) {
+            FAST.unary(op, 0f, a, 0, again, 0, a.length);
+        }
+        assertArrayBits(first, again, op + " interpreted vs compiled");
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 100f, -100f, 0f, 88.5f, -87.2f,
+            1e-8f, -1e-8f, 0.2499f, 0.2501f, -0.2501f, 20f, -20f, 1f};
+        float[] got = new float[special.length];
+        float[] want = new float[special.length];
+        FAST.unary(op, 0f, special, 0, got, 0, special.length);
+        REF.unary(op, 0f, special, 0, want, 0, special.length);
+        for (int i = 0; i < special.length; i++) {
+            boolean subnormal = Math.abs(want[i]) < Float.MIN_NORMAL;
+            if (Float.isInfinite(want[i])) {
+                assertEquals(want[i], got[i], op + " at " + special[i]);
+            } else {
+                assertClose(want[i], got[i], subnormal ? Float.MIN_NORMAL : 3e-7, op + " at " + special[i]);
+            }
+            assertTrue(Float.isNaN(want[i]) || Math.abs(want[i]) > 1e-6 || Math.abs(got[i] - want[i]) <= 1e-6 * Math.max(1e-30, Math.abs(want[i])) + 1e-13,
+                    op + " keeps relative accuracy near 0 at " + special[i] + ": " + got[i] + " vs " + want[i]);
+        }
+    }
+
+    static Stream<UnaryOp> transcendental() {
+        return Stream.of(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID);
+    }
+
     static Stream<Arguments> unaryCases() {
         return Stream.of(UnaryOp.values()).flatMap(op -> IntStream.of(1, 17, 64, 1000).mapToObj(n -> Arguments.of(op, n)));
     }

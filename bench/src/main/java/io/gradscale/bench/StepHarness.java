@@ -1,0 +1,207 @@
+package io.gradscale.bench;
+
+import io.gradscale.tensor.Engine;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * End-to-end training-step timings (not JMH: whole steps of tens of milliseconds, compared with PyTorch
+ * run in the same session by {@code bench/run-steps.sh}).
+ *
+ * <pre>
+ *   StepHarness run WORKLOAD THREADS [WARMUP STEPS]   warm up (WARMUP steps and at least 5 s), time STEPS steps,
+ *                                                     print one RESULT line
+ *   StepHarness report FILE                           RESULT lines of both sides to a markdown table
+ * </pre>
+ *
+ * A RESULT line holds the median and quartiles of the step times, the heap bytes allocated per step in
+ * the timed window (all threads, {@code com.sun.management.ThreadMXBean#getTotalThreadAllocatedBytes}) and
+ * the garbage collections (count and milliseconds) during that window. Workloads: {@link StepWorkloads}.
+ */
+public final class StepHarness {
+    /** Warm-up steps before timing, by default. */
+    static final int DEFAULT_WARMUP = 30;
+    /** Warm-up also lasts at least this long, so that the JIT has compiled the hot loops (C2 takes a few seconds). */
+    static final long MIN_WARMUP_NANOS = 5_000_000_000L;
+    /** Timed steps, by default. */
+    static final int DEFAULT_STEPS = 40;
+
+    private StepHarness() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length >= 3 && args[0].equals("run")) {
+            int warmup = args.length > 3 ? Integer.parseInt(args[3]) : DEFAULT_WARMUP;
+            int steps = args.length > 4 ? Integer.parseInt(args[4]) : DEFAULT_STEPS;
+            System.out.println(run(args[1], Integer.parseInt(args[2]), warmup, steps));
+        } else if (args.length == 2 && args[0].equals("report")) {
+            System.out.print(report(Files.readAllLines(Path.of(args[1]))));
+        } else {
+            System.err.println("usage: StepHarness run WORKLOAD THREADS [WARMUP STEPS] | StepHarness report FILE\n"
+                    + "workloads: " + StepWorkloads.ALL);
+            System.exit(2);
+        }
+    }
+
+    /** Runs one workload on {@code threads} threads and returns its RESULT line. */
+    static String run(String name, int threads, int warmup, int steps) {
+        Engine engine = threads == 1 ? Engine.serial() : Engine.withThreads(threads);
+        try {
+            StepWorkloads.Workload w = StepWorkloads.create(name, engine);
+            double last = Double.NaN;
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || System.nanoTime() - warmStart < MIN_WARMUP_NANOS; i++) {
+                w.prepare();
+                last = w.step();
+            }
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long[] gc0 = gcTotals();
+            long alloc0 = mx.getTotalThreadAllocatedBytes();
+            double[] ms = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                w.prepare();
+                long t0 = System.nanoTime();
+                last = w.step();
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            long alloc1 = mx.getTotalThreadAllocatedBytes();
+            long[] gc1 = gcTotals();
+            Arrays.sort(ms);
+            return String.format(Locale.ROOT,
+                    "RESULT impl=gradscale workload=%s threads=%d median_ms=%.3f q1_ms=%.3f q3_ms=%.3f alloc_bytes=%d gc_count=%d gc_ms=%d steps=%d loss=%.6g kernels=%s",
+                    name, threads, quantile(ms, 0.5), quantile(ms, 0.25), quantile(ms, 0.75),
+                    (alloc1 - alloc0) / steps, gc1[0] - gc0[0], gc1[1] - gc0[1], steps, last, engine.kernels().name());
+        } finally {
+            engine.parallel().close();
+        }
+    }
+
+    private static long[] gcTotals() {
+        long count = 0;
+        long time = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, b.getCollectionCount());
+            time += Math.max(0, b.getCollectionTime());
+        }
+        return new long[] {count, time};
+    }
+
+    /** Linear interpolation between order statistics of a sorted array. */
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    /** One parsed RESULT line. */
+    record Result(String impl, String workload, int threads, double median, double q1, double q3, long alloc,
+                  long gcCount, long gcMs) {
+        static Result parse(String line) {
+            Map<String, String> f = new LinkedHashMap<>();
+            for (String tok : line.trim().split("\\s+")) {
+                int eq = tok.indexOf('=');
+                if (eq > 0) {
+                    f.put(tok.substring(0, eq), tok.substring(eq + 1));
+                }
+            }
+            return new Result(f.get("impl"), f.get("workload"), Integer.parseInt(f.get("threads")),
+                    Double.parseDouble(f.get("median_ms")), Double.parseDouble(f.get("q1_ms")), Double.parseDouble(f.get("q3_ms")),
+                    Long.parseLong(f.getOrDefault("alloc_bytes", "-1")), Long.parseLong(f.getOrDefault("gc_count", "-1")),
+                    Long.parseLong(f.getOrDefault("gc_ms", "-1")));
+        }
+    }
+
+    /** Ratio targets of gradscale's one-thread time to PyTorch's, from the issue. */
+    static final Map<String, Double> TARGETS = Map.of("mlp-sgd", 0.85, "mlp-adam", 0.85, "deep-mlp", 0.6,
+            "lstm", 0.5, "rnn", 0.5, "clip-10", 1.0, "clip-1000", 0.3, "adam-10", 1.0, "adam-1000", 0.3);
+
+    /**
+     * The markdown table. Runs alternate (ours, torch, ours, torch, ...), so round {@code r} of each side
+     * ran in the same minutes: a ratio is taken per round and the table shows the median over rounds,
+     * next to the median (and IQR of the round's steps) of each side's median round.
+     */
+    static String report(List<String> lines) {
+        Map<String, List<Result>> by = new LinkedHashMap<>();
+        for (String l : lines) {
+            if (l.startsWith("RESULT ")) {
+                Result r = Result.parse(l);
+                by.computeIfAbsent(r.workload() + "|" + r.threads() + "|" + r.impl(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("| workload | threads | gradscale ms (median [IQR]) | PyTorch ms (median [IQR]) | ratio (median of rounds) | target | alloc/step | GC in window |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        for (String w : StepWorkloads.ALL) {
+            for (int t : new int[] {1, 2}) {
+                List<Result> ours = by.get(w + "|" + t + "|gradscale");
+                if (ours == null) {
+                    continue;
+                }
+                List<Result> torch = by.getOrDefault(w + "|" + t + "|torch", List.of());
+                Result o = medianRound(ours);
+                String torchCell = "not run";
+                String ratio = "-";
+                if (!torch.isEmpty()) {
+                    Result p = medianRound(torch);
+                    torchCell = cell(p);
+                    int n = Math.min(ours.size(), torch.size());
+                    double[] rs = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        rs[i] = ours.get(i).median() / torch.get(i).median();
+                    }
+                    Arrays.sort(rs);
+                    ratio = String.format(Locale.ROOT, "%.2f", quantile(rs, 0.5));
+                }
+                String target = t == 1 ? String.format(Locale.ROOT, "≤ %.2f", TARGETS.get(w)) : "≤ 1-thread time";
+                if (t == 2) {
+                    List<Result> one = by.get(w + "|1|gradscale");
+                    if (one != null) {
+                        target += String.format(Locale.ROOT, " (%.2f ms)", medianRound(one).median());
+                    }
+                }
+                long gcCount = 0;
+                long gcMs = 0;
+                for (Result r : ours) {
+                    gcCount += r.gcCount();
+                    gcMs += r.gcMs();
+                }
+                sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %d GCs, %d ms (%d rounds) |\n",
+                        w, t, cell(o), torchCell, ratio, target, bytes(o.alloc()), gcCount, gcMs, ours.size()));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Result medianRound(List<Result> rs) {
+        List<Result> s = new ArrayList<>(rs);
+        s.sort((a, b) -> Double.compare(a.median(), b.median()));
+        return s.get((s.size() - 1) / 2);
+    }
+
+    private static String cell(Result r) {
+        return String.format(Locale.ROOT, "%.2f [%.2f–%.2f]", r.median(), r.q1(), r.q3());
+    }
+
+    private static String bytes(long b) {
+        if (b < 0) {
+            return "-";
+        }
+        if (b < 10_000) {
+            return b + " B";
+        }
+        if (b < 10_000_000) {
+            return String.format(Locale.ROOT, "%.0f KB", b / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.1f MB", b / 1e6);
+    }
+}

@@ -1,0 +1,219 @@
+package io.gradscale.bench;
+
+import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.Tape;
+import io.gradscale.autograd.Var;
+import io.gradscale.nn.Activation;
+import io.gradscale.nn.CrossEntropyLoss;
+import io.gradscale.nn.LSTM;
+import io.gradscale.nn.Linear;
+import io.gradscale.nn.MSELoss;
+import io.gradscale.nn.Module;
+import io.gradscale.nn.RNN;
+import io.gradscale.nn.Recurrent;
+import io.gradscale.nn.Sequential;
+import io.gradscale.optim.Optimizers;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.Tensor;
+import io.gradscale.transform.ClipByNorm;
+import io.gradscale.transform.EmptyState;
+import io.gradscale.transform.GradientStep;
+import io.gradscale.transform.GradientTransform;
+import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.Schedule;
+import io.gradscale.transform.Transforms;
+import io.gradscale.transform.Updates;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The workloads of the side-by-side harness, each built from the library as a user would write it. The
+ * PyTorch twins are in {@code bench/python/step_bench.py}; names, shapes and hyper-parameters must match.
+ *
+ * <ul>
+ *   <li>{@code mlp-sgd}, {@code mlp-adam}: MLP 784-512-256-10 with ReLU, batch 128, cross-entropy,
+ *       global-norm clipping at 1.0, then SGD (lr 0.01, momentum 0.9) or Adam (lr 1e-3).</li>
+ *   <li>{@code deep-mlp}: 20 Linear layers 256-256 with tanh between them, batch 64, MSE, plain SGD (lr 0.01).</li>
+ *   <li>{@code lstm}: LSTM input 32, hidden 128, sequence 50, batch 32, a Linear(128, 1) head on the last
+ *       step, MSE, clipping at 1.0, Adam (lr 1e-3).</li>
+ *   <li>{@code rnn}: Elman RNN (tanh) input 32, hidden 128, sequence 100, batch 32, same head and training.</li>
+ *   <li>{@code clip-10}, {@code clip-1000}: global 2-norm clipping at 1.0 of 10M gradient floats in 10 or
+ *       1000 tensors (gradients refilled before each step, outside the timing, so every call clips).</li>
+ *   <li>{@code adam-10}, {@code adam-1000}: one {@link GradientStep} with {@code Optimizers.adam(1e-3)} over
+ *       10M floats in 10 or 1000 tensors (copy, guard, Adam, learning rate, apply).</li>
+ * </ul>
+ * A training step is: a new {@link Tape}, forward, loss, backward, the optimizer step, zeroing the gradients.
+ */
+final class StepWorkloads {
+    /** Names in the order the harness runs them. */
+    static final List<String> ALL = List.of("mlp-sgd", "mlp-adam", "deep-mlp", "lstm", "rnn",
+            "clip-10", "clip-1000", "adam-10", "adam-1000");
+    /** Total floats of the optimizer-only workloads. */
+    static final int OPTIMIZER_FLOATS = 10_000_000;
+    static final double CLIP = 1.0;
+    static final double SGD_LR = 0.01;
+    static final double SGD_MOMENTUM = 0.9;
+    static final double ADAM_LR = 1e-3;
+
+    private StepWorkloads() {
+    }
+
+    /** One prepared workload: {@link #prepare()} runs untimed before each {@link #step()}. */
+    interface Workload {
+        default void prepare() {
+        }
+
+        /** One timed step; returns the loss (NaN when there is none), which keeps the work observable. */
+        double step();
+    }
+
+    static Workload create(String name, Engine engine) {
+        return switch (name) {
+            case "mlp-sgd" -> mlp(engine, false);
+            case "mlp-adam" -> mlp(engine, true);
+            case "deep-mlp" -> deepMlp(engine);
+            case "lstm" -> recurrent(engine, true, 50);
+            case "rnn" -> recurrent(engine, false, 100);
+            case "clip-10" -> clip(engine, 10);
+            case "clip-1000" -> clip(engine, 1000);
+            case "adam-10" -> adam(engine, 10);
+            case "adam-1000" -> adam(engine, 1000);
+            default -> throw new IllegalArgumentException("unknown workload '" + name + "'; expected one of " + ALL);
+        };
+    }
+
+    private static GradientStep optimizer(Module model, boolean adam, boolean clip, Engine engine) {
+        GradientTransform<?> opt = adam ? Optimizers.adam(ADAM_LR)
+                : Optimizers.sgd(Schedule.constant(SGD_LR), SGD_MOMENTUM, 0, false, 0);
+        GradientTransform<?> chain = clip ? Transforms.chain(Transforms.clipByGlobalNorm(CLIP), opt) : opt;
+        return new GradientStep(ParameterSet.of(model), chain, engine);
+    }
+
+    private static Workload mlp(Engine engine, boolean adam) {
+        Rng rng = new Rng(1);
+        Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
+                Activation.relu(), new Linear(256, 10, rng));
+        Tensor x = Tensor.randn(rng, 128, 784);
+        int[] y = new int[128];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rng.nextInt(10);
+        }
+        GradientStep opt = optimizer(model, adam, true, engine);
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        return () -> {
+            Tape tape = Tape.recording(engine);
+            Var loss = ce.apply(model.forward(tape.constant(x)), y);
+            tape.backward(loss);
+            opt.step();
+            model.zeroGrad();
+            return loss.item();
+        };
+    }
+
+    private static Workload deepMlp(Engine engine) {
+        Rng rng = new Rng(2);
+        Sequential model = new Sequential();
+        for (int i = 0; i < 20; i++) {
+            if (i > 0) {
+                model.add(Activation.tanh());
+            }
+            model.add(new Linear(256, 256, rng));
+        }
+        Tensor x = Tensor.randn(rng, 64, 256);
+        Tensor t = Tensor.randn(rng, 64, 256);
+        GradientStep opt = new GradientStep(ParameterSet.of(model), Optimizers.sgd(SGD_LR), engine);
+        MSELoss mse = new MSELoss();
+        return () -> {
+            Tape tape = Tape.recording(engine);
+            Var loss = mse.apply(model.forward(tape.constant(x)), tape.constant(t));
+            tape.backward(loss);
+            opt.step();
+            model.zeroGrad();
+            return loss.item();
+        };
+    }
+
+    /** A recurrent layer and a linear head on its last step, as one module so that one optimizer holds both. */
+    static final class SequenceRegressor extends Module {
+        private final Recurrent rnn;
+        private final Linear head;
+
+        SequenceRegressor(Recurrent rnn, Linear head) {
+            this.rnn = registerModule("rnn", rnn);
+            this.head = registerModule("head", head);
+        }
+
+        @Override
+        public Var forward(Var x) {
+            Var h = rnn.run(x).hidden();
+            return head.forward(h.reshape(x.dim(0), rnn.hiddenSize()));
+        }
+    }
+
+    private static Workload recurrent(Engine engine, boolean lstm, int seq) {
+        Rng rng = new Rng(lstm ? 3 : 4);
+        Recurrent cell = lstm ? new LSTM(32, 128, 1, rng) : new RNN(32, 128, 1, rng);
+        SequenceRegressor model = new SequenceRegressor(cell, new Linear(128, 1, rng));
+        Tensor x = Tensor.randn(rng, 32, seq, 32);
+        Tensor t = Tensor.randn(rng, 32, 1);
+        GradientStep opt = optimizer(model, true, true, engine);
+        MSELoss mse = new MSELoss();
+        return () -> {
+            Tape tape = Tape.recording(engine);
+            Var loss = mse.apply(model.forward(tape.constant(x)), tape.constant(t));
+            tape.backward(loss);
+            opt.step();
+            model.zeroGrad();
+            return loss.item();
+        };
+    }
+
+    private static Map<String, Parameter> bigParameters(int tensors, Rng rng) {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        int per = OPTIMIZER_FLOATS / tensors;
+        for (int i = 0; i < tensors; i++) {
+            Parameter p = new Parameter(Tensor.randn(rng, per));
+            p.grad().copyFrom(Tensor.randn(rng, per));
+            m.put("layer" + i + ".weight", p);
+        }
+        return m;
+    }
+
+    private static Workload clip(Engine engine, int tensors) {
+        Map<String, Parameter> m = bigParameters(tensors, new Rng(42));
+        ParameterSet params = ParameterSet.of(m);
+        Tensor[] buffers = new Tensor[params.size()];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = params.parameter(i).grad();
+        }
+        float[][] pristine = new float[buffers.length][];
+        for (int i = 0; i < buffers.length; i++) {
+            pristine[i] = buffers[i].data().clone();
+        }
+        Updates updates = new Updates(engine, buffers);
+        ClipByNorm clip = Transforms.clipByGlobalNorm(CLIP);
+        return new Workload() {
+            @Override
+            public void prepare() {
+                for (int i = 0; i < buffers.length; i++) {
+                    System.arraycopy(pristine[i], 0, buffers[i].data(), 0, pristine[i].length);
+                }
+                updates.begin(0);
+            }
+
+            @Override
+            public double step() {
+                EmptyState s = clip.update(updates, EmptyState.INSTANCE, params);
+                return s == null ? Double.NaN : updates.metrics().get("clip_global_norm.norm");
+            }
+        };
+    }
+
+    private static Workload adam(Engine engine, int tensors) {
+        Map<String, Parameter> m = bigParameters(tensors, new Rng(42));
+        GradientStep opt = new GradientStep(ParameterSet.of(m), Optimizers.adam(ADAM_LR), engine);
+        return () -> opt.step().get("skipped");
+    }
+}

@@ -1,0 +1,115 @@
+package io.gradscale.transform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradscale.autograd.Parameter;
+import io.gradscale.optim.Optimizers;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The fusions of {@link GradientStep} (finiteness checked while loading, the learning rate deferred into
+ * {@code w += u}) give the same bits as running the chain plainly: load, guard, transforms, then add the
+ * read-back updates to the weights.
+ */
+class FusedStepTest {
+    /** Sizes that cross the load chunk and vector tails. */
+    private static ParameterSet params(long seed, int nanAt) {
+        Rng rng = new Rng(seed);
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        int[] sizes = {3, 20_001, 17, 8192};
+        for (int i = 0; i < sizes.length; i++) {
+            Parameter p = new Parameter(Tensor.randn(rng, sizes[i]));
+            p.grad().copyFrom(Tensor.randn(rng, sizes[i]));
+            m.put("l" + i + ".weight", p);
+        }
+        ParameterSet ps = ParameterSet.of(m);
+        if (nanAt >= 0) {
+            ps.parameter(1).grad().data()[nanAt] = Float.NaN;
+        }
+        return ps;
+    }
+
+    static Stream<Arguments> chains() {
+        return Stream.of(
+                Arguments.of("adam", (Supplier<GradientTransform<?>>) () -> Optimizers.adam(1e-3)),
+                Arguments.of("clip+adam", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adam(1e-2))),
+                Arguments.of("sgd momentum", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0)),
+                Arguments.of("adamW", (Supplier<GradientTransform<?>>) () -> Optimizers.adamW(1e-2)),
+                Arguments.of("lr twice", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.scaleByLearningRate(0.3), Transforms.scaleByLearningRate(0.7))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("chains")
+    void fusedStepEqualsThePlainChainBitForBit(String name, Supplier<GradientTransform<?>> chain) {
+        ParameterSet fusedParams = params(5, -1);
+        ParameterSet plainParams = params(5, -1);
+        GradientStep fused = new GradientStep(fusedParams, chain.get(), Engine.serial());
+        @SuppressWarnings("unchecked")
+        GradientTransform<Object> plain = (GradientTransform<Object>) (GradientTransform<?>)
+                Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), chain.get());
+        Object state = plain.init(plainParams);
+        Updates u = new Updates(plainParams, Engine.serial());
+        for (int step = 0; step < 3; step++) {
+            fused.step();
+            u.loadGradients(plainParams, step);
+            state = plain.update(u, state, plainParams);
+            for (int i = 0; i < plainParams.size(); i++) {
+                Engine.serial().axpyInPlace(1f, u.get(i), plainParams.parameter(i).value());
+            }
+            for (int i = 0; i < plainParams.size(); i++) {
+                assertTrue(fused.updates().get(i).bitEquals(u.get(i)), name + ": update " + i + " at step " + step);
+            }
+        }
+        for (int i = 0; i < plainParams.size(); i++) {
+            assertTrue(fusedParams.parameter(i).value().bitEquals(plainParams.parameter(i).value()), name + ": weight " + i);
+        }
+    }
+
+    @ParameterizedTest(name = "NaN at {0}")
+    @MethodSource("nanPositions")
+    void aNonFiniteValueAnywhereStillSkipsTheStep(int at) {
+        ParameterSet ps = params(6, at);
+        Tensor before = ps.parameter(3).value().copy();
+        GradientStep s = new GradientStep(ps, Optimizers.adam(1e-3), Engine.serial());
+        Metrics m = s.step();
+        assertEquals(1.0, m.get("skipped"));
+        assertEquals(1.0, m.get("guard.nonfinite"));
+        assertTrue(ps.parameter(3).value().bitEquals(before));
+    }
+
+    static Stream<Integer> nanPositions() {
+        return Stream.of(0, 8191, 8192, 20_000);
+    }
+
+    @ParameterizedTest(name = "factors {0} then {1}")
+    @MethodSource("factors")
+    void deferredScalesReadBackAsIfAppliedAtOnce(float a, float b) {
+        Tensor t = Tensor.randn(new Rng(9), 1000);
+        t.data()[0] = -0f;
+        Tensor expected = t.copy();
+        Norms.scale(Engine.serial(), expected, a);
+        Norms.scale(Engine.serial(), expected, b);
+        Updates u = new Updates(Engine.serial(), t.copy());
+        u.deferScale(0, a);
+        u.deferScale(0, b);
+        assertTrue(u.get(0).bitEquals(expected));
+        assertTrue(u.get(0).bitEquals(expected), "reading twice applies the factors once");
+    }
+
+    static Stream<Arguments> factors() {
+        return Stream.of(Arguments.of(0.1f, -3f), Arguments.of(1f, -1e-3f), Arguments.of(-2.5f, 1f));
+    }
+}
