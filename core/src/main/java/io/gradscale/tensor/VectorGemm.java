@@ -132,33 +132,30 @@ final class VectorGemm {
 
     /**
      * The tiles of A's strips {@code [sa0, sa1)} times the panel's strips {@code [sb0, sb1)}: for each k-block,
-     * pack that block of A, then run each strip of A (kept in L1) against every strip of B (from L2).
+     * each strip of A is packed just before it is used, then run (from L1) against every strip of B (from L2).
      */
     private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
                               int sa0, int sa1, float[] packedB, int stripsB, int sb0, int sb1, int nc,
                               boolean accumulate, float[] c, int cOff, int ldc) {
-        int strips = sa1 - sa0;
-        float[] packedA = new float[strips * MR * kcMax];
+        float[] packedA = new float[MR * kcMax];
         float[] scratch = new float[MR * NR];
-        int i0 = sa0 * MR;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             boolean add = accumulate || p0 > 0;
-            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA, 0);
             int bBlock = p0 * stripsB * NR;
-            for (int sa = 0; sa < strips; sa++) {
-                int row = i0 + sa * MR;
+            for (int sa = sa0; sa < sa1; sa++) {
+                int row = sa * MR;
                 int rows = Math.min(MR, m - row);
-                int ai = sa * MR * kc;
+                GemmPacking.packAStrip(transA, a, aOff, lda, m, row, p0, kc, packedA);
                 for (int sb = sb0; sb < sb1; sb++) {
                     int col = sb * NR;
                     int cols = Math.min(NR, nc - col);
                     int bi = bBlock + sb * NR * kc;
                     int ci = cOff + row * ldc + col;
                     if (rows == MR && cols == NR) {
-                        GemmMicroKernel.tile(kc, packedA, ai, packedB, bi, c, ci, ldc, add);
+                        GemmMicroKernel.tile(kc, packedA, 0, packedB, bi, c, ci, ldc, add);
                     } else {
-                        GemmMicroKernel.edgeTile(kc, packedA, ai, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
+                        GemmMicroKernel.edgeTile(kc, packedA, 0, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
                     }
                 }
             }
