@@ -14,9 +14,9 @@ import java.util.Arrays;
  * cut along k into blocks of equal depth at most {@link #KC}. The tiles of the panel are then cut into
  * tasks: groups of up to {@link #STRIPS_PER_GROUP} {@code MR}-row strips times groups of up to
  * {@link #STRIPS_PER_COLUMN_GROUP} {@code NR}-column strips, with at least {@link #MIN_TASKS} tasks
- * when the problem allows. For each k-block a task packs its strips of {@code op(A)}, then runs
- * {@link GemmMicroKernel} with one strip of A ({@code KC x MR}, in L1) against each strip of its
- * block of B (up to {@code KC x 512} floats, in L2): the roles BLIS gives its micro-panels, with the
+ * when the problem allows. For each k-block a task packs one strip of {@code op(A)} ({@code MR x KC}, in
+ * L1) at a time, just before running {@link GemmMicroKernel} with it against each strip of its block of
+ * B (up to {@code KC x 256} floats, in L2): the roles BLIS gives its micro-panels, with the
  * vector dimension along the columns of row-major C. Transposes are absorbed by {@link GemmPacking}.
  *
  * <p>Determinism: k is never split across threads, and the k-blocks depend only on {@code k}. Every
@@ -29,14 +29,17 @@ import java.util.Arrays;
  * below {@link #PARALLEL_WORK} they run on the calling thread.
  */
 final class VectorGemm {
-    /** Deepest k-block: a {@code KC x MR} strip of A (6 KiB) stays in L1 and a {@code KC x 512} block of B in L2. */
-    static final int KC = 256;
+    /**
+     * Deepest k-block: a {@code MR x KC} strip of A (12 KiB) stays in L1 and a {@code KC x 256} block of B
+     * (512 KiB) in L2. Products with {@code k <= KC} touch each tile of C once instead of once per block.
+     */
+    static final int KC = 512;
     /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
     static final int PANEL_FLOATS = 1 << 22;
-    /** Most {@code MR}-row strips per row group: an {@code MC x KC} block of A of at most 96 KiB, kept in L2. */
+    /** Most {@code MR}-row strips per row group (96 rows): the rows of C one task computes against its column group. */
     static final int STRIPS_PER_GROUP = 16;
     /** Most {@code NR}-column strips per column group: a {@code KC x NC} block of B of at most 512 KiB, kept in L2. */
-    static final int STRIPS_PER_COLUMN_GROUP = 16;
+    static final int STRIPS_PER_COLUMN_GROUP = 8;
     /**
      * At least this many tasks (row groups times column groups) when the panel has enough strips, so
      * that two threads taking tasks from a shared counter end within a small task of each other.
@@ -97,10 +100,18 @@ final class VectorGemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
-        int kcMax = kBlockDepth(k);
+        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats,
+                KC, STRIPS_PER_GROUP, STRIPS_PER_COLUMN_GROUP);
+    }
+
+    static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats,
+                        int kcLimit, int stripsPerGroup, int stripsPerColumnGroup) {
+        int kcMax = ceil(k, ceil(k, kcLimit));
         int kBlocks = ceil(k, kcMax);
         int stripsA = ceil(m, MR);
-        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
+        int rowGroups = ceil(stripsA, stripsPerGroup);
         int groupStrips = ceil(stripsA, rowGroups);
         int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
@@ -118,7 +129,7 @@ final class VectorGemm {
                 GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
             });
             // Column groups small enough for L2, and enough tasks to keep every thread busy.
-            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
+            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, stripsPerColumnGroup), ceil(MIN_TASKS, rowGroups)));
             int colStrips = ceil(stripsB, colGroups);
             int cols = ceil(stripsB, colStrips);
             par.forChunks(rowGroups * cols, t -> {
