@@ -100,18 +100,10 @@ final class VectorGemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
-        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats,
-                KC, STRIPS_PER_GROUP, STRIPS_PER_COLUMN_GROUP);
-    }
-
-    static void blocked(boolean transA, boolean transB, int m, int n, int k,
-                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats,
-                        int kcLimit, int stripsPerGroup, int stripsPerColumnGroup) {
-        int kcMax = ceil(k, ceil(k, kcLimit));
+        int kcMax = kBlockDepth(k);
         int kBlocks = ceil(k, kcMax);
         int stripsA = ceil(m, MR);
-        int rowGroups = ceil(stripsA, stripsPerGroup);
+        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
         int groupStrips = ceil(stripsA, rowGroups);
         int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
@@ -129,7 +121,7 @@ final class VectorGemm {
                 GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
             });
             // Column groups small enough for L2, and enough tasks to keep every thread busy.
-            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, stripsPerColumnGroup), ceil(MIN_TASKS, rowGroups)));
+            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
             int colStrips = ceil(stripsB, colGroups);
             int cols = ceil(stripsB, colStrips);
             par.forChunks(rowGroups * cols, t -> {
