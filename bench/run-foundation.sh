@@ -6,6 +6,7 @@
 # Needs: JDK 21+ (JAVA_HOME, default Temurin 25), Debian's python3-numpy and libopenblas0-pthread.
 # JMH_OPTS overrides the JMH run length (default -f 1 -wi 5 -i 5: on a shared core the JIT needs a
 # few seconds to compile the kernels); OPENBLAS_SECONDS the time numpy spends per shape (default 2).
+# --gemm-only skips ReductionBench (about 6 of the 9 minutes go to GEMM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -13,6 +14,13 @@ JMH_OPTS="${JMH_OPTS:--f 1 -wi 5 -i 5}"
 OPENBLAS_SECONDS="${OPENBLAS_SECONDS:-2}"
 out=bench/target/foundation
 python=/usr/bin/python3
+gemm_only=false
+if [ "${1:-}" = "--gemm-only" ]; then
+    gemm_only=true
+elif [ $# -gt 0 ]; then
+    echo "usage: $0 [--gemm-only]" >&2
+    exit 2
+fi
 
 if [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
     echo "OpenBLAS is missing: apt-get install libopenblas0-pthread" >&2
@@ -35,8 +43,10 @@ openblas 1
 "${java[@]}" GemmBench $JMH_OPTS -rf json -rff "$out/gemm.json" > "$out/gemm.log"
 openblas 2
 { echo "after gemm: $(uptime)"; } >> "$out/load.txt"
-# shellcheck disable=SC2086
-"${java[@]}" ReductionBench $JMH_OPTS -rf json -rff "$out/reduction.json" > "$out/reduction.log"
+if ! $gemm_only; then
+    # shellcheck disable=SC2086
+    "${java[@]}" ReductionBench $JMH_OPTS -rf json -rff "$out/reduction.json" > "$out/reduction.log"
+fi
 { echo "end: $(date -u +%FT%TZ) $(uptime)"; } >> "$out/load.txt"
 
 cat "$out/load.txt"

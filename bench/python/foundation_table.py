@@ -94,8 +94,10 @@ def main():
     directory = sys.argv[1]
     print("### GEMM (GFLOPS; OpenBLAS: best of the runs in parentheses)\n")
     gemm_table(directory)
-    print("\n### Reductions\n")
-    reduction_table(directory)
+    # run-foundation.sh --gemm-only leaves no reduction results.
+    if os.path.exists(os.path.join(directory, "reduction.json")):
+        print("\n### Reductions\n")
+        reduction_table(directory)
 
 
 if __name__ == "__main__":

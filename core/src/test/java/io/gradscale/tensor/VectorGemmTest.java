@@ -86,7 +86,8 @@ class VectorGemmTest {
         assertEquals(1, VectorGemm.kBlockDepth(1));
         assertEquals(VectorGemm.KC, VectorGemm.kBlockDepth(VectorGemm.KC));
         assertEquals(VectorGemm.KC / 2 + 1, VectorGemm.kBlockDepth(VectorGemm.KC + 1));
-        assertEquals(196, VectorGemm.kBlockDepth(784));
+        assertEquals(392, VectorGemm.kBlockDepth(784));
+        assertEquals(400, VectorGemm.kBlockDepth(1200));
         for (int k = 1; k < 3000; k += 37) {
             int d = VectorGemm.kBlockDepth(k);
             int blocks = VectorGemm.ceil(k, d);
