@@ -4,9 +4,11 @@
 
 Prints one RESULT line in the format of StepHarness: median and quartiles of the step times in ms.
 A training step is: zero_grad, forward, loss, backward, clip_grad_norm_ (where the workload clips),
-optimizer.step(). PyTorch's thread count is set explicitly with torch.set_num_threads (it defaults to
+optimizer.step(). The BLAS is whatever the process loads (bench/run-steps.sh preloads OpenBLAS by
+default, see there). PyTorch's thread count is set explicitly with torch.set_num_threads (it defaults to
 one on this machine). Optimizers use PyTorch 1.13's defaults on CPU (the single-tensor loops).
 """
+import os
 import statistics
 import sys
 import time
@@ -161,7 +163,7 @@ def main(argv):
     ms.sort()
     print(f"RESULT impl=torch workload={name} threads={torch.get_num_threads()} median_ms={statistics.median(ms):.3f} "
           f"q1_ms={quantile(ms, 0.25):.3f} q3_ms={quantile(ms, 0.75):.3f} steps={steps} loss={last:.6g} "
-          f"version={torch.__version__}")
+          f"version={torch.__version__} blas={os.environ.get('GRADSCALE_TORCH_BLAS', 'system')}")
 
 
 if __name__ == "__main__":

@@ -218,6 +218,15 @@ public final class Ops {
      * {@code dx = g W}, {@code dW = g^T x}, {@code db = sum over rows of g}.
      */
     public static Var linear(Var x, Var w, Var b) {
+        return linear(x, w, b, null);
+    }
+
+    /**
+     * {@link #linear(Var, Var, Var)} with {@code W^T} already at hand ({@code [in, out]}, equal to the
+     * transpose of {@code w}'s value), so that a weight used at every step of a sequence is transposed once
+     * per pass rather than by the GEMM at every step. The same products in the same order: the same bits.
+     */
+    public static Var linear(Var x, Var w, Var b, Tensor wT) {
         same(x, w);
         if (b != null) {
             same(x, b);
@@ -232,7 +241,10 @@ public final class Ops {
             throw new ShapeException("linear: bias " + b.shape() + " does not fit weight " + w.shape() + " (expected [" + out + "])");
         }
         Tensor x2 = x.value.rank() == 2 ? x.value : x.value.reshape(-1, x.dim(-1));
-        Tensor y2 = e.matmul(x2, w.value, false, true);
+        if (wT != null && (wT.rank() != 2 || wT.dim(0) != w.dim(1) || wT.dim(1) != w.dim(0))) {
+            throw new ShapeException("linear: the transposed weight " + wT.shape() + " does not fit weight " + w.shape());
+        }
+        Tensor y2 = wT == null ? e.matmul(x2, w.value, false, true) : e.matmul(x2, wT, false, false);
         if (b != null) {
             float[] yd = y2.data();
             float[] bd = b.value.data();

@@ -163,12 +163,13 @@ public abstract class Recurrent extends Module {
             Var inBias = bi == null ? null : (hiddenBiasInCell() ? bi : bi.add(bh));
             Var hBias = hiddenBiasInCell() ? bh : null;
             Var xp = Ops.linear(layerIn, wi, inBias);
+            Tensor whT = x.tape().engine().transpose(wHh[k].value()); // once per pass, not once per step
             for (int t = 0; t < seq; t++) {
                 if (truncation > 0 && t > 0 && t % truncation == 0) {
                     h = h.detach();
                     c = c == null ? null : c.detach();
                 }
-                Var hp = Ops.linear(h, wh, hBias);
+                Var hp = Ops.linear(h, wh, hBias, whT);
                 Var[] next = step(xp, t, hp, h, c);
                 h = next[0];
                 c = next[1];

@@ -120,6 +120,9 @@ class GradCheckTest {
         c.add(new Case("linear weight used twice (accumulating GEMM)", Ops.Primitive.LINEAR, null,
                 v -> Ops.linear(Ops.linear(v.get(0), v.get(1), v.get(2)).tanh(), v.get(1), v.get(2)),
                 g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, k, k), Tensor.randn(g, k)}));
+        c.add(new Case("linear with the transposed weight given", Ops.Primitive.LINEAR, null,
+                v -> Ops.linear(v.get(0), v.get(1), v.get(2), io.gradscale.tensor.Engine.serial().transpose(v.get(1).value())),
+                g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, n, k), Tensor.randn(g, n)}));
         int hs = r(s, 2, 4);
         int seq = 3;
         for (boolean relu : new boolean[] {false, true}) {
