@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * <p>Metrics: {@code agc.clipped} (units clipped), {@code agc.max_ratio} (largest
  * {@code ||G|| / max(||W||, eps)} seen), {@code agc.nonfinite}.
  */
-public final class AdaptiveGradientClip implements GradientTransform<EmptyState> {
+public final class AdaptiveGradientClip implements StatelessTransform {
     /** The paper's epsilon on the parameter norm. */
     public static final double DEFAULT_EPS = 1e-3;
     /** Floor on the gradient norm in the scaling factor, as in the reference implementation. */
@@ -53,16 +53,6 @@ public final class AdaptiveGradientClip implements GradientTransform<EmptyState>
     @Override
     public String name() {
         return "agc";
-    }
-
-    @Override
-    public Class<EmptyState> stateClass() {
-        return EmptyState.class;
-    }
-
-    @Override
-    public EmptyState init(ParameterSet params) {
-        return EmptyState.INSTANCE;
     }
 
     @Override

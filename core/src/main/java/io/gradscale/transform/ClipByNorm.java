@@ -24,7 +24,7 @@ package io.gradscale.transform;
  * {@code .max_norm} (the largest group norm before clipping), {@code .min_factor}, {@code .clipped}
  * (number of groups clipped), {@code .nonfinite} (number of groups with a non-finite norm).
  */
-public final class ClipByNorm implements GradientTransform<EmptyState> {
+public final class ClipByNorm implements StatelessTransform {
     /** PyTorch's epsilon added to the norm in the clipping coefficient. */
     public static final double EPSILON = 1e-6;
     /** Relative band above the threshold in which a group is not clipped (see the class comment). */
@@ -57,16 +57,6 @@ public final class ClipByNorm implements GradientTransform<EmptyState> {
     @Override
     public String name() {
         return name;
-    }
-
-    @Override
-    public Class<EmptyState> stateClass() {
-        return EmptyState.class;
-    }
-
-    @Override
-    public EmptyState init(ParameterSet params) {
-        return EmptyState.INSTANCE;
     }
 
     @Override

@@ -8,7 +8,7 @@ package io.gradscale.transform;
  *
  * <p>Metrics: {@code clip_value.clipped}, the number of elements changed.
  */
-public final class ClipByValue implements GradientTransform<EmptyState> {
+public final class ClipByValue implements StatelessTransform {
     private final float clip;
     private final String clippedMetric;
 
@@ -23,16 +23,6 @@ public final class ClipByValue implements GradientTransform<EmptyState> {
     @Override
     public String name() {
         return "clip_value";
-    }
-
-    @Override
-    public Class<EmptyState> stateClass() {
-        return EmptyState.class;
-    }
-
-    @Override
-    public EmptyState init(ParameterSet params) {
-        return EmptyState.INSTANCE;
     }
 
     @Override

@@ -10,7 +10,7 @@ package io.gradscale.transform;
  * <p>Metrics: {@code normalize_global.norm} (or {@code .max_norm} for the other scopes, the largest
  * norm before normalizing) and {@code .nonfinite}.
  */
-public final class NormalizeToUnit implements GradientTransform<EmptyState> {
+public final class NormalizeToUnit implements StatelessTransform {
     private final double p;
     private final NormScope scope;
     private final String name;
@@ -28,16 +28,6 @@ public final class NormalizeToUnit implements GradientTransform<EmptyState> {
     @Override
     public String name() {
         return name;
-    }
-
-    @Override
-    public Class<EmptyState> stateClass() {
-        return EmptyState.class;
-    }
-
-    @Override
-    public EmptyState init(ParameterSet params) {
-        return EmptyState.INSTANCE;
     }
 
     @Override

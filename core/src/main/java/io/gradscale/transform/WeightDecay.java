@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  *
  * <p>Non-finite values propagate (a NaN weight gives a NaN update). Metrics: none.
  */
-public final class WeightDecay implements GradientTransform<EmptyState> {
+public final class WeightDecay implements StatelessTransform {
     private final float lambda;
     private final Predicate<ParamRef> exclude;
 
@@ -29,16 +29,6 @@ public final class WeightDecay implements GradientTransform<EmptyState> {
     @Override
     public String name() {
         return "weight_decay";
-    }
-
-    @Override
-    public Class<EmptyState> stateClass() {
-        return EmptyState.class;
-    }
-
-    @Override
-    public EmptyState init(ParameterSet params) {
-        return EmptyState.INSTANCE;
     }
 
     @Override
