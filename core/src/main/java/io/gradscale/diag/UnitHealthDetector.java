@@ -41,6 +41,9 @@ public final class UnitHealthDetector implements Detector {
             ActivationStats a = e.getValue();
             boolean reluLike = a.kind().contains("relu") || a.kind().equals("elu") || a.kind().equals("gelu");
             if (reluLike) {
+                if (Double.isNaN(a.deadFraction())) {
+                    continue; // too few examples in the batch to judge (see ActivationStats)
+                }
                 worstDead = Math.max(worstDead, a.deadFraction());
                 if (a.deadFraction() >= DEAD_WARN) {
                     ev.add(e.getKey() + " (" + a.kind() + "): " + fmt(100 * a.deadFraction()) + "% of units dead");

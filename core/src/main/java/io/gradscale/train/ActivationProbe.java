@@ -16,6 +16,11 @@ import java.util.Map;
 final class ActivationProbe {
     /** |tanh| above this, or sigmoid within this of 0 or 1, counts as saturated. */
     static final double SATURATION = 0.99;
+    /**
+     * A unit is judged dead only over a batch of at least this many examples: with one example (stochastic
+     * descent) every inactive ReLU would look dead. Smaller batches report the dead share as NaN (unknown).
+     */
+    static final int MIN_ROWS_FOR_DEAD = 8;
 
     private ActivationProbe() {
     }
@@ -39,7 +44,9 @@ final class ActivationProbe {
         int rows = n / cols;
         double dead = 0;
         double sat = 0;
-        if (kind.contains("relu")) {
+        if (kind.contains("relu") && rows < MIN_ROWS_FOR_DEAD) {
+            dead = Double.NaN;
+        } else if (kind.contains("relu")) {
             int deadCols = 0;
             for (int c = 0; c < cols; c++) {
                 boolean alive = false;
