@@ -104,25 +104,28 @@ public final class MetricsLog implements TrainingListener, Closeable {
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
         List<EventRecord> events = new ArrayList<>();
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                ObjectNode o = (ObjectNode) JSON.readTree(line);
-                String type = o.path("type").asText("");
-                o.remove("type");
-                switch (type) {
-                    case "header" -> prov = JSON.treeToValue(o, Provenance.class);
-                    case "step" -> steps.add(JSON.treeToValue(o, StepRecord.class));
-                    case "eval" -> evals.add(JSON.treeToValue(o, EvalRecord.class));
-                    case "event" -> events.add(JSON.treeToValue(o, EventRecord.class));
-                    default -> throw new IOException("unknown record type '" + type + "'");
+        try (java.io.BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
                 }
-            } catch (IOException | ClassCastException e) {
-                throw new IOException(path + ", line " + (i + 1) + ": not a metrics record: " + e.getMessage(), e);
+                try {
+                    ObjectNode o = (ObjectNode) JSON.readTree(line);
+                    String type = o.path("type").asText("");
+                    o.remove("type");
+                    switch (type) {
+                        case "header" -> prov = JSON.treeToValue(o, Provenance.class);
+                        case "step" -> steps.add(JSON.treeToValue(o, StepRecord.class));
+                        case "eval" -> evals.add(JSON.treeToValue(o, EvalRecord.class));
+                        case "event" -> events.add(JSON.treeToValue(o, EventRecord.class));
+                        default -> throw new IOException("unknown record type '" + type + "'");
+                    }
+                } catch (IOException | ClassCastException e) {
+                    throw new IOException(path + ", line " + lineNo + ": not a metrics record: " + e.getMessage(), e);
+                }
             }
         }
         if (prov == null) {
