@@ -201,7 +201,7 @@ public final class Ops {
      * itself; later ones are accumulated by the GEMM into the var's own buffer, so a weight used at every
      * step of a sequence costs one gradient buffer, not one per step.
      */
-    private static void addProduct(Engine e, Var v, Tensor x, Tensor y, boolean tx, boolean ty) {
+    static void addProduct(Engine e, Var v, Tensor x, Tensor y, boolean tx, boolean ty) {
         if (v.grad == null) {
             v.accumulate(e.matmul(x, y, tx, ty).reshape(v.shape()));
             return;
@@ -222,9 +222,11 @@ public final class Ops {
     }
 
     /**
-     * {@link #linear(Var, Var, Var)} with {@code W^T} already at hand ({@code [in, out]}, equal to the
-     * transpose of {@code w}'s value), so that a weight used at every step of a sequence is transposed once
-     * per pass rather than by the GEMM at every step. The same products in the same order: the same bits.
+     * {@link #linear(Var, Var, Var)} for a weight used at every step of a sequence, with {@code W^T} already
+     * at hand ({@code [in, out]}, equal to the transpose of {@code w}'s value), so that it is transposed once
+     * per pass rather than by the GEMM at every step. When {@code w} is a parameter, {@code dW} is not a
+     * product per step but one product over all steps at the end of the reverse pass
+     * ({@link StepWeightGrad}): the same sum in another, fixed order.
      */
     public static Var linear(Var x, Var w, Var b, Tensor wT) {
         same(x, w);
@@ -262,7 +264,11 @@ public final class Ops {
                 addProduct(e, x, g2, w.value, false, false);
             }
             if (w.requiresGrad) {
-                addProduct(e, w, g2, x2, true, false);
+                if (wT != null && w.parameter != null) {
+                    w.tape.stepWeightGrad(w).add(g2, x2);
+                } else {
+                    addProduct(e, w, g2, x2, true, false);
+                }
             }
             if (b != null && b.requiresGrad) {
                 b.accumulate(e.sumToShape(g2, b.shape()));

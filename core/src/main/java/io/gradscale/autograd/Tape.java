@@ -31,6 +31,8 @@ public final class Tape {
     private final boolean recording;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<Parameter, Var> params = new IdentityHashMap<>();
+    private final Map<Var, StepWeightGrad> stepWeightGrads = new IdentityHashMap<>();
+    private final List<StepWeightGrad> stepWeightOrder = new ArrayList<>();
     private boolean backwardDone;
 
     private Tape(Engine engine, boolean recording) {
@@ -127,6 +129,15 @@ public final class Tape {
         return vs;
     }
 
+    /** The gradient collector of parameter weight {@code w} shared by the steps of a sequence, made on first use. */
+    StepWeightGrad stepWeightGrad(Var w) {
+        return stepWeightGrads.computeIfAbsent(w, v -> {
+            StepWeightGrad s = new StepWeightGrad(v);
+            stepWeightOrder.add(s);
+            return s;
+        });
+    }
+
     /** Backpropagates from a one-element {@code loss} with seed 1. */
     public void backward(Var loss) {
         if (loss.value.size() != 1) {
@@ -177,6 +188,9 @@ public final class Tape {
             if (n.out() != out) {
                 n.out().grad = null; // intermediate gradients are not kept: free them early
             }
+        }
+        for (StepWeightGrad s : stepWeightOrder) {
+            s.flush(engine);
         }
         for (Map.Entry<Parameter, Var> e : params.entrySet()) {
             Var v = e.getValue();

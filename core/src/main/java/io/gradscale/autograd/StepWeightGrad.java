@@ -1,0 +1,85 @@
+package io.gradscale.autograd;
+
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gradient of a parameter weight shared by every step of a sequence ({@code hp_t = h_{t-1} W^T}),
+ * gathered during the reverse pass and formed once at its end:
+ * {@code dW = sum_t g_t^T x_t = G^T X} with {@code G = [g_T; ...; g_1]} and {@code X = [x_T; ...; x_1]}
+ * stacked in the order the steps' rules ran. One product with an inner dimension of {@code steps * batch}
+ * instead of one small product per step (inner dimension {@code batch}), each of which reads and writes the
+ * whole {@code dW}. Only parameter leaves qualify: nothing reads their gradient before the pass ends.
+ * The stacking order is fixed by the tape, so the sum is the same on any thread count.
+ */
+final class StepWeightGrad {
+    private final Var w;
+    private final List<Tensor> gs = new ArrayList<>();
+    private final List<Tensor> xs = new ArrayList<>();
+    private int rows;
+
+    StepWeightGrad(Var w) {
+        this.w = w;
+    }
+
+    /**
+     * Keeps one step's {@code g [rows, out]} and {@code x [rows, in]}. Neither is written afterwards: {@code x}
+     * is a recorded value, and {@code g} is the gradient of the step's output, which the tape drops once
+     * the step's rule has run (a var adds into a gradient buffer only while it holds it).
+     */
+    void add(Tensor g, Tensor x) {
+        gs.add(g);
+        xs.add(x);
+        rows += g.dim(0);
+    }
+
+    /** Adds {@code G^T X} into the weight's gradient. */
+    void flush(Engine e) {
+        if (rows == 0) {
+            return;
+        }
+        Tensor gT = stackTransposed(gs, w.dim(0));
+        Tensor x = stack(xs, w.dim(1));
+        Ops.addProduct(e, w, gT, x, false, false);
+        gs.clear();
+        xs.clear();
+        rows = 0;
+    }
+
+    /**
+     * {@code G^T [out, rows]}: the product then reads both operands along their rows, which the packed
+     * GEMM does faster than gathering the columns of a transposed {@code G}.
+     */
+    private Tensor stackTransposed(List<Tensor> parts, int width) {
+        Tensor all = Tensor.zeros(width, rows);
+        float[] d = all.data();
+        int at = 0;
+        for (Tensor p : parts) {
+            float[] s = p.data();
+            int n = p.dim(0);
+            for (int r = 0; r < n; r++) {
+                int src = r * width;
+                for (int j = 0; j < width; j++) {
+                    d[j * rows + at + r] = s[src + j];
+                }
+            }
+            at += n;
+        }
+        return all;
+    }
+
+    private Tensor stack(List<Tensor> parts, int width) {
+        Tensor all = Tensor.zeros(rows, width);
+        float[] d = all.data();
+        int at = 0;
+        for (Tensor p : parts) {
+            float[] s = p.data();
+            int n = p.dim(0) * width;
+            System.arraycopy(s, 0, d, at, n);
+            at += n;
+        }
+        return all;
+    }
+}
