@@ -31,7 +31,30 @@ final class GemmPacking {
         if (rows < MR) {
             Arrays.fill(dst, rows * kc, MR * kc, 0f);
         }
-        if (transA) {
+        if (transA && rows == 6 && MR == 6) {
+            // A full strip, unrolled: one pass over k with six fixed streams, no inner loop. This is the
+            // packing of every weight gradient g^T x, and the scalar inner loop cost as much as the product
+            // for thin x (the input weight of a recurrent layer: [4H, steps*batch] x [steps*batch, 32]).
+            int d1 = kc;
+            int d2 = 2 * kc;
+            int d3 = 3 * kc;
+            int d4 = 4 * kc;
+            int d5 = 5 * kc;
+            for (int p = 0, src = aOff + p0 * lda + row0; p < kc; p++, src += lda) {
+                float v0 = a[src];
+                float v1 = a[src + 1];
+                float v2 = a[src + 2];
+                float v3 = a[src + 3];
+                float v4 = a[src + 4];
+                float v5 = a[src + 5];
+                dst[p] = v0;
+                dst[d1 + p] = v1;
+                dst[d2 + p] = v2;
+                dst[d3 + p] = v3;
+                dst[d4 + p] = v4;
+                dst[d5 + p] = v5;
+            }
+        } else if (transA) {
             // A is stored k x m: each step of k holds the strip's rows at consecutive addresses.
             for (int p = 0; p < kc; p++) {
                 int src = aOff + (p0 + p) * lda + row0;
