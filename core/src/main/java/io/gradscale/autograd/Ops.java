@@ -1,6 +1,7 @@
 package io.gradscale.autograd;
 
 import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.PackedMatrix;
 import io.gradscale.tensor.Shape;
 import io.gradscale.tensor.ShapeException;
 import io.gradscale.tensor.Tensor;
@@ -210,6 +211,16 @@ public final class Ops {
         e.gemmInto(tx, ty, x, y, buf.rank() == 2 ? buf : buf.reshape(-1, buf.dim(-1)), true);
     }
 
+    /** {@link #addProduct(Engine, Var, Tensor, Tensor, boolean, boolean)} with {@code y} packed, untransposed {@code x}. */
+    static void addProduct(Engine e, Var v, Tensor x, PackedMatrix y) {
+        if (v.grad == null) {
+            v.accumulate(e.matmul(x, false, y).reshape(v.shape()));
+            return;
+        }
+        Tensor buf = v.ownGrad();
+        e.gemmInto(false, x, y, buf.rank() == 2 ? buf : buf.reshape(-1, buf.dim(-1)), true);
+    }
+
     /**
      * The affine map {@code y = x W^T + b} over the last axis (PyTorch's {@code F.linear}): {@code x} is
      * {@code [..., in]}, {@code W} is {@code [out, in]}, {@code b} is {@code [out]} or null. One primitive
@@ -222,13 +233,12 @@ public final class Ops {
     }
 
     /**
-     * {@link #linear(Var, Var, Var)} for a weight used at every step of a sequence, with {@code W^T} already
-     * at hand ({@code [in, out]}, equal to the transpose of {@code w}'s value), so that it is transposed once
-     * per pass rather than by the GEMM at every step. When {@code w} is a parameter, {@code dW} is not a
-     * product per step but one product over all steps at the end of the reverse pass
-     * ({@link StepWeightGrad}): the same sum in another, fixed order.
+     * {@link #linear(Var, Var, Var)} for a weight used at every step of a sequence, with its packed operands
+     * made once per pass ({@link StepWeight}, for {@code w}) rather than by the GEMM at every step; the same
+     * bits as without. When {@code w} is a parameter, {@code dW} is not a product per step but one product over
+     * all steps at the end of the reverse pass ({@link StepWeightGrad}): the same sum in another, fixed order.
      */
-    public static Var linear(Var x, Var w, Var b, Tensor wT) {
+    public static Var linear(Var x, Var w, Var b, StepWeight shared) {
         same(x, w);
         if (b != null) {
             same(x, b);
@@ -243,10 +253,11 @@ public final class Ops {
             throw new ShapeException("linear: bias " + b.shape() + " does not fit weight " + w.shape() + " (expected [" + out + "])");
         }
         Tensor x2 = x.value.rank() == 2 ? x.value : x.value.reshape(-1, x.dim(-1));
-        if (wT != null && (wT.rank() != 2 || wT.dim(0) != w.dim(1) || wT.dim(1) != w.dim(0))) {
-            throw new ShapeException("linear: the transposed weight " + wT.shape() + " does not fit weight " + w.shape());
+        if (shared != null && shared.weight() != w) {
+            throw new IllegalArgumentException("linear: the step weight packs " + shared.weight().shape()
+                    + " of another var than the weight " + w.shape() + " given");
         }
-        Tensor y2 = wT == null ? e.matmul(x2, w.value, false, true) : e.matmul(x2, wT, false, false);
+        Tensor y2 = shared == null ? e.matmul(x2, w.value, false, true) : e.matmul(x2, false, shared.transposed());
         if (b != null) {
             float[] yd = y2.data();
             float[] bd = b.value.data();
@@ -261,10 +272,14 @@ public final class Ops {
         return x.tape.record(Primitive.LINEAR, y, g -> {
             Tensor g2 = g.rank() == 2 ? g : g.reshape(-1, out);
             if (x.requiresGrad) {
-                addProduct(e, x, g2, w.value, false, false);
+                if (shared == null) {
+                    addProduct(e, x, g2, w.value, false, false);
+                } else {
+                    addProduct(e, x, g2, shared.plain());
+                }
             }
             if (w.requiresGrad) {
-                if (wT != null && w.parameter != null) {
+                if (shared != null && w.parameter != null) {
                     w.tape.stepWeightGrad(w).add(g2, x2);
                 } else {
                     addProduct(e, w, g2, x2, true, false);

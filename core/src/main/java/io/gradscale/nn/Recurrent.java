@@ -2,6 +2,7 @@ package io.gradscale.nn;
 
 import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.StepWeight;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.ShapeException;
@@ -163,13 +164,13 @@ public abstract class Recurrent extends Module {
             Var inBias = bi == null ? null : (hiddenBiasInCell() ? bi : bi.add(bh));
             Var hBias = hiddenBiasInCell() ? bh : null;
             Var xp = Ops.linear(layerIn, wi, inBias);
-            Tensor whT = x.tape().engine().transpose(wHh[k].value()); // once per pass, not once per step
+            StepWeight whPacked = new StepWeight(wh); // packed once per pass, not by every step's product
             for (int t = 0; t < seq; t++) {
                 if (truncation > 0 && t > 0 && t % truncation == 0) {
                     h = h.detach();
                     c = c == null ? null : c.detach();
                 }
-                Var hp = Ops.linear(h, wh, hBias, whT);
+                Var hp = Ops.linear(h, wh, hBias, whPacked);
                 Var[] next = step(xp, t, hp, h, c);
                 h = next[0];
                 c = next[1];

@@ -467,6 +467,65 @@ public final class Engine {
         k.gemm(transA, transB, m, n, kk, a.data(), 0, a.dim(1), b.data(), 0, b.dim(1), accumulate, c.data(), 0, n, gemmPool(m, n, kk));
     }
 
+    /**
+     * {@code op(b)} packed once for many products {@code op(a) op(b)} (see {@link PackedMatrix}); {@code b}
+     * must be rank 2 and must not be written while the result is in use.
+     */
+    public PackedMatrix packB(Tensor b, boolean transB) {
+        if (b.rank() != 2) {
+            throw new ShapeException("packB: expected a rank-2 operand, got " + b.shape());
+        }
+        int kk = transB ? b.dim(1) : b.dim(0);
+        int n = transB ? b.dim(0) : b.dim(1);
+        return new PackedMatrix(b, transB, kk, n, k.packB(transB, kk, n, b.data(), 0, b.dim(1), par));
+    }
+
+    /**
+     * {@code op(a) op(b)} with {@code op(b)} packed by {@link #packB}: the same bits as
+     * {@link #matmul(Tensor, Tensor, boolean, boolean)} with {@code b.source()}; {@code a} as there (rank 2 to
+     * 4, transposed only when rank 2).
+     */
+    public Tensor matmul(Tensor a, boolean transA, PackedMatrix b) {
+        Shape as = a.shape();
+        if (as.rank() < 2 || (transA && as.rank() != 2)) {
+            throw new ShapeException("matmul: expected a rank-2 left operand (or rank 3-4 untransposed), got "
+                    + describe(as, transA) + " x packed " + b);
+        }
+        int m = transA ? as.dim(1) : as.size() / as.dim(-1);
+        int kk = transA ? as.dim(0) : as.dim(-1);
+        checkInner(as, transA, b, kk);
+        int n = b.columns();
+        Tensor c = Tensor.zeros(as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n));
+        prepacked(transA, a, b, m, kk, false, c);
+        return c;
+    }
+
+    /** {@code c += op(a) op(b)} (or {@code =} when not accumulating) for rank-2 {@code a, c}, with {@code op(b)} packed. */
+    public void gemmInto(boolean transA, Tensor a, PackedMatrix b, Tensor c, boolean accumulate) {
+        int kk = transA ? a.dim(0) : a.dim(1);
+        checkInner(a.shape(), transA, b, kk);
+        int m = transA ? a.dim(1) : a.dim(0);
+        if (c.rank() != 2 || c.dim(0) != m || c.dim(1) != b.columns()) {
+            throw new ShapeException("gemmInto: the output " + c.shape() + " does not fit " + describe(a.shape(), transA)
+                    + " x packed " + b + " (expected [" + m + ", " + b.columns() + "])");
+        }
+        prepacked(transA, a, b, m, kk, accumulate, c);
+    }
+
+    private static void checkInner(Shape as, boolean transA, PackedMatrix b, int kk) {
+        if (kk != b.rows()) {
+            throw new ShapeException("matmul: inner dimensions differ: " + describe(as, transA) + " x packed " + b
+                    + " (" + kk + " vs " + b.rows() + ")");
+        }
+    }
+
+    private void prepacked(boolean transA, Tensor a, PackedMatrix b, int m, int kk, boolean accumulate, Tensor c) {
+        int n = b.columns();
+        Tensor src = b.source();
+        k.gemmPrepacked(transA, b.transposed(), m, n, kk, a.data(), 0, a.dim(-1), src.data(), 0, src.dim(1), b.packed(),
+                accumulate, c.data(), 0, n, gemmPool(m, n, kk));
+    }
+
     private Parallel gemmPool(int m, int n, int k) {
         return (long) m * n * k < PARALLEL_GEMM_MIN_MACS ? Parallel.serial() : par;
     }

@@ -64,6 +64,25 @@ public interface Kernels {
               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
               boolean accumulate, float[] c, int cOff, int ldc, Parallel par);
 
+    /**
+     * {@code op(B)} ({@code k x n}) copied into the layout {@link #gemmPrepacked} reads, or null when these
+     * kernels read B in place (then packing once saves nothing). The default packs nothing.
+     */
+    default float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
+        return null;
+    }
+
+    /**
+     * {@link #gemm} where {@code packedB} is this kernel's {@link #packB} of the same {@code op(B)} (or null):
+     * bit-identical to {@code gemm} with {@code b}, which is still given for products too small to use the
+     * packed copy. The default ignores {@code packedB}.
+     */
+    default void gemmPrepacked(boolean transA, boolean transB, int m, int n, int k,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] packedB,
+                               boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+    }
+
     /** The fastest kernels this JVM can run: SIMD when {@code jdk.incubator.vector} is present. */
     static Kernels best() {
         return KernelSelection.BEST;

@@ -54,6 +54,11 @@ final class VectorGemm {
      * core) waking a worker costs about as much as it saves. Results are the same either way.
      */
     static final long PARALLEL_WORK = 1L << 22;
+    /**
+     * Smallest {@code op(B)}, in floats, that {@link #packWhole} packs on several threads: packing is a copy,
+     * so a 1 Mi-float (4 MiB) operand is about where a worker's wake-up stops dominating.
+     */
+    static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
     private VectorGemm() {
     }
@@ -100,37 +105,87 @@ final class VectorGemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
-        int kcMax = kBlockDepth(k);
-        int kBlocks = ceil(k, kcMax);
-        int stripsA = ceil(m, MR);
-        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
-        int groupStrips = ceil(stripsA, rowGroups);
         int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
-            int stripsB = ceil(nc, NR);
-            int packChunks = ceil(stripsB, PACK_STRIPS);
-            int panelJ0 = j0;
-            par.forChunks(kBlocks * packChunks, t -> {
-                int kb = t / packChunks;
-                int p0 = kb * kcMax;
-                int kc = Math.min(kcMax, k - p0);
-                int s0 = (t % packChunks) * PACK_STRIPS;
-                int s1 = Math.min(stripsB, s0 + PACK_STRIPS);
-                GemmPacking.packB(transB, b, bOff, ldb, n, panelJ0, p0, kc, s0, s1, packedB, p0 * stripsB * NR);
-            });
-            // Column groups small enough for L2, and enough tasks to keep every thread busy.
-            int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
-            int colStrips = ceil(stripsB, colGroups);
-            int cols = ceil(stripsB, colStrips);
-            par.forChunks(rowGroups * cols, t -> {
-                int sa0 = (t / cols) * groupStrips;
-                int sb0 = (t % cols) * colStrips;
-                block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
-                        packedB, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate, c, cOff + panelJ0, ldc);
-            });
+            packPanel(transB, n, k, b, bOff, ldb, j0, nc, packedB, 0, par);
+            panel(transA, m, k, a, aOff, lda, packedB, 0, j0, nc, accumulate, c, cOff, ldc, par);
         }
+    }
+
+    /**
+     * The whole of {@code op(B)} ({@code k x n}) packed as {@link #blocked} packs it panel by panel (with
+     * {@link #PANEL_FLOATS}): panel {@code j0} starts at {@code j0 * k}, each in the layout of
+     * {@link GemmPacking#packB}. {@link #prepacked} then reads exactly the values {@link #blocked} would have packed.
+     */
+    static float[] packWhole(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
+        if ((long) n * k < PARALLEL_PACK_FLOATS) {
+            par = Parallel.serial();
+        }
+        float[] packed = new float[k * ceil(n, NR) * NR];
+        int ncMax = panelColumns(n, k, PANEL_FLOATS);
+        for (int j0 = 0; j0 < n; j0 += ncMax) {
+            packPanel(transB, n, k, b, bOff, ldb, j0, Math.min(ncMax, n - j0), packed, j0 * k, par);
+        }
+        return packed;
+    }
+
+    /**
+     * {@link #gemm} with {@code op(B)} also given packed by {@link #packWhole}: the same path choice, blocking
+     * and order of summation, so the same bits, without packing B again.
+     */
+    static void prepacked(boolean transA, boolean transB, int m, int n, int k,
+                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] packedB,
+                          boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        if (m == 0 || n == 0 || k == 0 || (long) m * n * k <= SMALL_WORK) {
+            gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+            return;
+        }
+        if ((long) m * n * k < PARALLEL_WORK) {
+            par = Parallel.serial();
+        }
+        int ncMax = panelColumns(n, k, PANEL_FLOATS);
+        for (int j0 = 0; j0 < n; j0 += ncMax) {
+            panel(transA, m, k, a, aOff, lda, packedB, j0 * k, j0, Math.min(ncMax, n - j0), accumulate, c, cOff, ldc, par);
+        }
+    }
+
+    /** Packs the {@code k x nc} panel of {@code op(B)} at column {@code j0} into {@code dst} from {@code dstOff}. */
+    private static void packPanel(boolean transB, int n, int k, float[] b, int bOff, int ldb, int j0, int nc,
+                                  float[] dst, int dstOff, Parallel par) {
+        int kcMax = kBlockDepth(k);
+        int kBlocks = ceil(k, kcMax);
+        int stripsB = ceil(nc, NR);
+        int packChunks = ceil(stripsB, PACK_STRIPS);
+        par.forChunks(kBlocks * packChunks, t -> {
+            int kb = t / packChunks;
+            int p0 = kb * kcMax;
+            int kc = Math.min(kcMax, k - p0);
+            int s0 = (t % packChunks) * PACK_STRIPS;
+            int s1 = Math.min(stripsB, s0 + PACK_STRIPS);
+            GemmPacking.packB(transB, b, bOff, ldb, n, j0, p0, kc, s0, s1, dst, dstOff + p0 * stripsB * NR);
+        });
+    }
+
+    /** The columns {@code [j0, j0 + nc)} of C from the panel of {@code op(B)} packed at {@code packedB[bBase]}. */
+    private static void panel(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] packedB, int bBase,
+                              int j0, int nc, boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        int kcMax = kBlockDepth(k);
+        int stripsA = ceil(m, MR);
+        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
+        int groupStrips = ceil(stripsA, rowGroups);
+        int stripsB = ceil(nc, NR);
+        // Column groups small enough for L2, and enough tasks to keep every thread busy.
+        int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
+        int colStrips = ceil(stripsB, colGroups);
+        int cols = ceil(stripsB, colStrips);
+        par.forChunks(rowGroups * cols, t -> {
+            int sa0 = (t / cols) * groupStrips;
+            int sb0 = (t % cols) * colStrips;
+            block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
+                    packedB, bBase, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate, c, cOff + j0, ldc);
+        });
     }
 
     /**
@@ -138,14 +193,14 @@ final class VectorGemm {
      * each strip of A is packed just before it is used, then run (from L1) against every strip of B (from L2).
      */
     private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
-                              int sa0, int sa1, float[] packedB, int stripsB, int sb0, int sb1, int nc,
+                              int sa0, int sa1, float[] packedB, int bBase, int stripsB, int sb0, int sb1, int nc,
                               boolean accumulate, float[] c, int cOff, int ldc) {
         float[] packedA = new float[MR * kcMax];
         float[] scratch = new float[MR * NR];
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             boolean add = accumulate || p0 > 0;
-            int bBlock = p0 * stripsB * NR;
+            int bBlock = bBase + p0 * stripsB * NR;
             for (int sa = sa0; sa < sa1; sa++) {
                 int row = sa * MR;
                 int rows = Math.min(MR, m - row);

@@ -403,4 +403,20 @@ final class VectorKernels implements Kernels {
                      boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
         VectorGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
     }
+
+    @Override
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
+        return VectorGemm.packWhole(transB, k, n, b, bOff, ldb, par);
+    }
+
+    @Override
+    public void gemmPrepacked(boolean transA, boolean transB, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] packedB,
+                              boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+        if (packedB == null) {
+            VectorGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par);
+        } else {
+            VectorGemm.prepacked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, packedB, accumulate, c, cOff, ldc, par);
+        }
+    }
 }

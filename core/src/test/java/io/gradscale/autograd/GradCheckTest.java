@@ -120,8 +120,8 @@ class GradCheckTest {
         c.add(new Case("linear weight used twice (accumulating GEMM)", Ops.Primitive.LINEAR, null,
                 v -> Ops.linear(Ops.linear(v.get(0), v.get(1), v.get(2)).tanh(), v.get(1), v.get(2)),
                 g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, k, k), Tensor.randn(g, k)}));
-        c.add(new Case("linear with the transposed weight given", Ops.Primitive.LINEAR, null,
-                v -> Ops.linear(v.get(0), v.get(1), v.get(2), io.gradscale.tensor.Engine.serial().transpose(v.get(1).value())),
+        c.add(new Case("linear with the step weight packed", Ops.Primitive.LINEAR, null,
+                v -> Ops.linear(v.get(0), v.get(1), v.get(2), new StepWeight(v.get(1))),
                 g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, n, k), Tensor.randn(g, n)}));
         int hs = r(s, 2, 4);
         int seq = 3;

@@ -39,13 +39,13 @@ class StepWeightGradTest {
         }
         Tape tape = Tape.recording(e);
         Var wv = tape.param(w);
-        Tensor wT = e.transpose(w.value());
+        StepWeight packed = new StepWeight(wv);
         Var h = tape.constant(Tensor.zeros(batch, hidden));
         for (int t = 0; t < steps; t++) {
             if (detachAt > 0 && t == detachAt) {
                 h = h.detach();
             }
-            Var hp = shared ? Ops.linear(h, wv, null, wT) : Ops.linear(h, wv, null);
+            Var hp = shared ? Ops.linear(h, wv, null, packed) : Ops.linear(h, wv, null);
             h = tape.constant(xs[t]).add(hp).tanh();
         }
         tape.backward(h.sum());
@@ -87,9 +87,38 @@ class StepWeightGradTest {
         Var wv = tape.param(w);
         Var h = tape.variable(Tensor.randn(new Rng(4), batch, hidden));
         for (int t = 0; t < steps; t++) {
-            h = Ops.linear(h, wv, null, e.transpose(w.value())).tanh();
+            h = Ops.linear(h, wv, null, new StepWeight(wv)).tanh();
         }
         tape.backward(h.sum());
         assertNull(wv.grad());
+    }
+
+    /**
+     * Output and input gradient of the recurrence, with the step weight packed once per pass or not: the
+     * packed products sum in the same order, so the bits are the same (the weight gradient is compared above).
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void packingOncePerPassKeepsTheBitsOfOutputAndInputGradient(int batch, int hidden, int steps, int detachAt) {
+        float[][] packed = stateAndInputGrad(batch, hidden * 4, steps, true);
+        float[][] plain = stateAndInputGrad(batch, hidden * 4, steps, false);
+        assertArrayEquals(plain[0], packed[0], "final state");
+        assertArrayEquals(plain[1], packed[1], "input gradient");
+    }
+
+    private static float[][] stateAndInputGrad(int batch, int hidden, int steps, boolean shared) {
+        Rng rng = new Rng(21);
+        Engine e = Engine.serial();
+        Parameter w = new Parameter(Tensor.uniform(rng, -0.1f, 0.1f, hidden, hidden));
+        Tape tape = Tape.recording(e);
+        Var wv = tape.param(w);
+        StepWeight packed = shared ? new StepWeight(wv) : null;
+        Var h0 = tape.variable(Tensor.randn(rng, batch, hidden));
+        Var h = h0;
+        for (int t = 0; t < steps; t++) {
+            h = Ops.linear(h, wv, null, packed).tanh();
+        }
+        tape.backward(h.sum());
+        return new float[][] {h.value().data().clone(), h0.grad().data().clone()};
     }
 }
