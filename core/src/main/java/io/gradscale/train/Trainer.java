@@ -102,6 +102,8 @@ public final class Trainer {
     private TrainerState state;
     private int[] perm;
     private long startNanos;
+    /** Steps whose mean loss is the divergence reference (see {@link DivergencePolicy#referenceSteps}). */
+    private int referenceSteps = 1;
     private Snapshot lastGood;
 
     public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
@@ -149,6 +151,7 @@ public final class Trainer {
         startNanos = System.nanoTime();
         int n = train.size();
         int bs = settings.descent().stepSize(n);
+        referenceSteps = DivergencePolicy.referenceSteps(bs);
         int stepsPerEpoch = settings.descent().stepsPerEpoch(n);
         String stopReason = "completed " + settings.epochs() + " epochs";
         boolean diverged = false;
@@ -289,14 +292,14 @@ public final class Trainer {
         }
         double ref = state.referenceLoss();
         double f = settings.divergence().explodeFactor();
-        if (state.referenceCount() >= DivergencePolicy.REFERENCE_STEPS && ref > 0 && loss > f * ref) {
+        if (state.referenceCount() >= referenceSteps && ref > 0 && loss > f * ref) {
             return "the loss " + loss + " exceeds " + f + " times its initial value " + ref;
         }
         return null;
     }
 
     private void updateReference(double loss) {
-        if (state.referenceCount() < DivergencePolicy.REFERENCE_STEPS && Double.isFinite(loss)) {
+        if (state.referenceCount() < referenceSteps && Double.isFinite(loss)) {
             int c = state.referenceCount();
             double mean = c == 0 ? loss : (state.referenceLoss() * c + loss) / (c + 1);
             state = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(),

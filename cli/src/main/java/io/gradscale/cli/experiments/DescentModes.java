@@ -174,6 +174,7 @@ public final class DescentModes implements Experiment {
             long chunk = Math.max(1, steps / MEASUREMENTS);
             double trained = 0;
             boolean diverged = false;
+            boolean divergedWithinSteps = false;
             while (!diverged && (trainer.step() < steps || trained < millis)) {
                 long t0 = System.nanoTime();
                 long until = trainer.step() < steps ? Math.min(steps, trainer.step() + chunk) : trainer.step() + chunk;
@@ -181,6 +182,7 @@ public final class DescentModes implements Experiment {
                 trained += (System.nanoTime() - t0) / 1e6;
                 clock.offsetMillis = trained;
                 diverged = r.diverged();
+                divergedWithinSteps |= diverged && trainer.step() <= steps;
                 curve.add(new Point(trainer.step(), trained, trainer.evaluate(train).loss()));
                 if (trainer.step() >= steps) {
                     // Past the step budget, measure about MEASUREMENTS times over the time budget.
@@ -207,7 +209,8 @@ public final class DescentModes implements Experiment {
                     .put("loss_start", curve.get(0).loss()).put("loss_at_steps", atSteps.loss()).put("compare_steps", steps)
                     .put("loss_at_millis", atTime.loss()).put("compare_millis", millis).put("steps_at_millis", atTime.step())
                     .put("millis_per_step", msPerStep).put("examples_at_steps", (double) steps * gd.stepSize(TRAIN))
-                    .put("diverged", diverged).map()));
+                    .put("diverged", diverged)
+                    .put("diverged_within_steps", divergedWithinSteps).map()));
         }
         String bestSteps = best(runs, "loss_at_steps");
         String bestTime = best(runs, "loss_at_millis");

@@ -181,7 +181,8 @@ class ExperimentRunsTest {
         for (RunOutcome o : List.of(batch, stochastic, mini)) {
             assertEquals(batch.number("loss_start"), o.number("loss_start"), "same model and data: " + o.label());
             assertTrue(o.number("loss_at_steps") < o.number("loss_start"), o.label() + " learns");
-            assertEquals(0.0, o.number("diverged"), o.label());
+            // within the step budget (deterministic); past it the run length depends on the machine's speed
+            assertEquals(0.0, o.number("diverged_within_steps"), o.label());
         }
         assertTrue(batch.number("loss_at_steps") <= stochastic.number("loss_at_steps"),
                 "the exact gradient does at least as well per step: " + r.table());
