@@ -23,17 +23,7 @@ final class SmallGemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-                }
-            }
-            return;
-        }
+        // m, n and k are positive: VectorGemm.gemm, the only caller, has already handled empty products
         final float[] aa;
         final int ao;
         final int la;

@@ -116,8 +116,7 @@ public final class Trainer {
         this.optimizer = factory.create(1.0);
         this.monitor = new GradientMonitor(optimizer.parameters(), engine, settings.monitorEvery());
         this.shuffle = new Rng(settings.seed());
-        this.state = new TrainerState(0, 0, 0, shuffle.state(), shuffle.state(), Double.NaN, 0, Double.POSITIVE_INFINITY,
-                0, 1.0, 0, 0, 0, Map.of());
+        this.state = TrainerState.initial(shuffle.state());
     }
 
     public Trainer addListener(TrainingListener l) {
@@ -164,7 +163,7 @@ public final class Trainer {
         outer:
         while (state.epoch() < settings.epochs()) {
             if (state.batchInEpoch() == 0 && perm == null) {
-                state = with(state.step(), state.epoch(), 0, shuffle.state());
+                state = state.startEpoch(shuffle.state());
             }
             if (perm == null) {
                 shuffle.setState(state.epochShuffleState());
@@ -181,10 +180,7 @@ public final class Trainer {
                 int[] idx = java.util.Arrays.copyOfRange(perm, lo, hi);
                 StepRecord r = trainStep(train.batch(idx));
                 String why = divergence(r.loss());
-                state = new TrainerState(state.step() + 1, state.epoch(), b + 1, state.epochShuffleState(), shuffle.state(),
-                        state.referenceLoss(), state.referenceCount(), state.bestValLoss(), state.epochsWithoutImprovement(),
-                        state.lrMultiplier(), state.rollbacks(), state.epochLossSum() + r.loss(), state.epochLossCount() + 1,
-                        Map.of());
+                state = state.afterStep(shuffle.state(), r.loss());
                 updateReference(r.loss());
                 for (TrainingListener l : listeners) {
                     l.onStep(r);
@@ -225,8 +221,7 @@ public final class Trainer {
                 }
             }
             perm = null;
-            state = new TrainerState(state.step(), state.epoch() + 1, 0, shuffle.state(), shuffle.state(), state.referenceLoss(),
-                    state.referenceCount(), best, bad, state.lrMultiplier(), state.rollbacks(), 0, 0, Map.of());
+            state = state.nextEpoch(shuffle.state(), best, bad);
             if (rollsBack()) {
                 lastGood = checkpoint();
             }
@@ -240,12 +235,6 @@ public final class Trainer {
             l.onEnd();
         }
         return new Result(state.step(), state.epoch(), lastTrain, lastVal, lastAcc, stopReason, diverged);
-    }
-
-    private TrainerState with(long step, int epoch, int batch, long epochShuffle) {
-        return new TrainerState(step, epoch, batch, epochShuffle, shuffle.state(), state.referenceLoss(), state.referenceCount(),
-                state.bestValLoss(), state.epochsWithoutImprovement(), state.lrMultiplier(), state.rollbacks(),
-                state.epochLossSum(), state.epochLossCount(), Map.of());
     }
 
     private static int[] permutation(int n, Rng rng) {
@@ -300,11 +289,7 @@ public final class Trainer {
 
     private void updateReference(double loss) {
         if (state.referenceCount() < referenceSteps && Double.isFinite(loss)) {
-            int c = state.referenceCount();
-            double mean = c == 0 ? loss : (state.referenceLoss() * c + loss) / (c + 1);
-            state = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(),
-                    state.shuffleState(), mean, c + 1, state.bestValLoss(), state.epochsWithoutImprovement(),
-                    state.lrMultiplier(), state.rollbacks(), state.epochLossSum(), state.epochLossCount(), Map.of());
+            state = state.withReference(loss);
         }
     }
 
@@ -312,9 +297,7 @@ public final class Trainer {
         int rollbacks = state.rollbacks() + 1;
         double mult = state.lrMultiplier() * settings.divergence().lrFactor();
         restore(lastGood);
-        state = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(), state.shuffleState(),
-                state.referenceLoss(), state.referenceCount(), state.bestValLoss(), state.epochsWithoutImprovement(), mult, rollbacks,
-                state.epochLossSum(), state.epochLossCount(), Map.of());
+        state = state.rolledBack(mult, rollbacks);
         GradientStep.State os = optimizer.state();
         optimizer = factory.create(mult);
         optimizer.restore(os);
@@ -371,10 +354,7 @@ public final class Trainer {
         for (Map.Entry<String, Rng> e : model.namedRngs().entrySet()) {
             rngs.put(e.getKey(), e.getValue().state());
         }
-        TrainerState ts = new TrainerState(state.step(), state.epoch(), state.batchInEpoch(), state.epochShuffleState(),
-                shuffle.state(), state.referenceLoss(), state.referenceCount(), state.bestValLoss(),
-                state.epochsWithoutImprovement(), state.lrMultiplier(), state.rollbacks(), state.epochLossSum(),
-                state.epochLossCount(), rngs);
+        TrainerState ts = state.withGenerators(shuffle.state(), rngs);
         ObjectNode root = JSON.createObjectNode();
         root.set("trainer", JSON.valueToTree(ts));
         try {
