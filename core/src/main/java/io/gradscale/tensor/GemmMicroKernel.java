@@ -23,7 +23,7 @@ final class GemmMicroKernel {
     /** Vector length in floats. */
     static final int L = S.length();
     /** Rows of C per tile: the number of A values broadcast per step of k. */
-    static final int MR = 6;
+    static final int MR = 8;
     /** Vectors of C per tile row. */
     static final int NV = 2;
     /** Columns of C per tile. */
@@ -34,10 +34,13 @@ final class GemmMicroKernel {
 
     /**
      * The full tile at {@code c[cOff..]}: {@code C = acc} when {@code add} is false, else {@code C += acc}.
-     * {@code pa} holds the {@code MR} rows of the strip of A from {@code ai}, {@code kc} values each (row
-     * {@code r} at {@code ai + r*kc}); {@code pb} holds {@code kc} groups of {@code NR} values of B from {@code bi}.
+     * {@code pa} holds the {@code MR} rows of the strip of A from {@code ai}, {@code kc} values each, row
+     * {@code r} at {@code ai + r*aStride} ({@code kc} for a packed strip, the leading dimension of A read in
+     * place); {@code pb} holds {@code kc} rows of {@code NR} values of B from {@code bi},
+     * {@code bStride} apart: {@code NR} for a packed strip, the leading dimension when B is read in place.
      */
-    static void tile(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int cOff, int ldc, boolean add) {
+    static void tile(int kc, float[] pa, int ai, int aStride, float[] pb, int bi, int bStride, float[] c, int cOff,
+                     int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -50,16 +53,20 @@ final class GemmMicroKernel {
         FloatVector c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S);
         FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
         // One induction variable for A with constant-per-call offsets to its rows: C2 checks bounds
-        // once per loop, where six separate row indices measured about 5 % slower.
-        int k2 = 2 * kc, k3 = 3 * kc, k4 = 4 * kc, k5 = 5 * kc;
-        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += NR) {
+        // once per loop, where separate row indices measured about 5 % slower.
+        int k2 = 2 * aStride, k3 = 3 * aStride, k4 = 4 * aStride, k5 = 5 * aStride, k6 = 6 * aStride, k7 = 7 * aStride;
+        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += bStride) {
             FloatVector b0 = FloatVector.fromArray(S, pb, b);
             FloatVector b1 = FloatVector.fromArray(S, pb, b + L);
             FloatVector v = FloatVector.broadcast(S, pa[a]);
             c00 = v.fma(b0, c00);
             c01 = v.fma(b1, c01);
-            v = FloatVector.broadcast(S, pa[a + kc]);
+            v = FloatVector.broadcast(S, pa[a + aStride]);
             c10 = v.fma(b0, c10);
             c11 = v.fma(b1, c11);
             v = FloatVector.broadcast(S, pa[a + k2]);
@@ -74,17 +81,26 @@ final class GemmMicroKernel {
             v = FloatVector.broadcast(S, pa[a + k5]);
             c50 = v.fma(b0, c50);
             c51 = v.fma(b1, c51);
+            v = FloatVector.broadcast(S, pa[a + k6]);
+            c60 = v.fma(b0, c60);
+            c61 = v.fma(b1, c61);
+            v = FloatVector.broadcast(S, pa[a + k7]);
+            c70 = v.fma(b0, c70);
+            c71 = v.fma(b1, c71);
         }
         // Stores are written out here, not in a helper: a call that is not inlined would force the
         // accumulators to be boxed, and C2 then keeps them boxed through the loop over k.
-        int r1 = cOff + ldc;
+        int r0 = cOff;
+        int r1 = r0 + ldc;
         int r2 = r1 + ldc;
         int r3 = r2 + ldc;
         int r4 = r3 + ldc;
         int r5 = r4 + ldc;
+        int r6 = r5 + ldc;
+        int r7 = r6 + ldc;
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, c, cOff));
-            c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+            c00 = c00.add(FloatVector.fromArray(S, c, r0));
+            c01 = c01.add(FloatVector.fromArray(S, c, r0 + L));
             c10 = c10.add(FloatVector.fromArray(S, c, r1));
             c11 = c11.add(FloatVector.fromArray(S, c, r1 + L));
             c20 = c20.add(FloatVector.fromArray(S, c, r2));
@@ -95,9 +111,13 @@ final class GemmMicroKernel {
             c41 = c41.add(FloatVector.fromArray(S, c, r4 + L));
             c50 = c50.add(FloatVector.fromArray(S, c, r5));
             c51 = c51.add(FloatVector.fromArray(S, c, r5 + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, r6));
+            c61 = c61.add(FloatVector.fromArray(S, c, r6 + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, r7));
+            c71 = c71.add(FloatVector.fromArray(S, c, r7 + L));
         }
-        c00.intoArray(c, cOff);
-        c01.intoArray(c, cOff + L);
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + L);
         c10.intoArray(c, r1);
         c11.intoArray(c, r1 + L);
         c20.intoArray(c, r2);
@@ -108,6 +128,10 @@ final class GemmMicroKernel {
         c41.intoArray(c, r4 + L);
         c50.intoArray(c, r5);
         c51.intoArray(c, r5 + L);
+        c60.intoArray(c, r6);
+        c61.intoArray(c, r6 + L);
+        c70.intoArray(c, r7);
+        c71.intoArray(c, r7 + L);
     }
 
     /**
@@ -115,12 +139,12 @@ final class GemmMicroKernel {
      * {@code scratch} (at least {@code MR * NR} floats, row stride NR) and the valid part applied with the
      * same store-or-add as {@link #tile}. A tile at most one vector wide computes only that vector.
      */
-    static void edgeTile(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int cOff, int ldc, boolean add,
-                         int rows, int cols, float[] scratch) {
+    static void edgeTile(int kc, float[] pa, int ai, int aStride, float[] pb, int bi, int bStride, float[] c, int cOff,
+                         int ldc, boolean add, int rows, int cols, float[] scratch) {
         if (cols <= L) {
-            narrowTile(kc, pa, ai, pb, bi, scratch);
+            narrowTile(kc, pa, ai, aStride, pb, bi, bStride, scratch);
         } else {
-            tile(kc, pa, ai, pb, bi, scratch, 0, NR, false);
+            tile(kc, pa, ai, aStride, pb, bi, bStride, scratch, 0, NR, false);
         }
         for (int r = 0; r < rows; r++) {
             int src = r * NR;
@@ -136,22 +160,27 @@ final class GemmMicroKernel {
     }
 
     /** The first vector of each row of a tile, into {@code out} with row stride NR (for narrow edges of C). */
-    private static void narrowTile(int kc, float[] pa, int ai, float[] pb, int bi, float[] out) {
+    private static void narrowTile(int kc, float[] pa, int ai, int aStride, float[] pb, int bi, int bStride,
+                                   float[] out) {
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = FloatVector.zero(S);
         FloatVector c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S);
         FloatVector c4 = FloatVector.zero(S);
         FloatVector c5 = FloatVector.zero(S);
-        int k2 = 2 * kc, k3 = 3 * kc, k4 = 4 * kc, k5 = 5 * kc;
-        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += NR) {
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        int k2 = 2 * aStride, k3 = 3 * aStride, k4 = 4 * aStride, k5 = 5 * aStride, k6 = 6 * aStride, k7 = 7 * aStride;
+        for (int a = ai, b = bi, aEnd = ai + kc; a < aEnd; a++, b += bStride) {
             FloatVector b0 = FloatVector.fromArray(S, pb, b);
             c0 = FloatVector.broadcast(S, pa[a]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, pa[a + kc]).fma(b0, c1);
+            c1 = FloatVector.broadcast(S, pa[a + aStride]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[a + k2]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, pa[a + k3]).fma(b0, c3);
             c4 = FloatVector.broadcast(S, pa[a + k4]).fma(b0, c4);
             c5 = FloatVector.broadcast(S, pa[a + k5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, pa[a + k6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, pa[a + k7]).fma(b0, c7);
         }
         c0.intoArray(out, 0);
         c1.intoArray(out, NR);
@@ -159,5 +188,7 @@ final class GemmMicroKernel {
         c3.intoArray(out, 3 * NR);
         c4.intoArray(out, 4 * NR);
         c5.intoArray(out, 5 * NR);
+        c6.intoArray(out, 6 * NR);
+        c7.intoArray(out, 7 * NR);
     }
 }

@@ -31,15 +31,10 @@ final class GemmPacking {
         if (rows < MR) {
             Arrays.fill(dst, rows * kc, MR * kc, 0f);
         }
-        if (transA && rows == 6 && MR == 6) {
-            // A full strip, unrolled: one pass over k with six fixed streams, no inner loop. This is the
+        if (transA && rows == 8 && MR == 8) {
+            // A full strip, unrolled: one pass over k with MR fixed streams, no inner loop. This is the
             // packing of every weight gradient g^T x, and the scalar inner loop cost as much as the product
             // for thin x (the input weight of a recurrent layer: [4H, steps*batch] x [steps*batch, 32]).
-            int d1 = kc;
-            int d2 = 2 * kc;
-            int d3 = 3 * kc;
-            int d4 = 4 * kc;
-            int d5 = 5 * kc;
             for (int p = 0, src = aOff + p0 * lda + row0; p < kc; p++, src += lda) {
                 float v0 = a[src];
                 float v1 = a[src + 1];
@@ -47,12 +42,16 @@ final class GemmPacking {
                 float v3 = a[src + 3];
                 float v4 = a[src + 4];
                 float v5 = a[src + 5];
+                float v6 = a[src + 6];
+                float v7 = a[src + 7];
                 dst[p] = v0;
-                dst[d1 + p] = v1;
-                dst[d2 + p] = v2;
-                dst[d3 + p] = v3;
-                dst[d4 + p] = v4;
-                dst[d5 + p] = v5;
+                dst[kc + p] = v1;
+                dst[2 * kc + p] = v2;
+                dst[3 * kc + p] = v3;
+                dst[4 * kc + p] = v4;
+                dst[5 * kc + p] = v5;
+                dst[6 * kc + p] = v6;
+                dst[7 * kc + p] = v7;
             }
         } else if (transA) {
             // A is stored k x m: each step of k holds the strip's rows at consecutive addresses.
@@ -83,8 +82,33 @@ final class GemmPacking {
                 Arrays.fill(dst, base, base + NR * kc, 0f);
             }
             if (transB) {
-                // B is stored n x k: read each column of op(B) contiguously, write with stride NR.
-                for (int c = 0; c < cols; c++) {
+                // B is stored n x k: each column of op(B) is a row of B. Eight at a time, read as eight
+                // sequential streams and written as eight consecutive floats per step of k (a scalar loop
+                // over one column, writing with stride NR, cost 2-3 cycles per float).
+                int c = 0;
+                for (; c + 8 <= cols; c += 8) {
+                    int src = bOff + (col0 + c) * ldb + p0;
+                    for (int p = 0, d = base + c; p < kc; p++, d += NR) {
+                        int q = src + p;
+                        float v0 = b[q];
+                        float v1 = b[q + ldb];
+                        float v2 = b[q + 2 * ldb];
+                        float v3 = b[q + 3 * ldb];
+                        float v4 = b[q + 4 * ldb];
+                        float v5 = b[q + 5 * ldb];
+                        float v6 = b[q + 6 * ldb];
+                        float v7 = b[q + 7 * ldb];
+                        dst[d] = v0;
+                        dst[d + 1] = v1;
+                        dst[d + 2] = v2;
+                        dst[d + 3] = v3;
+                        dst[d + 4] = v4;
+                        dst[d + 5] = v5;
+                        dst[d + 6] = v6;
+                        dst[d + 7] = v7;
+                    }
+                }
+                for (; c < cols; c++) {
                     int src = bOff + (col0 + c) * ldb + p0;
                     for (int p = 0, d = base + c; p < kc; p++, d += NR) {
                         dst[d] = b[src + p];

@@ -36,7 +36,7 @@ final class VectorGemm {
     static final int KC = 512;
     /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
     static final int PANEL_FLOATS = 1 << 22;
-    /** Most {@code MR}-row strips per row group (96 rows): the rows of C one task computes against its column group. */
+    /** Most {@code MR}-row strips per row group (128 rows): the rows of C one task computes against its column group. */
     static final int STRIPS_PER_GROUP = 16;
     /** Most {@code NR}-column strips per column group: a {@code KC x NC} block of B of at most 512 KiB, kept in L2. */
     static final int STRIPS_PER_COLUMN_GROUP = 8;
@@ -45,6 +45,20 @@ final class VectorGemm {
      * that two threads taking tasks from a shared counter end within a small task of each other.
      */
     static final int MIN_TASKS = 8;
+    /**
+     * Most rows of C computed as a single row group, where no block of B is used by two tasks, so B is
+     * not packed up front (see {@link #blocked}). Measured (GemmBench, one thread): with 64 and 128 rows
+     * an untransposed B read in place is 3-25 % faster than packed; from 256 rows, where the row groups
+     * share the packed copy, packing up front is as fast or faster (a row stride of a power of two
+     * >= 2 KiB makes reading B in place up to twice as slow when many strips of A reuse it).
+     */
+    static final int ONE_GROUP_ROWS = STRIPS_PER_GROUP * MR;
+    /** {@link #panel}'s B: the panel of {@code op(B)} packed up front by {@link GemmPacking#packB}. */
+    private static final int B_PACKED = 0;
+    /** {@link #panel}'s B: B itself, stored {@code k x n}, read in place. */
+    private static final int B_IN_PLACE = 1;
+    /** {@link #panel}'s B: B itself, stored {@code n x k}; each task packs the strips it uses. */
+    private static final int B_TASK_PACKED = 2;
     /** Strips of B packed per parallel chunk. */
     static final int PACK_STRIPS = 4;
     /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
@@ -105,12 +119,20 @@ final class VectorGemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
+        if (m <= ONE_GROUP_ROWS) {
+            // One row group: each block of B is used by one task only. An untransposed B (k x n) already
+            // holds NR consecutive floats per step of k and is read in place (row stride ldb); a transposed
+            // one is packed by its task, a k-block at a time, into a buffer that stays in L2 for its use.
+            panel(transA, m, k, a, aOff, lda, b, bOff, ldb, transB ? B_TASK_PACKED : B_IN_PLACE, 0, n, accumulate,
+                    c, cOff, ldc, par);
+            return;
+        }
         int ncMax = panelColumns(n, k, panelFloats);
         float[] packedB = new float[k * ncMax];
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
             packPanel(transB, n, k, b, bOff, ldb, j0, nc, packedB, 0, par);
-            panel(transA, m, k, a, aOff, lda, packedB, 0, j0, nc, accumulate, c, cOff, ldc, par);
+            panel(transA, m, k, a, aOff, lda, packedB, 0, 0, B_PACKED, j0, nc, accumulate, c, cOff, ldc, par);
         }
     }
 
@@ -147,7 +169,8 @@ final class VectorGemm {
         }
         int ncMax = panelColumns(n, k, PANEL_FLOATS);
         for (int j0 = 0; j0 < n; j0 += ncMax) {
-            panel(transA, m, k, a, aOff, lda, packedB, j0 * k, j0, Math.min(ncMax, n - j0), accumulate, c, cOff, ldc, par);
+            panel(transA, m, k, a, aOff, lda, packedB, j0 * k, 0, B_PACKED, j0, Math.min(ncMax, n - j0), accumulate,
+                    c, cOff, ldc, par);
         }
     }
 
@@ -168,56 +191,120 @@ final class VectorGemm {
         });
     }
 
-    /** The columns {@code [j0, j0 + nc)} of C from the panel of {@code op(B)} packed at {@code packedB[bBase]}. */
-    private static void panel(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] packedB, int bBase,
-                              int j0, int nc, boolean accumulate, float[] c, int cOff, int ldc, Parallel par) {
+    /**
+     * The columns {@code [j0, j0 + nc)} of C. With {@link #B_PACKED}, {@code b[bBase..]} is the panel of
+     * {@code op(B)} packed by {@link GemmPacking#packB}; otherwise it is B itself with leading dimension
+     * {@code ldb}, and {@code j0} is 0 and {@code nc = n}.
+     */
+    private static void panel(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] b, int bBase, int ldb,
+                              int bSource, int j0, int nc, boolean accumulate, float[] c, int cOff, int ldc,
+                              Parallel par) {
         int kcMax = kBlockDepth(k);
         int stripsA = ceil(m, MR);
         int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
         int groupStrips = ceil(stripsA, rowGroups);
         int stripsB = ceil(nc, NR);
-        // Column groups small enough for L2, and enough tasks to keep every thread busy.
-        int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(MIN_TASKS, rowGroups)));
+        // Column groups small enough for L2, and, on several threads, enough tasks to keep every thread busy
+        // (on one, more groups would only pack each strip of A more often). The grid never changes a bit.
+        int minTasks = par.threads() > 1 ? MIN_TASKS : 1;
+        int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(minTasks, rowGroups)));
         int colStrips = ceil(stripsB, colGroups);
         int cols = ceil(stripsB, colStrips);
         par.forChunks(rowGroups * cols, t -> {
             int sa0 = (t / cols) * groupStrips;
             int sb0 = (t % cols) * colStrips;
             block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
-                    packedB, bBase, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate, c, cOff + j0, ldc);
+                    b, bBase, ldb, bSource, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate,
+                    c, cOff + j0, ldc);
         });
     }
 
     /**
-     * The tiles of A's strips {@code [sa0, sa1)} times the panel's strips {@code [sb0, sb1)}: for each k-block,
+     * The tiles of A's strips {@code [sa0, sa1)} times the strips {@code [sb0, sb1)} of B: for each k-block,
      * each strip of A is packed just before it is used, then run (from L1) against every strip of B (from L2).
+     * With {@link #B_TASK_PACKED} the task first packs its strips of the k-block; read in place, a last
+     * strip narrower than NR is first copied, zero-padded, so that the micro-kernel never reads past the
+     * end of a row of B.
      */
     private static void block(boolean transA, int m, int k, int kcMax, float[] a, int aOff, int lda,
-                              int sa0, int sa1, float[] packedB, int bBase, int stripsB, int sb0, int sb1, int nc,
-                              boolean accumulate, float[] c, int cOff, int ldc) {
-        float[] packedA = new float[MR * kcMax];
-        float[] scratch = new float[MR * NR];
+                              int sa0, int sa1, float[] b, int bBase, int ldb, int bSource, int stripsB,
+                              int sb0, int sb1, int nc, boolean accumulate, float[] c, int cOff, int ldc) {
+        float[][] ws = WORKSPACE.get();
+        float[] packedA = buffer(ws, 0, MR * kcMax);
+        float[] scratch = buffer(ws, 1, MR * NR);
+        boolean narrowLast = bSource == B_IN_PLACE && sb1 == stripsB && nc % NR != 0;
+        float[] ownB = bSource == B_TASK_PACKED ? buffer(ws, 2, kcMax * (sb1 - sb0) * NR)
+                : narrowLast ? buffer(ws, 2, kcMax * NR) : null;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             boolean add = accumulate || p0 > 0;
-            int bBlock = bBase + p0 * stripsB * NR;
+            if (bSource == B_TASK_PACKED) {
+                GemmPacking.packB(true, b, bBase, ldb, nc, 0, p0, kc, sb0, sb1, ownB, -sb0 * NR * kc);
+            } else if (narrowLast) {
+                GemmPacking.packB(false, b, bBase, ldb, nc, 0, p0, kc, stripsB - 1, stripsB, ownB,
+                        -(stripsB - 1) * NR * kc);
+            }
             for (int sa = sa0; sa < sa1; sa++) {
                 int row = sa * MR;
                 int rows = Math.min(MR, m - row);
-                GemmPacking.packAStrip(transA, a, aOff, lda, m, row, p0, kc, packedA);
+                // A full strip of an untransposed A is read in place, its rows lda apart (GemmBench, one
+                // thread: 10-30 % faster than packing it, from 64x256x256 to 1024^3).
+                boolean aInPlace = !transA && rows == MR;
+                float[] pa = packedA;
+                int ai = 0;
+                int aStride = kc;
+                if (aInPlace) {
+                    pa = a;
+                    ai = aOff + row * lda + p0;
+                    aStride = lda;
+                } else {
+                    GemmPacking.packAStrip(transA, a, aOff, lda, m, row, p0, kc, packedA);
+                }
                 for (int sb = sb0; sb < sb1; sb++) {
                     int col = sb * NR;
                     int cols = Math.min(NR, nc - col);
-                    int bi = bBlock + sb * NR * kc;
+                    float[] pb = b;
+                    int bi;
+                    int stride = NR;
+                    if (bSource == B_PACKED) {
+                        bi = bBase + p0 * stripsB * NR + sb * NR * kc;
+                    } else if (bSource == B_TASK_PACKED) {
+                        pb = ownB;
+                        bi = (sb - sb0) * NR * kc;
+                    } else if (cols < NR) {
+                        pb = ownB;
+                        bi = 0;
+                    } else {
+                        bi = bBase + p0 * ldb + col;
+                        stride = ldb;
+                    }
                     int ci = cOff + row * ldc + col;
                     if (rows == MR && cols == NR) {
-                        GemmMicroKernel.tile(kc, packedA, 0, packedB, bi, c, ci, ldc, add);
+                        GemmMicroKernel.tile(kc, pa, ai, aStride, pb, bi, stride, c, ci, ldc, add);
                     } else {
-                        GemmMicroKernel.edgeTile(kc, packedA, 0, packedB, bi, c, ci, ldc, add, rows, cols, scratch);
+                        GemmMicroKernel.edgeTile(kc, pa, ai, aStride, pb, bi, stride, c, ci, ldc, add, rows, cols,
+                                scratch);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Each thread's packing buffers (strip of A, edge tile, task-packed B), reused from call to call. A
+     * fresh array is zeroed in memory no cache holds (the young generation is far larger than the caches),
+     * and with 64-row products that cost as much as the product. Only a cache: every buffer is entirely
+     * written before it is read, so no value depends on what a previous call left in it.
+     */
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[3][]);
+
+    private static float[] buffer(float[][] ws, int slot, int floats) {
+        float[] b = ws[slot];
+        if (b == null || b.length < floats) {
+            b = new float[floats];
+            ws[slot] = b;
+        }
+        return b;
     }
 
     static int ceil(int x, int y) {
