@@ -203,16 +203,44 @@ public final class Ops {
      * step of a sequence costs one gradient buffer, not one per step.
      */
     static void addProduct(Engine e, Var v, Tensor x, Tensor y, boolean tx, boolean ty) {
+        Tensor buf = v.grad == null ? parameterBuffer(v) : null;
+        if (buf != null) {
+            e.gemmInto(tx, ty, x, y, buf.rank() == 2 ? buf : buf.reshape(-1, buf.dim(-1)), false);
+            return;
+        }
         if (v.grad == null) {
             v.accumulate(e.matmul(x, y, tx, ty).reshape(v.shape()));
             return;
         }
-        Tensor buf = v.ownGrad();
+        buf = v.ownGrad();
         e.gemmInto(tx, ty, x, y, buf.rank() == 2 ? buf : buf.reshape(-1, buf.dim(-1)), true);
+    }
+
+    /**
+     * For a parameter leaf whose gradient is zero: its parameter's gradient buffer, made this var's own
+     * gradient, for the first product to overwrite (no allocation, no pass adding it at the end of the
+     * backward pass). Null for any other var.
+     */
+    private static Tensor parameterBuffer(Var v) {
+        if (v.parameter == null) {
+            return null;
+        }
+        Tensor buf = v.parameter.takeZeroGrad();
+        if (buf != null) {
+            v.grad = buf;
+            v.gradOwned = true;
+            v.gradInParameter = true;
+        }
+        return buf;
     }
 
     /** {@link #addProduct(Engine, Var, Tensor, Tensor, boolean, boolean)} with {@code y} packed, untransposed {@code x}. */
     static void addProduct(Engine e, Var v, Tensor x, PackedMatrix y) {
+        Tensor own = v.grad == null ? parameterBuffer(v) : null;
+        if (own != null) {
+            e.gemmInto(false, x, y, own.rank() == 2 ? own : own.reshape(-1, own.dim(-1)), false);
+            return;
+        }
         if (v.grad == null) {
             v.accumulate(e.matmul(x, false, y).reshape(v.shape()));
             return;

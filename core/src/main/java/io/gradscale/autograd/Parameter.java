@@ -12,6 +12,12 @@ import io.gradscale.tensor.Tensor;
 public final class Parameter {
     private final Tensor value;
     private Tensor grad;
+    /**
+     * True when {@link #zeroGrad()} has cleared the gradient but its buffer was not yet filled: the zeros are
+     * written when someone reads the gradient, or not at all when a backward pass overwrites the buffer
+     * first ({@link #takeZeroGrad()}), which saves two passes over every gradient per training step.
+     */
+    private boolean zeroPending;
     private boolean frozen;
 
     public Parameter(Tensor value) {
@@ -27,7 +33,27 @@ public final class Parameter {
     public Tensor grad() {
         if (grad == null) {
             grad = Tensor.zeros(value.shape());
+        } else if (zeroPending) {
+            grad.fill(0f);
         }
+        zeroPending = false;
+        return grad;
+    }
+
+    /**
+     * The gradient buffer for the caller to overwrite, if the gradient is zero now (cleared by
+     * {@link #zeroGrad()} or never written), else null and the caller must add into {@link #grad()}. A
+     * buffer returned here may hold stale values: the caller must write every element.
+     */
+    Tensor takeZeroGrad() {
+        if (grad == null) {
+            grad = Tensor.zeros(value.shape());
+            return grad;
+        }
+        if (!zeroPending) {
+            return null;
+        }
+        zeroPending = false;
         return grad;
     }
 
@@ -36,11 +62,9 @@ public final class Parameter {
         return grad != null;
     }
 
-    /** Sets every gradient element to zero (keeps the buffer). */
+    /** Sets every gradient element to zero (keeps the buffer; the zeros are written when next read). */
     public void zeroGrad() {
-        if (grad != null) {
-            grad.fill(0f);
-        }
+        zeroPending = grad != null;
     }
 
     public boolean frozen() {

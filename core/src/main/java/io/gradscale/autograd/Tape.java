@@ -194,7 +194,13 @@ public final class Tape {
         }
         for (Map.Entry<Parameter, Var> e : params.entrySet()) {
             Var v = e.getValue();
-            if (v.grad != null) {
+            if (v.grad == null || v.gradInParameter) {
+                continue;
+            }
+            Tensor zero = e.getKey().takeZeroGrad();
+            if (zero != null) {
+                zero.copyFrom(v.grad); // 0 + g = g: a copy, not a pass that reads zeros
+            } else {
                 engine.axpyInPlace(1f, v.grad, e.getKey().grad());
             }
         }

@@ -1,5 +1,6 @@
 package io.gradscale.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -212,6 +213,40 @@ class GradCheckTest {
         }
         p.zeroGrad();
         assertEquals(0f, p.grad().data()[1]);
+    }
+
+    @Test
+    void productGradientsWrittenStraightIntoAClearedParameterStillAccumulateAcrossPasses() {
+        // dW of a linear layer is written by its GEMM straight into the parameter's buffer when the gradient
+        // is zero (zeroGrad clears lazily); it must still add to an uncleared gradient and clear on zeroGrad.
+        Rng rng = new Rng(5);
+        Parameter w = new Parameter(Tensor.randn(rng, 3, 4));
+        Parameter b = new Parameter(Tensor.randn(rng, 3));
+        Tensor x = Tensor.randn(rng, 2, 4);
+        float[][] once = new float[2][];
+        for (int pass = 1; pass <= 4; pass++) {
+            if (pass == 3) {
+                w.zeroGrad();
+                b.zeroGrad();
+            }
+            Tape t = Tape.recording();
+            Var wv = t.param(w);
+            t.backward(Ops.linear(t.constant(x), wv, t.param(b)).tanh().sum());
+            if (pass == 1) {
+                once[0] = w.grad().data().clone();
+                once[1] = b.grad().data().clone();
+            }
+            assertArrayEquals(once[0], wv.grad().data(), "the var's gradient is this pass's, pass " + pass);
+            int times = pass <= 2 ? pass : pass - 2;
+            for (int i = 0; i < once[0].length; i++) {
+                assertEquals(times * once[0][i], w.grad().data()[i], 1e-6f, "dW, pass " + pass);
+            }
+            for (int i = 0; i < once[1].length; i++) {
+                assertEquals(times * once[1][i], b.grad().data()[i], 1e-6f, "db, pass " + pass);
+            }
+        }
+        w.zeroGrad();
+        assertArrayEquals(new float[12], w.grad().data());
     }
 
     @Test
