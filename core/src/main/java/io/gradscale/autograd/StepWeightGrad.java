@@ -35,39 +35,20 @@ final class StepWeightGrad {
         rows += g.dim(0);
     }
 
-    /** Adds {@code G^T X} into the weight's gradient. */
+    /**
+     * Adds {@code G^T X} into the weight's gradient: both stacked by rows, then one product with G read
+     * transposed (the GEMM packs a strip of {@code G^T} from eight rows of G at a time).
+     */
     void flush(Engine e) {
         if (rows == 0) {
             return;
         }
-        Tensor gT = stackTransposed(gs, w.dim(0));
+        Tensor g = stack(gs, w.dim(0));
         Tensor x = stack(xs, w.dim(1));
-        Ops.addProduct(e, w, gT, x, false, false);
+        Ops.addProduct(e, w, g, x, true, false);
         gs.clear();
         xs.clear();
         rows = 0;
-    }
-
-    /**
-     * {@code G^T [out, rows]}: the product then reads both operands along their rows, which the packed
-     * GEMM does faster than gathering the columns of a transposed {@code G}.
-     */
-    private Tensor stackTransposed(List<Tensor> parts, int width) {
-        Tensor all = Tensor.zeros(width, rows);
-        float[] d = all.data();
-        int at = 0;
-        for (Tensor p : parts) {
-            float[] s = p.data();
-            int n = p.dim(0);
-            for (int r = 0; r < n; r++) {
-                int src = r * width;
-                for (int j = 0; j < width; j++) {
-                    d[j * rows + at + r] = s[src + j];
-                }
-            }
-            at += n;
-        }
-        return all;
     }
 
     private Tensor stack(List<Tensor> parts, int width) {

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Copies blocks of the operands of {@link VectorGemm} into the strip layout the micro-kernel reads.
  *
  * <p>A strip of {@link GemmMicroKernel#MR} rows of {@code op(A)} over k in {@code [p0, p0 + kc)} is stored
- * row after row: {@code op(A)[row0 + r][p0 + p]} at {@code r*kc + p}. A block of {@code op(B)} becomes
+ * interleaved by k: {@code op(A)[row0 + r][p0 + p]} at {@code p*MR + r}. A block of {@code op(B)} becomes
  * strips of {@link GemmMicroKernel#NR} columns: {@code op(B)[p0 + p][j0 + s*NR + c]} at
  * {@code s*NR*kc + p*NR + c}. Rows and columns past the edge are zero, so edge tiles need no special
  * case in the micro-kernel. Transposed operands are read in their stored order here; there is no
@@ -21,21 +21,20 @@ final class GemmPacking {
 
     /**
      * Packs the strip of {@code op(A)} with rows {@code [row0, row0 + MR)} and k in {@code [p0, p0 + kc)} into
-     * {@code dst} from 0, row after row: {@code op(A)[row0 + r][p0 + p]} at {@code r*kc + p}. Rows at or past
-     * {@code m} are zero. Row after row (rather than interleaved by k) so that an untransposed A is packed
-     * by whole-row copies: the packing then costs a few percent of a copy of A, not a scalar transpose.
+     * {@code dst} from 0, interleaved by k: {@code op(A)[row0 + r][p0 + p]} at {@code p*MR + r}, the layout the
+     * micro-kernel reads with row stride 1 and step MR. Rows at or past {@code m} are zero. A transposed A
+     * (stored k x m) holds the strip's MR values of one step of k at consecutive addresses, so its packing
+     * is a copy of MR consecutive floats per step; full strips of an untransposed A are not packed at all
+     * but read in place ({@link VectorGemm}), so the strided loop below serves only its last, short strip.
      */
     static void packAStrip(boolean transA, float[] a, int aOff, int lda, int m, int row0, int p0, int kc,
                            float[] dst) {
         int rows = Math.min(MR, m - row0);
         if (rows < MR) {
-            Arrays.fill(dst, rows * kc, MR * kc, 0f);
+            Arrays.fill(dst, 0, MR * kc, 0f);
         }
         if (transA && rows == 8 && MR == 8) {
-            // A full strip, unrolled: one pass over k with MR fixed streams, no inner loop. This is the
-            // packing of every weight gradient g^T x, and the scalar inner loop cost as much as the product
-            // for thin x (the input weight of a recurrent layer: [4H, steps*batch] x [steps*batch, 32]).
-            for (int p = 0, src = aOff + p0 * lda + row0; p < kc; p++, src += lda) {
+            for (int p = 0, src = aOff + p0 * lda + row0, d = 0; p < kc; p++, src += lda, d += 8) {
                 float v0 = a[src];
                 float v1 = a[src + 1];
                 float v2 = a[src + 2];
@@ -44,26 +43,24 @@ final class GemmPacking {
                 float v5 = a[src + 5];
                 float v6 = a[src + 6];
                 float v7 = a[src + 7];
-                dst[p] = v0;
-                dst[kc + p] = v1;
-                dst[2 * kc + p] = v2;
-                dst[3 * kc + p] = v3;
-                dst[4 * kc + p] = v4;
-                dst[5 * kc + p] = v5;
-                dst[6 * kc + p] = v6;
-                dst[7 * kc + p] = v7;
+                dst[d] = v0;
+                dst[d + 1] = v1;
+                dst[d + 2] = v2;
+                dst[d + 3] = v3;
+                dst[d + 4] = v4;
+                dst[d + 5] = v5;
+                dst[d + 6] = v6;
+                dst[d + 7] = v7;
             }
         } else if (transA) {
-            // A is stored k x m: each step of k holds the strip's rows at consecutive addresses.
             for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + row0;
-                for (int r = 0, d = p; r < rows; r++, d += kc) {
-                    dst[d] = a[src + r];
-                }
+                System.arraycopy(a, aOff + (p0 + p) * lda + row0, dst, p * MR, rows);
             }
         } else {
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(a, aOff + (row0 + r) * lda + p0, dst, r * kc, kc);
+                for (int p = 0, src = aOff + (row0 + r) * lda + p0, d = r; p < kc; p++, d += MR) {
+                    dst[d] = a[src + p];
+                }
             }
         }
     }

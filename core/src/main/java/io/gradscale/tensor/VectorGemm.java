@@ -252,11 +252,13 @@ final class VectorGemm {
                 boolean aInPlace = !transA && rows == MR;
                 float[] pa = packedA;
                 int ai = 0;
-                int aStride = kc;
+                int aStride = 1;
+                int aStep = MR;
                 if (aInPlace) {
                     pa = a;
                     ai = aOff + row * lda + p0;
                     aStride = lda;
+                    aStep = 1;
                 } else {
                     GemmPacking.packAStrip(transA, a, aOff, lda, m, row, p0, kc, packedA);
                 }
@@ -280,9 +282,9 @@ final class VectorGemm {
                     }
                     int ci = cOff + row * ldc + col;
                     if (rows == MR && cols == NR) {
-                        GemmMicroKernel.tile(kc, pa, ai, aStride, pb, bi, stride, c, ci, ldc, add);
+                        GemmMicroKernel.tile(kc, pa, ai, aStride, aStep, pb, bi, stride, c, ci, ldc, add);
                     } else {
-                        GemmMicroKernel.edgeTile(kc, pa, ai, aStride, pb, bi, stride, c, ci, ldc, add, rows, cols,
+                        GemmMicroKernel.edgeTile(kc, pa, ai, aStride, aStep, pb, bi, stride, c, ci, ldc, add, rows, cols,
                                 scratch);
                     }
                 }
