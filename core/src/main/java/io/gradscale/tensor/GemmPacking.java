@@ -34,6 +34,7 @@ final class GemmPacking {
             Arrays.fill(dst, 0, MR * kc, 0f);
         }
         if (transA && rows == 8 && MR == 8) {
+            // Unrolled: System.arraycopy of 8 floats per step of k made a 512x128x1600 product 1.7 x slower.
             for (int p = 0, src = aOff + p0 * lda + row0, d = 0; p < kc; p++, src += lda, d += 8) {
                 float v0 = a[src];
                 float v1 = a[src + 1];
