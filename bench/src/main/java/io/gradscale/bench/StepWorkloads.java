@@ -25,6 +25,8 @@ import io.gradscale.transform.Schedule;
 import io.gradscale.transform.Transforms;
 import io.gradscale.transform.Updates;
 import java.util.LinkedHashMap;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 import java.util.Map;
 
@@ -43,13 +45,17 @@ import java.util.Map;
  *       1000 tensors (gradients refilled before each step, outside the timing, so every call clips).</li>
  *   <li>{@code adam-10}, {@code adam-1000}: one {@link GradientStep} with {@code Optimizers.adam(1e-3)} over
  *       10M floats in 10 or 1000 tensors (copy, guard, Adam, learning rate, apply).</li>
+ *   <li>{@code adam-floor}: not a library path but this machine's lower bound for {@code adam-1000}: one
+ *       fused loop per tensor that moves exactly the bytes any Adam step must move (read g, m, v, w; write
+ *       m, v, w: 280 MB for 10M floats) with Adam's arithmetic, and nothing else. No PyTorch twin: the
+ *       harness sets it against PyTorch's {@code adam-1000} of the same round.</li>
  * </ul>
  * A training step is: a new {@link Tape}, forward, loss, backward, the optimizer step, zeroing the gradients.
  */
 final class StepWorkloads {
     /** Names in the order the harness runs them. */
     static final List<String> ALL = List.of("mlp-sgd", "mlp-adam", "deep-mlp", "lstm", "rnn",
-            "clip-10", "clip-1000", "adam-10", "adam-1000");
+            "clip-10", "clip-1000", "adam-10", "adam-1000", "adam-floor");
     /** Total floats of the optimizer-only workloads. */
     static final int OPTIMIZER_FLOATS = 10_000_000;
     static final double CLIP = 1.0;
@@ -80,6 +86,7 @@ final class StepWorkloads {
             case "clip-1000" -> clip(engine, 1000);
             case "adam-10" -> adam(engine, 10);
             case "adam-1000" -> adam(engine, 1000);
+            case "adam-floor" -> adamFloor(1000);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; expected one of " + ALL);
         };
     }
@@ -209,6 +216,54 @@ final class StepWorkloads {
                 return s == null ? Double.NaN : updates.metrics().get("clip_global_norm.norm");
             }
         };
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private static Workload adamFloor(int tensors) {
+        Rng rng = new Rng(42);
+        int per = OPTIMIZER_FLOATS / tensors;
+        float[][] w = new float[tensors][];
+        float[][] g = new float[tensors][];
+        float[][] m = new float[tensors][];
+        float[][] v = new float[tensors][];
+        for (int i = 0; i < tensors; i++) {
+            w[i] = Tensor.randn(rng, per).data();
+            g[i] = Tensor.randn(rng, per).data();
+            m[i] = new float[per];
+            v[i] = new float[per];
+        }
+        float b1 = 0.9f;
+        float b2 = 0.999f;
+        long[] step = {0};
+        return () -> {
+            step[0]++;
+            float lr = (float) (ADAM_LR / (1 - Math.pow(b1, step[0])));
+            float c2 = (float) (1 / Math.sqrt(1 - Math.pow(b2, step[0])));
+            for (int i = 0; i < tensors; i++) {
+                fusedAdam(w[i], g[i], m[i], v[i], b1, b2, lr, c2, 1e-8f);
+            }
+            return w[0][0];
+        };
+    }
+
+    /** {@code m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr m / (sqrt(v) c2 + eps)}, one pass. */
+    private static void fusedAdam(float[] w, float[] g, float[] m, float[] v, float b1, float b2, float lr, float c2,
+                                  float eps) {
+        int i = 0;
+        for (int u = S.loopBound(w.length); i < u; i += S.length()) {
+            FloatVector gv = FloatVector.fromArray(S, g, i);
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(1 - b1));
+            FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(1 - b2));
+            mv.intoArray(m, i);
+            vv.intoArray(v, i);
+            FloatVector.fromArray(S, w, i).sub(mv.mul(lr).div(vv.sqrt().mul(c2).add(eps))).intoArray(w, i);
+        }
+        for (; i < w.length; i++) {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            w[i] -= lr * m[i] / ((float) Math.sqrt(v[i]) * c2 + eps);
+        }
     }
 
     private static Workload adam(Engine engine, int tensors) {
