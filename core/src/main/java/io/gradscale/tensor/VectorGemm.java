@@ -232,12 +232,15 @@ final class VectorGemm {
                               Parallel par) {
         int kcMax = kBlockDepth(k);
         int stripsA = ceil(m, MR);
-        int rowGroups = ceil(stripsA, STRIPS_PER_GROUP);
+        int minTasks = par.threads() > 1 ? MIN_TASKS : 1;
+        // B read in place costs nothing to share, so several threads split the rows (each task packs only
+        // its own strips of A); otherwise row groups bounded by STRIPS_PER_GROUP.
+        int rowGroups = bSource == B_IN_PLACE ? Math.min(stripsA, minTasks) : ceil(stripsA, STRIPS_PER_GROUP);
         int groupStrips = ceil(stripsA, rowGroups);
+        rowGroups = ceil(stripsA, groupStrips);
         int stripsB = ceil(nc, NR);
         // Column groups small enough for L2, and, on several threads, enough tasks to keep every thread busy
         // (on one, more groups would only pack each strip of A more often). The grid never changes a bit.
-        int minTasks = par.threads() > 1 ? MIN_TASKS : 1;
         int colGroups = Math.min(stripsB, Math.max(ceil(stripsB, STRIPS_PER_COLUMN_GROUP), ceil(minTasks, rowGroups)));
         int colStrips = ceil(stripsB, colGroups);
         int cols = ceil(stripsB, colStrips);
