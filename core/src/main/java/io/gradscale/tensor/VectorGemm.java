@@ -34,6 +34,8 @@ final class VectorGemm {
      * (512 KiB) in L2. Products with {@code k <= KC} touch each tile of C once instead of once per block.
      */
     static final int KC = 512;
+    /** Largest packed panel of B, in floats, that a thread keeps for its next call (4 MiB). */
+    static final int KEPT_PANEL_FLOATS = 1 << 20;
     /** Upper bound, in floats, on the packed copy of one panel of {@code op(B)} (16 MiB). */
     static final int PANEL_FLOATS = 1 << 22;
     /** Most {@code MR}-row strips per row group (128 rows): the rows of C one task computes against its column group. */
@@ -132,7 +134,8 @@ final class VectorGemm {
             return;
         }
         int ncMax = panelColumns(n, k, panelFloats);
-        float[] packedB = new float[k * ncMax];
+        // Kept per thread up to 4 MiB; a larger copy costs little next to its product and is not kept.
+        float[] packedB = k * ncMax <= KEPT_PANEL_FLOATS ? buffer(WORKSPACE.get(), 4, k * ncMax) : new float[k * ncMax];
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
             packPanel(transB, n, k, b, bOff, ldb, j0, nc, packedB, 0, par);
@@ -327,13 +330,13 @@ final class VectorGemm {
     }
 
     /**
-     * Each thread's packing buffers (strip of A, edge tile, task-packed B, transposed product), reused from
-     * call to call. A
+     * Each thread's packing buffers (strip of A, edge tile, task-packed B, transposed product, B packed up
+     * front), reused from call to call. A
      * fresh array is zeroed in memory no cache holds (the young generation is far larger than the caches),
      * and with 64-row products that cost as much as the product. Only a cache: every buffer is entirely
      * written before it is read, so no value depends on what a previous call left in it.
      */
-    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[4][]);
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[5][]);
 
     private static float[] buffer(float[][] ws, int slot, int floats) {
         float[] b = ws[slot];
