@@ -319,26 +319,31 @@ public final class Ops {
         }, in);
     }
 
-    /** Row {@code r} of time step {@code t} of a {@code [batch, T, G]} projection (or {@code [batch, G]} when T = 1). */
+    /**
+     * Row {@code r} of time step {@code t} of a time-major {@code [T, batch, G]} projection (or {@code [batch, G]}
+     * when T = 1): each step's rows are consecutive, so a step reads and writes one contiguous block.
+     */
     private static int timeRow(Tensor xp, int r, int t) {
-        int steps = xp.rank() == 3 ? xp.dim(1) : 1;
-        return (r * steps + t) * xp.dim(-1);
+        int batch = xp.rank() == 3 ? xp.dim(1) : xp.dim(0);
+        return (t * batch + r) * xp.dim(-1);
     }
 
     private static void checkCell(String what, Var xp, int t, Var hp, int gates, Var state) {
         if (xp.value.rank() != 2 && xp.value.rank() != 3) {
-            throw new ShapeException(what + ": the input projection must be [batch, G*H] or [batch, T, G*H], got " + xp.shape());
+            throw new ShapeException(what + ": the input projection must be [batch, G*H] or time-major [T, batch, G*H], got "
+                    + xp.shape());
         }
-        int steps = xp.value.rank() == 3 ? xp.dim(1) : 1;
+        int steps = xp.value.rank() == 3 ? xp.dim(0) : 1;
+        int batch = xp.value.rank() == 3 ? xp.dim(1) : xp.dim(0);
         if (t < 0 || t >= steps) {
             throw new ShapeException(what + ": time step " + t + " is outside [0, " + steps + ") of " + xp.shape());
         }
         int gh = xp.dim(-1);
-        if (gh % gates != 0 || hp.value.rank() != 2 || hp.dim(0) != xp.dim(0) || hp.dim(1) != gh) {
+        if (gh % gates != 0 || hp.value.rank() != 2 || hp.dim(0) != batch || hp.dim(1) != gh) {
             throw new ShapeException(what + ": the hidden projection " + hp.shape() + " does not fit the input projection "
-                    + xp.shape() + " (expected [batch, " + gates + "*H])");
+                    + xp.shape() + " (expected [batch, " + gates + "*H] with batch " + batch + ")");
         }
-        if (state != null && (state.value.rank() != 2 || state.dim(0) != xp.dim(0) || state.dim(1) != gh / gates)) {
+        if (state != null && (state.value.rank() != 2 || state.dim(0) != batch || state.dim(1) != gh / gates)) {
             throw new ShapeException(what + ": the state " + state.shape() + " does not fit [batch, " + gh / gates + "]");
         }
     }
@@ -353,18 +358,13 @@ public final class Ops {
             return;
         }
         float[] gd = xp.ownGrad().data();
-        float[] dd = d.data();
-        int w = d.dim(1);
-        var k = e.kernels();
-        for (int r = 0; r < d.dim(0); r++) {
-            int o = timeRow(xp.value, r, t);
-            k.add(gd, o, dd, r * w, gd, o, w);
-        }
+        int o = timeRow(xp.value, 0, t); // the step's rows are one block
+        e.kernels().add(gd, o, d.data(), 0, gd, o, d.size());
     }
 
     /**
      * One step of an Elman cell: {@code h = act(xp_t + hp)}, act tanh or ReLU, where {@code xp} holds the
-     * input projections (with both biases) of every step, {@code [batch, T, H]}, and {@code hp = h_{t-1} W_hh^T}.
+     * input projections (with both biases) of every step, time-major {@code [T, batch, H]}, and {@code hp = h_{t-1} W_hh^T}.
      * {@code d pre = g * act'(h)}, which goes to {@code hp} and to step {@code t} of {@code xp}.
      */
     public static Var rnnCell(Var xp, int t, Var hp, boolean relu) {
@@ -395,7 +395,7 @@ public final class Ops {
 
     /**
      * One step of an LSTM cell (gate blocks i, f, g, o, as PyTorch), from the input projections of every
-     * step {@code xp [batch, T, 4H]} (both biases included), {@code hp = h_{t-1} W_hh^T [batch, 4H]} and the
+     * step {@code xp [T, batch, 4H]} (time-major, both biases included), {@code hp = h_{t-1} W_hh^T [batch, 4H]} and the
      * previous cell state {@code c [batch, H]}:
      * <pre>
      * i, f, o = sigmoid(xp_t + hp)   g = tanh(xp_t + hp)   c' = f c + i g   h = o tanh(c')
@@ -483,7 +483,7 @@ public final class Ops {
 
     /**
      * One step of a GRU cell (gate blocks r, z, n, as PyTorch), from the input projections of every step
-     * {@code xp [batch, T, 3H]} (input bias only), {@code hp = h_{t-1} W_hh^T + b_hh [batch, 3H]} and
+     * {@code xp [T, batch, 3H]} (time-major, input bias only), {@code hp = h_{t-1} W_hh^T + b_hh [batch, 3H]} and
      * {@code h_{t-1}}:
      * <pre>
      * r = sigmoid(xp_r + hp_r)   z = sigmoid(xp_z + hp_z)   n = tanh(xp_n + r hp_n)   h = (1 - z) n + z h_{t-1}
@@ -661,7 +661,7 @@ public final class Ops {
         return a.tape.record(Primitive.RESHAPE, y, g -> a.accumulate(g.reshape(a.shape())), a);
     }
 
-    /** The transpose of a matrix. {@code da = g^T}. */
+    /** The transpose of a matrix, or a rank-3 tensor with its first two axes swapped. {@code da = g^T} (swapped back). */
     public static Var transpose(Var a) {
         Engine e = eng(a);
         Tensor y = e.transpose(a.value);

@@ -130,7 +130,8 @@ public abstract class Recurrent extends Module {
      * A pass from the initial states {@code h0} (and {@code c0} for an LSTM), each {@code [layers, batch, H]},
      * or zeros where null.
      *
-     * <p>The input projections of all steps are one product per layer ({@code [batch * seq, in] x [in, G*H]});
+     * <p>The input projections of all steps are one product per layer ({@code [seq * batch, in] x [in, G*H]}, the
+     * input taken time-major so that each step's rows are contiguous);
      * only the recurrent product {@code h W_hh^T} and the fused cell ({@link Ops#lstmCell}, {@link Ops#gruCell},
      * {@link Ops#rnnCell}) run step by step.
      */
@@ -152,7 +153,9 @@ public abstract class Recurrent extends Module {
         Var zeros = x.tape().constant(Tensor.zeros(batch, hiddenSize));
         Var[] finalH = new Var[numLayers];
         Var[] finalC = new Var[numLayers];
-        Var layerIn = x;
+        // Time-major inside: [seq, batch, in], so that each step's rows of the input projection (and of its
+        // gradient) are one contiguous block; the output goes back to batch-first.
+        Var layerIn = x.transpose();
         Var[] steps = new Var[seq];
         for (int k = 0; k < numLayers; k++) {
             Var h = h0 == null ? zeros : layerState(h0, k, batch);
@@ -174,17 +177,26 @@ public abstract class Recurrent extends Module {
                 Var[] next = step(xp, t, hp, h, c);
                 h = next[0];
                 c = next[1];
-                steps[t] = h.reshape(batch, 1, hiddenSize);
+                steps[t] = h;
             }
             finalH[k] = h.reshape(1, batch, hiddenSize);
             finalC[k] = c == null ? null : c.reshape(1, batch, hiddenSize);
             if (k + 1 < numLayers) {
-                layerIn = Ops.concat(1, steps.clone()); // concat keeps its argument array for backward
+                layerIn = Ops.concat(0, reshaped(steps, 1, batch)); // the next layer's input, time-major
             }
         }
-        Var output = Ops.concat(1, steps.clone());
+        Var output = Ops.concat(1, reshaped(steps, batch, 1)); // batch-first
         return new Output(output, numLayers == 1 ? finalH[0] : Ops.concat(0, finalH),
                 hasCellState() ? (numLayers == 1 ? finalC[0] : Ops.concat(0, finalC)) : null);
+    }
+
+    /** Each step's {@code [batch, H]} output reshaped to {@code [d0, d1, H]}, in a new array (concat keeps it for backward). */
+    private Var[] reshaped(Var[] steps, int d0, int d1) {
+        Var[] r = new Var[steps.length];
+        for (int t = 0; t < steps.length; t++) {
+            r[t] = steps[t].reshape(d0, d1, hiddenSize);
+        }
+        return r;
     }
 
     private void checkState(String name, Var s, int batch) {

@@ -530,10 +530,25 @@ public final class Engine {
         return (long) m * n * k < PARALLEL_GEMM_MIN_MACS ? Parallel.serial() : par;
     }
 
-    /** The transpose of a rank-2 tensor. */
+    /** The transpose of a rank-2 tensor; for a rank-3 tensor {@code [A, B, C]}, the {@code [B, A, C]} with its first two axes swapped. */
     public Tensor transpose(Tensor a) {
+        if (a.rank() == 3) {
+            // [A, B, C] -> [B, A, C]: rows of C floats moved whole.
+            int na = a.dim(0);
+            int nb = a.dim(1);
+            int nc = a.dim(2);
+            float[] s = a.data();
+            float[] o = new float[s.length];
+            for (int i = 0; i < na; i++) {
+                for (int j = 0; j < nb; j++) {
+                    System.arraycopy(s, (i * nb + j) * nc, o, (j * na + i) * nc, nc);
+                }
+            }
+            return Tensor.wrap(o, nb, na, nc);
+        }
         if (a.rank() != 2) {
-            throw new ShapeException("transpose needs a rank-2 tensor, got " + a.shape());
+            throw new ShapeException("transpose needs a rank-2 tensor (or rank 3, whose first two axes it swaps), got "
+                    + a.shape());
         }
         int r = a.dim(0);
         int c = a.dim(1);

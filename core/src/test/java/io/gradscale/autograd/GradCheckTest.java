@@ -114,6 +114,8 @@ class GradCheckTest {
         c.add(new Case("reshape", Ops.Primitive.RESHAPE, null, v -> v.get(0).reshape(n, -1).mul(v.get(0).reshape(n, -1)),
                 g -> new Tensor[] {Tensor.randn(g, m, n)}));
         c.add(new Case("transpose", Ops.Primitive.TRANSPOSE, null, v -> v.get(0).transpose(), g -> new Tensor[] {Tensor.randn(g, m, n)}));
+        c.add(new Case("transpose of the first two axes of a rank-3 tensor", Ops.Primitive.TRANSPOSE, null,
+                v -> v.get(0).transpose().mul(v.get(1)), g -> new Tensor[] {Tensor.randn(g, m, 3, n), Tensor.randn(g, 3, m, n)}));
         c.add(new Case("linear", Ops.Primitive.LINEAR, null, v -> Ops.linear(v.get(0), v.get(1), v.get(2)),
                 g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, n, k), Tensor.randn(g, n)}));
         c.add(new Case("linear rank-3 input, no bias", Ops.Primitive.LINEAR, null, v -> Ops.linear(v.get(0), v.get(1), null),
@@ -130,13 +132,13 @@ class GradCheckTest {
             c.add(new Case("rnnCell " + (relu ? "relu" : "tanh") + " over two steps", Ops.Primitive.RNN_CELL, null, v -> {
                 Var h1 = Ops.rnnCell(v.get(0), 1, Ops.linear(v.get(1), v.get(2), null), relu);
                 return Ops.rnnCell(v.get(0), 2, Ops.linear(h1, v.get(2), null), relu);
-            }, g -> new Tensor[] {away(g, 0.05f, m, seq, hs), Tensor.randn(g, m, hs), Tensor.randn(g, hs, hs)}));
+            }, g -> new Tensor[] {away(g, 0.05f, seq, m, hs), Tensor.randn(g, m, hs), Tensor.randn(g, hs, hs)}));
         }
         c.add(new Case("lstmCell over two steps, h and c", Ops.Primitive.LSTM_CELL, null, v -> {
             Var[] s1 = Ops.lstmCell(v.get(0), 0, Ops.linear(v.get(1), v.get(2), null), v.get(3));
             Var[] s2 = Ops.lstmCell(v.get(0), 2, Ops.linear(s1[0], v.get(2), null), s1[1]);
             return s2[0].add(s2[1].mul(-0.7f));
-        }, g -> new Tensor[] {Tensor.randn(g, m, seq, 4 * hs), Tensor.randn(g, m, hs), Tensor.randn(g, 4 * hs, hs),
+        }, g -> new Tensor[] {Tensor.randn(g, seq, m, 4 * hs), Tensor.randn(g, m, hs), Tensor.randn(g, 4 * hs, hs),
                 Tensor.randn(g, m, hs)}));
         c.add(new Case("lstmCell rank-2 projection, c only", Ops.Primitive.LSTM_CELL, null,
                 v -> Ops.lstmCell(v.get(0), 0, v.get(1), v.get(2))[1],
@@ -144,7 +146,7 @@ class GradCheckTest {
         c.add(new Case("gruCell over two steps", Ops.Primitive.GRU_CELL, null, v -> {
             Var h1 = Ops.gruCell(v.get(0), 1, Ops.linear(v.get(1), v.get(2), v.get(3)), v.get(1));
             return Ops.gruCell(v.get(0), 0, Ops.linear(h1, v.get(2), v.get(3)), h1);
-        }, g -> new Tensor[] {Tensor.randn(g, m, seq, 3 * hs), Tensor.randn(g, m, hs), Tensor.randn(g, 3 * hs, hs),
+        }, g -> new Tensor[] {Tensor.randn(g, seq, m, 3 * hs), Tensor.randn(g, m, hs), Tensor.randn(g, 3 * hs, hs),
                 Tensor.randn(g, 3 * hs)}));
         c.add(new Case("composite: tanh MLP layer with log-softmax loss", Ops.Primitive.MATMUL, null,
                 v -> v.get(0).matmul(v.get(1)).add(v.get(2)).tanh().logSoftmax().gatherLast(idx).mean().neg(),
