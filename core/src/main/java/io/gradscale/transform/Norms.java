@@ -79,11 +79,15 @@ public final class Norms {
         return finish(powerSum(e, t, p), p);
     }
 
-    /** The p-norm of the group of update tensors {@code members}. */
+    /**
+     * The p-norm of the group of update tensors {@code members}. A 2-norm of a tensor nobody has touched since
+     * the load uses the sum of squares the load took while copying it (the same bits, one pass fewer).
+     */
     public static double groupNorm(Updates u, int[] members, double p) {
         double acc = 0;
         for (int i : members) {
-            acc = combine(acc, powerSum(u.engine(), u.get(i), p), p);
+            double part = p == 2.0 && u.hasLoadedSumSquares(i) ? u.loadedSumSquares(i) : powerSum(u.engine(), u.get(i), p);
+            acc = combine(acc, part, p);
         }
         return finish(acc, p);
     }

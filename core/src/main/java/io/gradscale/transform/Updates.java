@@ -27,12 +27,22 @@ import io.gradscale.tensor.Tensor;
  */
 public final class Updates {
     private final Engine engine;
-    /** Elements copied and checked at a time by a checked load: a chunk stays in cache between the two. */
-    private static final int LOAD_CHUNK = 1 << 13;
+    /**
+     * Elements copied and checked at a time by a checked load: a chunk (128 KiB) stays in cache between the
+     * copy and the reads. Equal to {@link Norms#CHUNK}, so that the sum of squares taken here has the chunks,
+     * hence the bits, of {@code Engine.sumSquares}.
+     */
+    private static final int LOAD_CHUNK = Norms.CHUNK;
+    /** Elements copied and checked for finiteness at a time within a load chunk (32 KiB, in L1). */
+    private static final int COPY_CHUNK = 1 << 13;
 
     private final Tensor[] tensors;
     /** Factor not yet multiplied into {@code tensors[i]} (1 when none). */
     private final float[] pending;
+    /** Sum of squares of each tensor as a checked load left it, valid while {@link #sumSquaresValid} says so. */
+    private final double[] loadedSumSquares;
+    /** Cleared for a tensor by {@link #get(int)} and {@link #deferScale}: whoever gets it may rewrite it. */
+    private final boolean[] sumSquaresValid;
     private final Metrics metrics = new Metrics();
     /** Set by a checked load that found every update finite; cleared by the first reader and by {@link #begin}. */
     private boolean loadedFinite;
@@ -48,6 +58,8 @@ public final class Updates {
             tensors[i] = Tensor.zeros(params.parameter(i).value().shape());
         }
         this.pending = ones(tensors.length);
+        this.loadedSumSquares = new double[tensors.length];
+        this.sumSquaresValid = new boolean[tensors.length];
     }
 
     private static float[] ones(int n) {
@@ -61,6 +73,8 @@ public final class Updates {
         this.engine = engine;
         this.tensors = tensors.clone();
         this.pending = ones(this.tensors.length);
+        this.loadedSumSquares = new double[this.tensors.length];
+        this.sumSquaresValid = new boolean[this.tensors.length];
     }
 
     /**
@@ -92,26 +106,51 @@ public final class Updates {
             var p = params.parameter(i);
             if (!p.hasGrad()) {
                 tensors[i].fill(0f);
+                loadedSumSquares[i] = 0;
             } else if (checkFinite) {
-                finite &= copyChecked(p.grad().data(), tensors[i].data());
+                finite &= copyChecked(p.grad().data(), tensors[i].data(), i);
             } else {
                 tensors[i].copyFrom(p.grad());
             }
         }
         begin(step);
         loadedFinite = checkFinite && finite;
+        java.util.Arrays.fill(sumSquaresValid, checkFinite);
     }
 
-    /** Copies {@code src} into {@code dst}; true when every value is finite ({@code max |x|} is finite iff so). */
-    private boolean copyChecked(float[] src, float[] dst) {
+    /**
+     * Copies {@code src} into {@code dst}; true when every value is finite ({@code max |x|} is finite iff so).
+     * Also keeps the sum of squares of tensor {@code i}, chunk by chunk in chunk order as
+     * {@code Engine.sumSquares} adds it, for a norm taken before anyone rewrites the tensor.
+     */
+    private boolean copyChecked(float[] src, float[] dst, int i) {
         var k = engine.kernels();
         boolean finite = true;
+        double sq = 0.0;
         for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
             int n = Math.min(LOAD_CHUNK, src.length - lo);
-            System.arraycopy(src, lo, dst, lo, n);
-            finite &= Float.isFinite(k.maxAbs(dst, lo, n));
+            for (int s = lo; s < lo + n; s += COPY_CHUNK) {
+                int m = Math.min(COPY_CHUNK, lo + n - s);
+                System.arraycopy(src, s, dst, s, m);
+                finite &= Float.isFinite(k.maxAbs(dst, s, m));
+            }
+            sq += k.sumSquares(dst, lo, n);
         }
+        loadedSumSquares[i] = sq;
         return finite;
+    }
+
+    /**
+     * True when tensor {@code i} is as the last checked load left it (nobody has called {@link #get(int)} or
+     * {@link #deferScale} on it since), so that {@link #loadedSumSquares(int)} is its sum of squares.
+     */
+    boolean hasLoadedSumSquares(int i) {
+        return sumSquaresValid[i];
+    }
+
+    /** The sum of squares of tensor {@code i} taken by the last checked load; see {@link #hasLoadedSumSquares}. */
+    double loadedSumSquares(int i) {
+        return loadedSumSquares[i];
     }
 
     /**
@@ -131,6 +170,7 @@ public final class Updates {
         this.skipReason = "";
         this.loadedFinite = false;
         java.util.Arrays.fill(pending, 1f);
+        java.util.Arrays.fill(sumSquaresValid, false);
         metrics.clear();
     }
 
@@ -140,6 +180,7 @@ public final class Updates {
 
     /** The update tensor of parameter {@code i}, rewritten in place by transforms (a deferred factor applied first). */
     public Tensor get(int i) {
+        sumSquaresValid[i] = false;
         float s = pending[i];
         if (s != 1f) {
             pending[i] = 1f;
@@ -153,6 +194,7 @@ public final class Updates {
      * through {@link #get(int)} or applied by {@code GradientStep} (which fuses it into {@code w += u}).
      */
     public void deferScale(int i, float s) {
+        sumSquaresValid[i] = false;
         if (pending[i] != 1f) {
             get(i); // one factor at a time, so the rounding is that of scaling twice
         }

@@ -1,6 +1,7 @@
 package io.gradscale.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradscale.autograd.Parameter;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,11 +24,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * read-back updates to the weights.
  */
 class FusedStepTest {
-    /** Sizes that cross the load chunk and vector tails. */
+    /** Sizes that cross load chunks (32 Ki floats, also the chunks of a norm's sum of squares) and vector tails. */
     private static ParameterSet params(long seed, int nanAt) {
         Rng rng = new Rng(seed);
         Map<String, Parameter> m = new LinkedHashMap<>();
-        int[] sizes = {3, 20_001, 17, 8192};
+        int[] sizes = {3, 20_001, 17, 8192, 70_001};
         for (int i = 0; i < sizes.length; i++) {
             Parameter p = new Parameter(Tensor.randn(rng, sizes[i]));
             p.grad().copyFrom(Tensor.randn(rng, sizes[i]));
@@ -44,11 +46,36 @@ class FusedStepTest {
                 Arguments.of("adam", (Supplier<GradientTransform<?>>) () -> Optimizers.adam(1e-3)),
                 Arguments.of("clip+adam", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adam(1e-2))),
+                Arguments.of("clip+sgd momentum (norm from the load)", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0))),
+                Arguments.of("per-tensor clip+adam", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByTensorNorm(1.0, 2.0), Optimizers.adam(1e-2))),
                 Arguments.of("sgd momentum", (Supplier<GradientTransform<?>>) () ->
                         Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0)),
                 Arguments.of("adamW", (Supplier<GradientTransform<?>>) () -> Optimizers.adamW(1e-2)),
                 Arguments.of("lr twice", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.scaleByLearningRate(0.3), Transforms.scaleByLearningRate(0.7))));
+    }
+
+    @Test
+    void aCheckedLoadKeepsEachSumOfSquaresExactlyUntilTheTensorIsHandedOut() {
+        ParameterSet ps = params(7, -1);
+        Updates u = new Updates(ps, Engine.serial());
+        u.loadGradients(ps, 0, true);
+        for (int i = 0; i < ps.size(); i++) {
+            assertTrue(u.hasLoadedSumSquares(i), "tensor " + i);
+            assertEquals(Engine.serial().sumSquares(ps.parameter(i).grad()), u.loadedSumSquares(i), 0.0,
+                    "tensor " + i + ": the chunks and their order of Engine.sumSquares");
+        }
+        u.get(1);
+        u.deferScale(2, 0.5f);
+        assertFalse(u.hasLoadedSumSquares(1), "handed out: may have been rewritten");
+        assertFalse(u.hasLoadedSumSquares(2), "scaled");
+        assertTrue(u.hasLoadedSumSquares(4));
+        u.begin(1);
+        assertFalse(u.hasLoadedSumSquares(4), "a new step on the tensors as they are");
+        u.loadGradients(ps, 1);
+        assertFalse(u.hasLoadedSumSquares(0), "an unchecked load takes no sums");
     }
 
     @ParameterizedTest(name = "{0}")
