@@ -59,6 +59,11 @@ public final class ClipByNorm implements StatelessTransform {
         return name;
     }
 
+    /** The norm order p. */
+    public double order() {
+        return p;
+    }
+
     @Override
     public EmptyState update(Updates u, EmptyState state, ParameterSet params) {
         double largest = 0;

@@ -43,6 +43,8 @@ public final class GradientStep {
     private final Updates updates;
     /** The chain starts with a guard that can take the finiteness found while loading (no loss scaling in between). */
     private final boolean checkOnLoad;
+    /** The checked load also takes each tensor's sum of squares, for a 2-norm clip in the chain. */
+    private final boolean sumSquaresOnLoad;
     private long step;
     private LossScaler.State scaleState;
     private Object state;
@@ -65,8 +67,17 @@ public final class GradientStep {
                 : Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), transform));
         this.updates = new Updates(params, engine);
         this.checkOnLoad = scaler == null;
+        this.sumSquaresOnLoad = checkOnLoad && usesL2Clip(this.transform);
         this.state = this.transform.init(params);
         this.scaleState = scaler == null ? null : scaler.init();
+    }
+
+    /** True when some part clips by a 2-norm: only then is a sum of squares taken while loading worth its work. */
+    private static boolean usesL2Clip(GradientTransform<?> t) {
+        if (t instanceof ClipByNorm c) {
+            return c.order() == 2.0;
+        }
+        return t instanceof Chain c && c.parts().stream().anyMatch(GradientStep::usesL2Clip);
     }
 
     private static boolean startsWithGuard(GradientTransform<?> t) {
@@ -102,7 +113,7 @@ public final class GradientStep {
 
     /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
     public Metrics step() {
-        updates.loadGradients(params, step, checkOnLoad);
+        updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad);
         if (scaler != null) {
             scaleState = scaler.unscale(updates, scaleState);
         }

@@ -90,6 +90,14 @@ public final class Updates {
      * copied value is finite, in the same pass, for {@link #takeLoadedFinite()}.
      */
     void loadGradients(ParameterSet params, long step, boolean checkFinite) {
+        loadGradients(params, step, checkFinite, checkFinite);
+    }
+
+    /**
+     * As {@link #loadGradients(ParameterSet, long, boolean)}; with {@code sumSquares} (and {@code checkFinite})
+     * also takes each tensor's sum of squares in the same pass, for {@link #loadedSumSquares(int)}.
+     */
+    void loadGradients(ParameterSet params, long step, boolean checkFinite, boolean sumSquares) {
         if (params.size() != tensors.length) {
             throw new IllegalArgumentException("updates hold " + tensors.length + " tensors but the parameter set has "
                     + params.size());
@@ -108,14 +116,14 @@ public final class Updates {
                 tensors[i].fill(0f);
                 loadedSumSquares[i] = 0;
             } else if (checkFinite) {
-                finite &= copyChecked(p.grad().data(), tensors[i].data(), i);
+                finite &= copyChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
             } else {
                 tensors[i].copyFrom(p.grad());
             }
         }
         begin(step);
         loadedFinite = checkFinite && finite;
-        java.util.Arrays.fill(sumSquaresValid, checkFinite);
+        java.util.Arrays.fill(sumSquaresValid, checkFinite && sumSquares);
     }
 
     /**
@@ -123,7 +131,7 @@ public final class Updates {
      * Also keeps the sum of squares of tensor {@code i}, chunk by chunk in chunk order as
      * {@code Engine.sumSquares} adds it, for a norm taken before anyone rewrites the tensor.
      */
-    private boolean copyChecked(float[] src, float[] dst, int i) {
+    private boolean copyChecked(float[] src, float[] dst, int i, boolean sumSquares) {
         var k = engine.kernels();
         boolean finite = true;
         double sq = 0.0;
@@ -134,7 +142,9 @@ public final class Updates {
                 System.arraycopy(src, s, dst, s, m);
                 finite &= Float.isFinite(k.maxAbs(dst, s, m));
             }
-            sq += k.sumSquares(dst, lo, n);
+            if (sumSquares) {
+                sq += k.sumSquares(dst, lo, n);
+            }
         }
         loadedSumSquares[i] = sq;
         return finite;
