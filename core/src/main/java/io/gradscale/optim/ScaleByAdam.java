@@ -81,7 +81,7 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(b2, t));
         float invBc1 = (float) (1 / (1 - Math.pow(b1, t)));
         float e = (float) eps;
-        for (int i = 0; i < u.size(); i++) {
+        u.forEachTensor(i -> {
             float[] g = u.get(i).data();
             float[] m = s.mu().get(i).data();
             float[] v = s.nu().get(i).data();
@@ -109,7 +109,7 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
                     }
                 }
             });
-        }
+        });
         return new State(t, s.mu(), s.nu(), s.nuMax());
     }
 }

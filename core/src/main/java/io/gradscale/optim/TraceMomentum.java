@@ -61,7 +61,7 @@ public final class TraceMomentum implements GradientTransform<TraceMomentum.Stat
         float mu = (float) momentum;
         float keep = (float) (1 - dampening);
         boolean first = s.count() == 0;
-        for (int i = 0; i < u.size(); i++) {
+        u.forEachTensor(i -> {
             float[] g = u.get(i).data();
             float[] b = s.buffer().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
@@ -71,7 +71,7 @@ public final class TraceMomentum implements GradientTransform<TraceMomentum.Stat
                     g[j] = nesterov ? Math.fma(mu, bj, g[j]) : bj;
                 }
             });
-        }
+        });
         return new State(s.count() + 1, s.buffer());
     }
 }

@@ -82,9 +82,8 @@ public final class ClipByNorm implements StatelessTransform {
             if (c < 1.0) {
                 clipped++;
                 minFactor = Math.min(minFactor, c);
-                for (int i : group) {
-                    Norms.scale(u.engine(), u.get(i), (float) c);
-                }
+                float f = (float) c;
+                u.forEachOf(group, i -> Norms.scale(u.engine(), u.get(i), f));
             }
         }
         u.metrics().put(mNorm, largest);

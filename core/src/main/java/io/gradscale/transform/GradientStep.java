@@ -121,9 +121,8 @@ public final class GradientStep {
             state = transform.update(updates, state, params);
         }
         if (!updates.skipped()) {
-            for (int i = 0; i < params.size(); i++) {
-                apply(params.parameter(i).value().data(), updates.raw(i).data(), updates.pendingScale(i));
-            }
+            updates.forEachTensor(i -> apply(params.parameter(i).value().data(), updates.raw(i).data(),
+                    updates.pendingScale(i)));
         }
         updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
         step++;

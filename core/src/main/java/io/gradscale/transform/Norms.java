@@ -84,10 +84,16 @@ public final class Norms {
      * the load uses the sum of squares the load took while copying it (the same bits, one pass fewer).
      */
     public static double groupNorm(Updates u, int[] members, double p) {
+        double[] parts = new double[members.length];
+        int[] at = new int[u.size()];
+        for (int m = 0; m < members.length; m++) {
+            at[members[m]] = m;
+        }
+        u.forEachOf(members, i -> parts[at[i]] = p == 2.0 && u.hasLoadedSumSquares(i) ? u.loadedSumSquares(i)
+                : powerSum(u.engine(), u.get(i), p));
         double acc = 0;
-        for (int i : members) {
-            double part = p == 2.0 && u.hasLoadedSumSquares(i) ? u.loadedSumSquares(i) : powerSum(u.engine(), u.get(i), p);
-            acc = combine(acc, part, p);
+        for (double part : parts) {
+            acc = combine(acc, part, p); // in member order, whatever order the parts were taken in
         }
         return finish(acc, p);
     }

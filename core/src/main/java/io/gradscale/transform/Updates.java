@@ -2,6 +2,7 @@ package io.gradscale.transform;
 
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Tensor;
+import java.util.function.IntConsumer;
 
 /**
  * The per-parameter update tensors of one step, as they pass through a transform chain.
@@ -33,6 +34,8 @@ public final class Updates {
      * hence the bits, of {@code Engine.sumSquares}.
      */
     private static final int LOAD_CHUNK = Norms.CHUNK;
+    /** Tensors of fewer floats than this are not split by their own loops (8 chunks of {@link Norms#CHUNK}). */
+    private static final int SMALL_TENSOR = 8 * Norms.CHUNK;
     /** Elements copied and checked for finiteness at a time within a load chunk (32 KiB, in L1). */
     private static final int COPY_CHUNK = 1 << 13;
 
@@ -43,6 +46,8 @@ public final class Updates {
     private final double[] loadedSumSquares;
     /** Cleared for a tensor by {@link #get(int)} and {@link #deferScale}: whoever gets it may rewrite it. */
     private final boolean[] sumSquaresValid;
+    /** True when no tensor is large enough for its own loops to use several threads (see {@link #forEachTensor}). */
+    private final boolean allSmall;
     private final Metrics metrics = new Metrics();
     /** Set by a checked load that found every update finite; cleared by the first reader and by {@link #begin}. */
     private boolean loadedFinite;
@@ -60,6 +65,7 @@ public final class Updates {
         this.pending = ones(tensors.length);
         this.loadedSumSquares = new double[tensors.length];
         this.sumSquaresValid = new boolean[tensors.length];
+        this.allSmall = allSmall(tensors);
     }
 
     private static float[] ones(int n) {
@@ -75,6 +81,44 @@ public final class Updates {
         this.pending = ones(this.tensors.length);
         this.loadedSumSquares = new double[this.tensors.length];
         this.sumSquaresValid = new boolean[this.tensors.length];
+        this.allSmall = allSmall(this.tensors);
+    }
+
+    /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
+    private static boolean allSmall(Tensor[] ts) {
+        for (Tensor t : ts) {
+            if (t.size() >= SMALL_TENSOR) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs {@code body} for every tensor index. On several threads, when every tensor is too small for its own
+     * loops to be split, tensors run side by side instead (a thousand 40 KB tensors use both cores); otherwise
+     * one after another, each using the threads itself. Tensor {@code i}'s work must touch only tensor {@code i}
+     * (of the updates and of any state); it then gives the same bits either way.
+     */
+    public void forEachTensor(IntConsumer body) {
+        if (allSmall && tensors.length > 1 && engine.parallel().threads() > 1) {
+            engine.parallel().forChunks(tensors.length, body);
+        } else {
+            for (int i = 0; i < tensors.length; i++) {
+                body.accept(i);
+            }
+        }
+    }
+
+    /** {@link #forEachTensor} over the tensors {@code members} only (a group of a scoped norm). */
+    void forEachOf(int[] members, IntConsumer body) {
+        if (allSmall && members.length > 1 && engine.parallel().threads() > 1) {
+            engine.parallel().forChunks(members.length, c -> body.accept(members[c]));
+        } else {
+            for (int i : members) {
+                body.accept(i);
+            }
+        }
     }
 
     /**
@@ -109,20 +153,25 @@ public final class Updates {
                         + " but its update buffer has shape " + tensors[i].shape());
             }
         }
-        boolean finite = true;
-        for (int i = 0; i < tensors.length; i++) {
+        boolean[] finite = new boolean[tensors.length];
+        forEachTensor(i -> {
             var p = params.parameter(i);
+            finite[i] = true;
             if (!p.hasGrad()) {
                 tensors[i].fill(0f);
                 loadedSumSquares[i] = 0;
             } else if (checkFinite) {
-                finite &= copyChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
+                finite[i] = copyChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
             } else {
                 tensors[i].copyFrom(p.grad());
             }
-        }
+        });
         begin(step);
-        loadedFinite = checkFinite && finite;
+        boolean all = true;
+        for (boolean f : finite) {
+            all &= f;
+        }
+        loadedFinite = checkFinite && all;
         java.util.Arrays.fill(sumSquaresValid, checkFinite && sumSquares);
     }
 
