@@ -83,7 +83,7 @@ public final class ClipByNorm implements StatelessTransform {
                 clipped++;
                 minFactor = Math.min(minFactor, c);
                 float f = (float) c;
-                u.forEachOf(group, i -> Norms.scale(u.engine(), u.get(i), f));
+                u.forEachOf(group, m -> Norms.scale(u.engine(), u.get(group[m]), f));
             }
         }
         u.metrics().put(mNorm, largest);

@@ -85,12 +85,10 @@ public final class Norms {
      */
     public static double groupNorm(Updates u, int[] members, double p) {
         double[] parts = new double[members.length];
-        int[] at = new int[u.size()];
-        for (int m = 0; m < members.length; m++) {
-            at[members[m]] = m;
-        }
-        u.forEachOf(members, i -> parts[at[i]] = p == 2.0 && u.hasLoadedSumSquares(i) ? u.loadedSumSquares(i)
-                : powerSum(u.engine(), u.get(i), p));
+        u.forEachOf(members, m -> {
+            int i = members[m];
+            parts[m] = p == 2.0 && u.hasLoadedSumSquares(i) ? u.loadedSumSquares(i) : powerSum(u.engine(), u.get(i), p);
+        });
         double acc = 0;
         for (double part : parts) {
             acc = combine(acc, part, p); // in member order, whatever order the parts were taken in

@@ -46,6 +46,8 @@ public final class Updates {
     private final double[] loadedSumSquares;
     /** Cleared for a tensor by {@link #get(int)} and {@link #deferScale}: whoever gets it may rewrite it. */
     private final boolean[] sumSquaresValid;
+    /** Each tensor's finiteness as the last checked load found it (a buffer, so that a step allocates nothing). */
+    private final boolean[] finiteEach;
     /** True when no tensor is large enough for its own loops to use several threads (see {@link #forEachTensor}). */
     private final boolean allSmall;
     private final Metrics metrics = new Metrics();
@@ -66,6 +68,7 @@ public final class Updates {
         this.loadedSumSquares = new double[tensors.length];
         this.sumSquaresValid = new boolean[tensors.length];
         this.allSmall = allSmall(tensors);
+        this.finiteEach = new boolean[tensors.length];
     }
 
     private static float[] ones(int n) {
@@ -82,6 +85,7 @@ public final class Updates {
         this.loadedSumSquares = new double[this.tensors.length];
         this.sumSquaresValid = new boolean[this.tensors.length];
         this.allSmall = allSmall(this.tensors);
+        this.finiteEach = new boolean[this.tensors.length];
     }
 
     /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
@@ -110,13 +114,16 @@ public final class Updates {
         }
     }
 
-    /** {@link #forEachTensor} over the tensors {@code members} only (a group of a scoped norm). */
+    /**
+     * {@link #forEachTensor} over the tensors {@code members} only (a group of a scoped norm): {@code body}
+     * gets each position {@code m} in {@code members}, for tensor {@code members[m]}.
+     */
     void forEachOf(int[] members, IntConsumer body) {
         if (allSmall && members.length > 1 && engine.parallel().threads() > 1) {
-            engine.parallel().forChunks(members.length, c -> body.accept(members[c]));
+            engine.parallel().forChunks(members.length, body);
         } else {
-            for (int i : members) {
-                body.accept(i);
+            for (int m = 0; m < members.length; m++) {
+                body.accept(m);
             }
         }
     }
@@ -153,7 +160,7 @@ public final class Updates {
                         + " but its update buffer has shape " + tensors[i].shape());
             }
         }
-        boolean[] finite = new boolean[tensors.length];
+        boolean[] finite = finiteEach;
         forEachTensor(i -> {
             var p = params.parameter(i);
             finite[i] = true;
