@@ -29,6 +29,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The workloads of the side-by-side harness, each built from the library as a user would write it. The
@@ -109,14 +110,7 @@ final class StepWorkloads {
         }
         GradientStep opt = optimizer(model, adam, true, engine);
         CrossEntropyLoss ce = new CrossEntropyLoss();
-        return () -> {
-            Tape tape = Tape.recording(engine);
-            Var loss = ce.apply(model.forward(tape.constant(x)), y);
-            tape.backward(loss);
-            opt.step();
-            model.zeroGrad();
-            return loss.item();
-        };
+        return trainingStep(engine, model, opt, x, out -> ce.apply(out, y));
     }
 
     private static Workload deepMlp(Engine engine) {
@@ -132,14 +126,7 @@ final class StepWorkloads {
         Tensor t = Tensor.randn(rng, 64, 256);
         GradientStep opt = new GradientStep(ParameterSet.of(model), Optimizers.sgd(SGD_LR), engine);
         MSELoss mse = new MSELoss();
-        return () -> {
-            Tape tape = Tape.recording(engine);
-            Var loss = mse.apply(model.forward(tape.constant(x)), tape.constant(t));
-            tape.backward(loss);
-            opt.step();
-            model.zeroGrad();
-            return loss.item();
-        };
+        return trainingStep(engine, model, opt, x, out -> mse.apply(out, out.tape().constant(t)));
     }
 
     /** A recurrent layer and a linear head on its last step, as one module so that one optimizer holds both. */
@@ -167,14 +154,7 @@ final class StepWorkloads {
         Tensor t = Tensor.randn(rng, 32, 1);
         GradientStep opt = optimizer(model, true, true, engine);
         MSELoss mse = new MSELoss();
-        return () -> {
-            Tape tape = Tape.recording(engine);
-            Var loss = mse.apply(model.forward(tape.constant(x)), tape.constant(t));
-            tape.backward(loss);
-            opt.step();
-            model.zeroGrad();
-            return loss.item();
-        };
+        return trainingStep(engine, model, opt, x, out -> mse.apply(out, out.tape().constant(t)));
     }
 
     private static Map<String, Parameter> bigParameters(int tensors, Rng rng) {
@@ -215,6 +195,19 @@ final class StepWorkloads {
                 EmptyState s = clip.update(updates, EmptyState.INSTANCE, params);
                 return s == null ? Double.NaN : updates.metrics().get("clip_global_norm.norm");
             }
+        };
+    }
+
+    /** One training step as the harness times it: a new tape, forward, loss, backward, the optimizer step, zeroing. */
+    private static Workload trainingStep(Engine engine, Module model, GradientStep opt, Tensor x,
+                                         Function<Var, Var> lossOf) {
+        return () -> {
+            Tape tape = Tape.recording(engine);
+            Var loss = lossOf.apply(model.forward(tape.constant(x)));
+            tape.backward(loss);
+            opt.step();
+            model.zeroGrad();
+            return loss.item();
         };
     }
 

@@ -229,7 +229,6 @@ public final class Ops {
         if (buf != null) {
             v.grad = buf;
             v.gradOwned = true;
-            v.gradInParameter = true;
         }
         return buf;
     }

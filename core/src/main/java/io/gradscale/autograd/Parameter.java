@@ -57,6 +57,14 @@ public final class Parameter {
         return grad;
     }
 
+    /**
+     * The gradient buffer as it is (null before first use, zeros possibly not yet written): for the tape to
+     * tell whether a var's gradient already is this buffer.
+     */
+    Tensor gradBuffer() {
+        return grad;
+    }
+
     /** True once a gradient buffer exists. */
     public boolean hasGrad() {
         return grad != null;

@@ -194,7 +194,7 @@ public final class Tape {
         }
         for (Map.Entry<Parameter, Var> e : params.entrySet()) {
             Var v = e.getValue();
-            if (v.grad == null || v.gradInParameter) {
+            if (v.grad == null || v.grad == e.getKey().gradBuffer()) { // a product wrote straight into it
                 continue;
             }
             Tensor zero = e.getKey().takeZeroGrad();

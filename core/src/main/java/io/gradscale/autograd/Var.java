@@ -18,11 +18,6 @@ public final class Var {
     Tensor grad;
     /** True when {@link #grad} is a buffer this var owns and may add into; false while it aliases another tensor. */
     boolean gradOwned;
-    /**
-     * True when {@link #grad} is the buffer of this parameter leaf's {@link Parameter#grad()}: a product wrote
-     * the first gradient straight into it ({@link Ops#addProduct}), so the tape has nothing to add at the end.
-     */
-    boolean gradInParameter;
 
     Var(Tape tape, Tensor value, boolean requiresGrad, Parameter parameter) {
         this.tape = tape;

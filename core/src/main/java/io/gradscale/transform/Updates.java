@@ -21,7 +21,7 @@ import java.util.function.IntConsumer;
  *       before handing the tensor out, so a reader sees exactly the scaled values, but when nobody reads in
  *       between, {@code GradientStep} applies {@code w += s u} in the same pass that would have read
  *       {@code u} anyway (the learning rate costs no pass of its own).</li>
- *   <li>{@link #loadGradients(ParameterSet, long, boolean)} can check finiteness while copying, chunk by
+ *   <li>{@link #loadGradients(ParameterSet, long, boolean, boolean)} can check finiteness while copying, chunk by
  *       chunk while the chunk is in cache; a guard at the head of the chain takes that answer
  *       ({@link #takeLoadedFinite()}) instead of reading every update again.</li>
  * </ul>
@@ -133,20 +133,13 @@ public final class Updates {
      * buffer contributes zeros), clears the skip flag and the metrics.
      */
     public void loadGradients(ParameterSet params, long step) {
-        loadGradients(params, step, false);
+        loadGradients(params, step, false, false);
     }
 
     /**
-     * As {@link #loadGradients(ParameterSet, long)}; when {@code checkFinite}, also finds whether every
-     * copied value is finite, in the same pass, for {@link #takeLoadedFinite()}.
-     */
-    void loadGradients(ParameterSet params, long step, boolean checkFinite) {
-        loadGradients(params, step, checkFinite, checkFinite);
-    }
-
-    /**
-     * As {@link #loadGradients(ParameterSet, long, boolean)}; with {@code sumSquares} (and {@code checkFinite})
-     * also takes each tensor's sum of squares in the same pass, for {@link #loadedSumSquares(int)}.
+     * As {@link #loadGradients(ParameterSet, long)}; when {@code checkFinite}, also finds whether every copied
+     * value is finite, in the same pass, for {@link #takeLoadedFinite()}, and with {@code sumSquares} takes each
+     * tensor's sum of squares there too, for {@link #loadedSumSquares(int)}.
      */
     void loadGradients(ParameterSet params, long step, boolean checkFinite, boolean sumSquares) {
         if (params.size() != tensors.length) {

@@ -61,7 +61,7 @@ class FusedStepTest {
     void aCheckedLoadKeepsEachSumOfSquaresExactlyUntilTheTensorIsHandedOut() {
         ParameterSet ps = params(7, -1);
         Updates u = new Updates(ps, Engine.serial());
-        u.loadGradients(ps, 0, true);
+        u.loadGradients(ps, 0, true, true);
         for (int i = 0; i < ps.size(); i++) {
             assertTrue(u.hasLoadedSumSquares(i), "tensor " + i);
             assertEquals(Engine.serial().sumSquares(ps.parameter(i).grad()), u.loadedSumSquares(i), 0.0,
