@@ -1,7 +1,8 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.Updates;
 
@@ -21,7 +22,7 @@ import java.util.List;
  * Epsilon is added outside the square root and after the second-moment bias correction, exactly
  * where PyTorch adds it. Follow with {@code scaleByLearningRate} for {@code -lr}. NaN propagates.
  */
-public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
+public final class ScaleByAdam implements TensorwiseTransform<ScaleByAdam.State> {
     /** PyTorch's {@code betas[0]}. */
     public static final double DEFAULT_B1 = 0.9;
     /** PyTorch's {@code betas[1]}. */
@@ -67,7 +68,7 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "mu", s.mu(), params);
         StateTensors.check(name(), "nu", s.nu(), params);
         if (amsgrad) {
@@ -81,7 +82,9 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(b2, t));
         float invBc1 = (float) (1 / (1 - Math.pow(b1, t)));
         float e = (float) eps;
-        u.forEachTensor(i -> {
+        State next = new State(t, s.mu(), s.nu(), s.nuMax());
+        return StagedUpdate.of(next, i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] m = s.mu().get(i).data();
             float[] v = s.nu().get(i).data();
@@ -89,7 +92,7 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 if (vmax == null) {
                     for (int j = lo; j < hi; j++) {
-                        float gj = g[j];
+                        float gj = from[j];
                         float mj = m[j] * fb1 + c1 * gj;
                         float vj = v[j] * fb2 + c2 * gj * gj;
                         m[j] = mj;
@@ -98,7 +101,7 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
                     }
                 } else {
                     for (int j = lo; j < hi; j++) {
-                        float gj = g[j];
+                        float gj = from[j];
                         float mj = m[j] * fb1 + c1 * gj;
                         float vj = v[j] * fb2 + c2 * gj * gj;
                         float vm = Math.max(vmax[j], vj);
@@ -110,6 +113,5 @@ public final class ScaleByAdam implements GradientTransform<ScaleByAdam.State> {
                 }
             });
         });
-        return new State(t, s.mu(), s.nu(), s.nuMax());
     }
 }

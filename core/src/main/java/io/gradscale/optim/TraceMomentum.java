@@ -1,7 +1,8 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.Updates;
 
@@ -18,7 +19,7 @@ import java.util.List;
  * Also RMSprop's momentum (dampening 0), where the first-update copy equals PyTorch's zero-initialized
  * buffer. NaN propagates.
  */
-public final class TraceMomentum implements GradientTransform<TraceMomentum.State> {
+public final class TraceMomentum implements TensorwiseTransform<TraceMomentum.State> {
     /**
      * @param count  updates so far (0: the buffers are not yet initialized)
      * @param buffer momentum buffers, one per parameter
@@ -56,22 +57,24 @@ public final class TraceMomentum implements GradientTransform<TraceMomentum.Stat
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "buffer", s.buffer(), params);
         float mu = (float) momentum;
         float keep = (float) (1 - dampening);
         boolean first = s.count() == 0;
-        u.forEachTensor(i -> {
+        State next = new State(s.count() + 1, s.buffer());
+        return StagedUpdate.of(next, i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] b = s.buffer().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float bj = first ? g[j] : Math.fma(keep, g[j], b[j] * mu);
+                    float gj = from[j];
+                    float bj = first ? gj : Math.fma(keep, gj, b[j] * mu);
                     b[j] = bj;
-                    g[j] = nesterov ? Math.fma(mu, bj, g[j]) : bj;
+                    g[j] = nesterov ? Math.fma(mu, bj, gj) : bj;
                 }
             });
         });
-        return new State(s.count() + 1, s.buffer());
     }
 }

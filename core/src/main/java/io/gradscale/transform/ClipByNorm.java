@@ -83,7 +83,9 @@ public final class ClipByNorm implements StatelessTransform {
                 clipped++;
                 minFactor = Math.min(minFactor, c);
                 float f = (float) c;
-                u.forEachOf(group, m -> Norms.scale(u.engine(), u.get(group[m]), f));
+                for (int i : group) {
+                    u.deferScale(i, f); // whoever reads the update next (or w += u) multiplies, in its own pass
+                }
             }
         }
         u.metrics().put(mNorm, largest);

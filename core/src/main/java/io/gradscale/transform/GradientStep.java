@@ -19,6 +19,14 @@ import java.util.Map;
  * parameter; return the metrics. Skipped steps change no weight and no state other than the skip
  * counters.
  *
+ * <p>The transform runs {@linkplain GradientTransform#stage staged}: the per-tensor work its
+ * {@link TensorwiseTransform}s leave (Adam, momentum, the learning rate, ...) runs tensor by tensor, each
+ * tensor followed by its {@code w += u}, so that a tensor's update is written and read back while it is
+ * in cache. When the only parts before that work are the guard and 2-norm clips (which take what they
+ * need from the checked load), the load itself only reads the gradients, and each copy into its update
+ * buffer happens in the same tensor-by-tensor pass. None of this changes a bit: each tensor sees the same
+ * operations in the same order.
+ *
  * <p>Non-finite gradients: unless the transform is, or starts with, a {@link NonFiniteGuard}, a
  * {@link NonFinitePolicy#SKIP} guard is put in front of it (with loss scaling the scaler's overflow
  * check plays that role). So a NaN or infinite gradient never reaches the weights unless the user put
@@ -45,6 +53,8 @@ public final class GradientStep {
     private final boolean checkOnLoad;
     /** The checked load also takes each tensor's sum of squares, for a 2-norm clip in the chain. */
     private final boolean sumSquaresOnLoad;
+    /** The load only checks; the copies wait for the tensor-by-tensor pass (see the class comment). */
+    private final boolean deferCopy;
     private long step;
     private LossScaler.State scaleState;
     private Object state;
@@ -68,6 +78,7 @@ public final class GradientStep {
         this.updates = new Updates(params, engine);
         this.checkOnLoad = scaler == null;
         this.sumSquaresOnLoad = checkOnLoad && usesL2Clip(this.transform);
+        this.deferCopy = checkOnLoad && readsOnlyLoadedFacts(this.transform);
         this.state = this.transform.init(params);
         this.scaleState = scaler == null ? null : scaler.init();
     }
@@ -78,6 +89,19 @@ public final class GradientStep {
             return c.order() == 2.0;
         }
         return t instanceof Chain c && c.parts().stream().anyMatch(GradientStep::usesL2Clip);
+    }
+
+    /**
+     * True when every part that is not tensorwise is the guard or a 2-norm clip: those take finiteness and sums
+     * of squares from the checked load and scale by a deferred factor, so no update is read before the
+     * tensor-by-tensor pass, which then does each copy while the tensor is in cache.
+     */
+    private static boolean readsOnlyLoadedFacts(GradientTransform<?> t) {
+        if (t instanceof Chain c) {
+            return c.parts().stream().allMatch(GradientStep::readsOnlyLoadedFacts);
+        }
+        return t instanceof TensorwiseTransform<?> || t instanceof NonFiniteGuard
+                || t instanceof ClipByNorm c && c.order() == 2.0;
     }
 
     private static boolean startsWithGuard(GradientTransform<?> t) {
@@ -113,17 +137,22 @@ public final class GradientStep {
 
     /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
     public Metrics step() {
-        updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad);
+        updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad, deferCopy);
         if (scaler != null) {
             scaleState = scaler.unscale(updates, scaleState);
         }
         if (!updates.skipped()) {
-            state = transform.update(updates, state, params);
+            StagedUpdate<Object> staged = transform.stage(updates, state, params);
+            if (!updates.skipped()) {
+                updates.forEachTensor(i -> {
+                    staged.tensor(i);
+                    float[] u = updates.raw(i).data(); // first: it may multiply a pending factor in
+                    apply(params.parameter(i).value().data(), u, updates.pendingScale(i));
+                });
+            }
+            state = staged.finish();
         }
-        if (!updates.skipped()) {
-            updates.forEachTensor(i -> apply(params.parameter(i).value().data(), updates.raw(i).data(),
-                    updates.pendingScale(i)));
-        }
+        updates.loadAll(); // a skipped step leaves its gradients in the updates, as a full load would
         updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
         step++;
         return updates.metrics();

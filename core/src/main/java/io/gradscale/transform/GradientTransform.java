@@ -44,6 +44,15 @@ public interface GradientTransform<S> {
     /** Rewrites {@code updates} in place and returns the next state. */
     S update(Updates updates, S state, ParameterSet params);
 
+    /**
+     * The update with its per-tensor work left for the caller to run tensor by tensor (see
+     * {@link StagedUpdate}). This default does the whole {@link #update} now and leaves none;
+     * {@link TensorwiseTransform}s and {@link Chain}s leave theirs.
+     */
+    default StagedUpdate<S> stage(Updates updates, S state, ParameterSet params) {
+        return StagedUpdate.done(update(updates, state, params));
+    }
+
     /** Reads a state written by {@link StateJson#toTree}; chains override this to read their parts. */
     default S readState(JsonNode node, ObjectMapper mapper) {
         try {

@@ -10,7 +10,7 @@ package io.gradscale.transform;
  *
  * <p>Metrics: {@code lr} (the learning rate used).
  */
-public final class ScaleByLearningRate implements GradientTransform<ScaleByLearningRate.State> {
+public final class ScaleByLearningRate implements TensorwiseTransform<ScaleByLearningRate.State> {
     /** @param count updates scaled so far */
     public record State(long count) {
     }
@@ -44,13 +44,10 @@ public final class ScaleByLearningRate implements GradientTransform<ScaleByLearn
     }
 
     @Override
-    public State update(Updates u, State state, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State state, ParameterSet params) {
         double lr = schedule.at(state.count());
         float s = (float) -lr;
-        for (int i = 0; i < u.size(); i++) {
-            u.deferScale(i, s);
-        }
         u.metrics().put("lr", lr);
-        return new State(state.count() + 1);
+        return StagedUpdate.of(new State(state.count() + 1), i -> u.deferScale(i, s));
     }
 }

@@ -21,9 +21,12 @@ import java.util.function.IntConsumer;
  *       before handing the tensor out, so a reader sees exactly the scaled values, but when nobody reads in
  *       between, {@code GradientStep} applies {@code w += s u} in the same pass that would have read
  *       {@code u} anyway (the learning rate costs no pass of its own).</li>
- *   <li>{@link #loadGradients(ParameterSet, long, boolean, boolean)} can check finiteness while copying, chunk by
- *       chunk while the chunk is in cache; a guard at the head of the chain takes that answer
+ *   <li>{@link #loadGradients(ParameterSet, long, boolean, boolean, boolean)} can check finiteness while copying,
+ *       chunk by chunk while the chunk is in cache; a guard at the head of the chain takes that answer
  *       ({@link #takeLoadedFinite()}) instead of reading every update again.</li>
+ *   <li>It can also check without copying, and leave each copy to the first reader of that tensor
+ *       ({@link #get(int)}): when an optimizer then runs tensor by tensor ({@link StagedUpdate}), the copy,
+ *       the optimizer's work and {@code w += u} follow one another while the tensor is in cache.</li>
  * </ul>
  */
 public final class Updates {
@@ -48,6 +51,10 @@ public final class Updates {
     private final boolean[] sumSquaresValid;
     /** Each tensor's finiteness as the last checked load found it (a buffer, so that a step allocates nothing). */
     private final boolean[] finiteEach;
+    /** The gradient tensor {@code i} is still to be copied from (a deferred load), or null once it is. */
+    private final float[][] source;
+    /** True when some {@link #source} may be left. */
+    private boolean deferred;
     /** True when no tensor is large enough for its own loops to use several threads (see {@link #forEachTensor}). */
     private final boolean allSmall;
     private final Metrics metrics = new Metrics();
@@ -69,6 +76,7 @@ public final class Updates {
         this.sumSquaresValid = new boolean[tensors.length];
         this.allSmall = allSmall(tensors);
         this.finiteEach = new boolean[tensors.length];
+        this.source = new float[tensors.length][];
     }
 
     private static float[] ones(int n) {
@@ -86,6 +94,7 @@ public final class Updates {
         this.sumSquaresValid = new boolean[this.tensors.length];
         this.allSmall = allSmall(this.tensors);
         this.finiteEach = new boolean[this.tensors.length];
+        this.source = new float[this.tensors.length][];
     }
 
     /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
@@ -133,15 +142,17 @@ public final class Updates {
      * buffer contributes zeros), clears the skip flag and the metrics.
      */
     public void loadGradients(ParameterSet params, long step) {
-        loadGradients(params, step, false, false);
+        loadGradients(params, step, false, false, false);
     }
 
     /**
      * As {@link #loadGradients(ParameterSet, long)}; when {@code checkFinite}, also finds whether every copied
      * value is finite, in the same pass, for {@link #takeLoadedFinite()}, and with {@code sumSquares} takes each
-     * tensor's sum of squares there too, for {@link #loadedSumSquares(int)}.
+     * tensor's sum of squares there too, for {@link #loadedSumSquares(int)}. With {@code checkFinite} and
+     * {@code deferCopy}, only reads the gradients (finiteness, sums) and leaves each copy to the first reader of
+     * the tensor; the gradients must then stay as they are until {@link #loadAll()}.
      */
-    void loadGradients(ParameterSet params, long step, boolean checkFinite, boolean sumSquares) {
+    void loadGradients(ParameterSet params, long step, boolean checkFinite, boolean sumSquares, boolean deferCopy) {
         if (params.size() != tensors.length) {
             throw new IllegalArgumentException("updates hold " + tensors.length + " tensors but the parameter set has "
                     + params.size());
@@ -154,12 +165,17 @@ public final class Updates {
             }
         }
         boolean[] finite = finiteEach;
+        boolean defer = checkFinite && deferCopy;
         forEachTensor(i -> {
             var p = params.parameter(i);
             finite[i] = true;
+            source[i] = null;
             if (!p.hasGrad()) {
                 tensors[i].fill(0f);
                 loadedSumSquares[i] = 0;
+            } else if (defer) {
+                source[i] = p.grad().data();
+                finite[i] = check(source[i], i, sumSquares);
             } else if (checkFinite) {
                 finite[i] = copyChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
             } else {
@@ -167,6 +183,7 @@ public final class Updates {
             }
         });
         begin(step);
+        deferred = defer;
         boolean all = true;
         for (boolean f : finite) {
             all &= f;
@@ -197,6 +214,60 @@ public final class Updates {
         }
         loadedSumSquares[i] = sq;
         return finite;
+    }
+
+    /**
+     * As {@link #copyChecked} without the copy: whether every value of {@code src} is finite, and its sum of
+     * squares (the same chunks, the same bits). A finite sum of squares needs every value finite; only a
+     * non-finite one (an overflow is possible) asks {@code max |x|}.
+     */
+    private boolean check(float[] src, int i, boolean sumSquares) {
+        var k = engine.kernels();
+        boolean finite = true;
+        double sq = 0.0;
+        for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
+            int n = Math.min(LOAD_CHUNK, src.length - lo);
+            if (sumSquares) {
+                double part = k.sumSquares(src, lo, n);
+                sq += part;
+                finite &= Double.isFinite(part) || Float.isFinite(k.maxAbs(src, lo, n));
+            } else {
+                finite &= Float.isFinite(k.maxAbs(src, lo, n));
+            }
+        }
+        loadedSumSquares[i] = sq;
+        return finite;
+    }
+
+    /**
+     * Copies tensor {@code i} from its gradient if a deferred load left it to copy, multiplying a pending factor
+     * in on the way ({@code x s + 0}, the bits of a copy then {@link Norms#scale}).
+     */
+    private void ensureLoaded(int i) {
+        float[] src = source[i];
+        if (src == null) {
+            return;
+        }
+        source[i] = null;
+        float[] dst = tensors[i].data();
+        float s = pending[i];
+        if (s != 1f) {
+            pending[i] = 1f;
+            var k = engine.kernels();
+            engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> k.scaleShift(src, lo, s, 0f, dst, lo, hi - lo));
+        } else if (src.length < SMALL_TENSOR) {
+            System.arraycopy(src, 0, dst, 0, src.length);
+        } else {
+            engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> System.arraycopy(src, lo, dst, lo, hi - lo));
+        }
+    }
+
+    /** Finishes a deferred load: copies every tensor not copied yet (a no-op after a full load). */
+    public void loadAll() {
+        if (deferred) {
+            forEachTensor(this::ensureLoaded);
+            deferred = false;
+        }
     }
 
     /**
@@ -239,6 +310,7 @@ public final class Updates {
 
     /** The update tensor of parameter {@code i}, rewritten in place by transforms (a deferred factor applied first). */
     public Tensor get(int i) {
+        ensureLoaded(i);
         sumSquaresValid[i] = false;
         float s = pending[i];
         if (s != 1f) {
@@ -246,6 +318,22 @@ public final class Updates {
             Norms.scale(engine, tensors[i], s);
         }
         return tensors[i];
+    }
+
+    /**
+     * Where to read tensor {@code i}'s current values from, for a transform that then overwrites every element
+     * of {@link #get(int)}'s tensor, reading each element before writing it. While a deferred load has not
+     * copied the tensor, and no factor is pending, this is the gradient itself, and the copy is skipped: the
+     * transform's own pass reads the gradient and fills the buffer. Otherwise it is {@code get(i).data()}.
+     */
+    public float[] rewriteSource(int i) {
+        float[] src = source[i];
+        if (src != null && pending[i] == 1f) {
+            source[i] = null;
+            sumSquaresValid[i] = false;
+            return src;
+        }
+        return get(i).data();
     }
 
     /**
@@ -260,8 +348,12 @@ public final class Updates {
         pending[i] = s;
     }
 
-    /** The tensor without applying a deferred factor; with {@link #pendingScale(int)}, for a fused apply. */
+    /**
+     * The tensor without applying a deferred factor, for a fused apply: read {@link #pendingScale(int)} after
+     * this call (finishing a deferred load may multiply the factor in, and then leaves 1 pending).
+     */
     Tensor raw(int i) {
+        ensureLoaded(i);
         return tensors[i];
     }
 

@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  *
  * <p>Non-finite values propagate (a NaN weight gives a NaN update). Metrics: none.
  */
-public final class WeightDecay implements StatelessTransform {
+public final class WeightDecay implements StatelessTransform, TensorwiseTransform<EmptyState> {
     private final float lambda;
     private final Predicate<ParamRef> exclude;
 
@@ -32,15 +32,14 @@ public final class WeightDecay implements StatelessTransform {
     }
 
     @Override
-    public EmptyState update(Updates u, EmptyState state, ParameterSet params) {
+    public StagedUpdate<EmptyState> stage(Updates u, EmptyState state, ParameterSet params) {
         if (lambda == 0f) {
-            return state;
+            return StagedUpdate.done(state);
         }
-        for (int i = 0; i < u.size(); i++) {
+        return StagedUpdate.of(state, i -> {
             if (!exclude.test(params.get(i))) {
                 u.engine().axpyInPlace(lambda, params.parameter(i).value(), u.get(i));
             }
-        }
-        return state;
+        });
     }
 }

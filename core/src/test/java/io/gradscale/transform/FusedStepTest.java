@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The fusions of {@link GradientStep} (finiteness checked while loading, the learning rate deferred into
- * {@code w += u}) give the same bits as running the chain plainly: load, guard, transforms, then add the
- * read-back updates to the weights.
+ * The fusions of {@link GradientStep} (finiteness checked while loading, copies deferred to the first reader,
+ * the learning rate deferred into {@code w += u}, tensorwise transforms run tensor by tensor) give the same
+ * bits as running the chain plainly: load, then each transform's whole update in chain order, then add the
+ * read-back updates to the weights. On one thread and on two.
  */
 class FusedStepTest {
     /** Sizes that cross load chunks (32 Ki floats, also the chunks of a norm's sum of squares) and vector tails. */
@@ -54,14 +55,43 @@ class FusedStepTest {
                         Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0)),
                 Arguments.of("adamW", (Supplier<GradientTransform<?>>) () -> Optimizers.adamW(1e-2)),
                 Arguments.of("lr twice", (Supplier<GradientTransform<?>>) () ->
-                        Transforms.chain(Transforms.scaleByLearningRate(0.3), Transforms.scaleByLearningRate(0.7))));
+                        Transforms.chain(Transforms.scaleByLearningRate(0.3), Transforms.scaleByLearningRate(0.7))),
+                Arguments.of("plain sgd (no update is read before w += u)", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(0.1)),
+                Arguments.of("nesterov + coupled weight decay", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, true, 1e-2)),
+                Arguments.of("adam, then a clip (tensor work run before the clip reads)", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(new io.gradscale.optim.ScaleByAdam(0.9, 0.999, 1e-8, false), Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1))),
+                Arguments.of("inf-norm clip + adam (the load copies)", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(0.1, Transforms.LINF), Optimizers.adam(1e-2))),
+                Arguments.of("AGC + nested chains", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.adaptiveClip(0.01),
+                                Transforms.chain(Transforms.weightDecay(1e-2), Optimizers.adam(1e-2)))));
+    }
+
+    static Stream<Arguments> chainsOnThreads() {
+        return chains().flatMap(a -> Stream.of(1, 2).map(t -> Arguments.of(a.get()[0], a.get()[1], t)));
+    }
+
+    /** The transforms of {@code t} in the order they run, nested chains opened. */
+    private static void leaves(GradientTransform<?> t, java.util.List<GradientTransform<?>> out) {
+        if (t instanceof Chain c) {
+            c.parts().forEach(p -> leaves(p, out));
+        } else {
+            out.add(t);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object wholeUpdate(GradientTransform<?> t, Updates u, Object state, ParameterSet ps) {
+        return ((GradientTransform<Object>) t).update(u, state, ps);
     }
 
     @Test
     void aCheckedLoadKeepsEachSumOfSquaresExactlyUntilTheTensorIsHandedOut() {
         ParameterSet ps = params(7, -1);
         Updates u = new Updates(ps, Engine.serial());
-        u.loadGradients(ps, 0, true, true);
+        u.loadGradients(ps, 0, true, true, false);
         for (int i = 0; i < ps.size(); i++) {
             assertTrue(u.hasLoadedSumSquares(i), "tensor " + i);
             assertEquals(Engine.serial().sumSquares(ps.parameter(i).grad()), u.loadedSumSquares(i), 0.0,
@@ -78,21 +108,57 @@ class FusedStepTest {
         assertFalse(u.hasLoadedSumSquares(0), "an unchecked load takes no sums");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("chains")
-    void fusedStepEqualsThePlainChainBitForBit(String name, Supplier<GradientTransform<?>> chain) {
+    @Test
+    void aDeferredLoadChecksAndSumsWithoutCopyingAndCopiesForTheFirstReader() {
+        ParameterSet ps = params(7, -1);
+        Updates u = new Updates(ps, Engine.serial());
+        u.loadGradients(ps, 0, true, true, true);
+        assertTrue(u.takeLoadedFinite());
+        for (int i = 0; i < ps.size(); i++) {
+            assertEquals(Engine.serial().sumSquares(ps.parameter(i).grad()), u.loadedSumSquares(i), 0.0, "tensor " + i);
+        }
+        assertTrue(u.get(1).bitEquals(ps.parameter(1).grad()), "read: copied");
+        u.deferScale(2, 0.5f);
+        u.loadAll();
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor expected = ps.parameter(i).grad().copy();
+            if (i == 2) {
+                Norms.scale(Engine.serial(), expected, 0.5f);
+            }
+            assertTrue(u.get(i).bitEquals(expected), "tensor " + i);
+        }
+        ParameterSet bad = params(7, 20_000);
+        u.loadGradients(bad, 1, true, true, true);
+        assertFalse(u.takeLoadedFinite(), "a NaN in the last chunk of tensor 1");
+    }
+
+    @Test
+    void aSkippedStepLeavesTheGradientsInTheUpdatesWhenTheLoadWasDeferred() {
+        ParameterSet ps = params(8, 5);
+        GradientStep s = new GradientStep(ps, Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adam(1e-3)),
+                Engine.serial());
+        assertEquals(1.0, s.step().get("skipped"));
+        for (int i = 0; i < ps.size(); i++) {
+            assertTrue(s.updates().get(i).bitEquals(ps.parameter(i).grad()), "tensor " + i);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {2} thread(s)")
+    @MethodSource("chainsOnThreads")
+    void fusedStepEqualsThePlainChainBitForBit(String name, Supplier<GradientTransform<?>> chain, int threads) {
         ParameterSet fusedParams = params(5, -1);
         ParameterSet plainParams = params(5, -1);
-        GradientStep fused = new GradientStep(fusedParams, chain.get(), Engine.serial());
-        @SuppressWarnings("unchecked")
-        GradientTransform<Object> plain = (GradientTransform<Object>) (GradientTransform<?>)
-                Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), chain.get());
-        Object state = plain.init(plainParams);
+        GradientStep fused = new GradientStep(fusedParams, chain.get(), Engine.withThreads(threads));
+        java.util.List<GradientTransform<?>> plain = new java.util.ArrayList<>();
+        leaves(Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), chain.get()), plain);
+        Object[] states = plain.stream().map(t -> t.init(plainParams)).toArray();
         Updates u = new Updates(plainParams, Engine.serial());
         for (int step = 0; step < 3; step++) {
             fused.step();
             u.loadGradients(plainParams, step);
-            state = plain.update(u, state, plainParams);
+            for (int k = 0; k < plain.size(); k++) {
+                states[k] = wholeUpdate(plain.get(k), u, states[k], plainParams);
+            }
             for (int i = 0; i < plainParams.size(); i++) {
                 Engine.serial().axpyInPlace(1f, u.get(i), plainParams.parameter(i).value());
             }
