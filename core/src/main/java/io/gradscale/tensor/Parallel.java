@@ -4,6 +4,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -40,6 +41,8 @@ public final class Parallel implements AutoCloseable {
     private final BlockingQueue<Runnable> queue;
     private final Thread[] workers;
     private volatile boolean closed;
+    /** Tasks offered to the queue so far: a spinning worker watches it without taking the queue's lock. */
+    private final AtomicLong offeredTasks = new AtomicLong();
     /** True on threads already running a chunk of this pool: nested loops then run serially (no deadlock). */
     private final ThreadLocal<Boolean> insideRegion = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
@@ -72,15 +75,45 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * How long a worker that has run out of work keeps polling before it parks. Waking a parked thread takes
+     * tens of microseconds (more on a busy machine), by which time the caller has drained most of a
+     * sub-millisecond loop alone; a training step's parallel loops come in bursts (the products of a
+     * backward pass, one after another), and a worker still spinning from the last one takes its share of
+     * the next at once. Outside the bursts it parks, so an idle pool costs no CPU. Timing only, never bits.
+     */
+    static final long SPIN_NANOS = 200_000;
+
     private void workLoop() {
         insideRegion.set(Boolean.TRUE);
         try {
             while (!closed) {
-                queue.take().run();
+                Runnable r = queue.poll();
+                if (r == null) {
+                    r = spinForWork();
+                }
+                (r != null ? r : queue.take()).run();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Polls the queue for up to {@link #SPIN_NANOS}; null when nothing came. */
+    private Runnable spinForWork() {
+        long seen = offeredTasks.get();
+        long until = System.nanoTime() + SPIN_NANOS;
+        do {
+            Thread.onSpinWait();
+            if (offeredTasks.get() != seen) {
+                Runnable r = queue.poll();
+                if (r != null) {
+                    return r;
+                }
+                seen = offeredTasks.get();
+            }
+        } while (System.nanoTime() < until && !closed);
+        return null;
     }
 
     /**
@@ -170,6 +203,7 @@ public final class Parallel implements AutoCloseable {
                 }
             };
             if (queue.offer(helper)) {
+                offeredTasks.incrementAndGet();
                 offered[h] = helper;
             } else {
                 done.countDown(); // queue full (nested use): the caller does the work itself
