@@ -447,25 +447,9 @@ public final class Ops {
             Tensor dPre = Tensor.zeros(batch, gw);
             float[] dp = dPre.data();
             Tensor dcPrev = c.requiresGrad ? Tensor.zeros(batch, hsz) : null;
+            float[] dcp = dcPrev == null ? null : dcPrev.data();
             for (int r = 0; r < batch; r++) {
-                int o = r * gw;
-                int s = r * hsz;
-                for (int j = 0; j < hsz; j++) {
-                    float ig = act[o + j];
-                    float fg = act[o + hsz + j];
-                    float gg = act[o + 2 * hsz + j];
-                    float og = act[o + 3 * hsz + j];
-                    float th = tc[s + j];
-                    float dhj = dh == null ? 0f : dh[s + j];
-                    float dc = (dcn == null ? 0f : dcn[s + j]) + dhj * og * (1f - th * th);
-                    dp[o + j] = dc * gg * ig * (1f - ig);
-                    dp[o + hsz + j] = dc * cp[s + j] * fg * (1f - fg);
-                    dp[o + 2 * hsz + j] = dc * ig * (1f - gg * gg);
-                    dp[o + 3 * hsz + j] = dhj * th * og * (1f - og);
-                    if (dcPrev != null) {
-                        dcPrev.data()[s + j] = dc * fg;
-                    }
-                }
+                k.lstmCellBackward(act, r * gw, tc, cp, dh, dcn, r * hsz, hsz, dp, r * gw, dcp);
             }
             addAtTime(e, xp, t, dPre);
             if (hp.requiresGrad) {

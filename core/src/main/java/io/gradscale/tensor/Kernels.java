@@ -15,6 +15,20 @@ public interface Kernels {
     /** Name of the implementation, for logs and provenance. */
     String name();
 
+    /**
+     * The backward rule of one row of an LSTM cell (gate blocks i, f, g, o of width {@code h}, activated, at
+     * {@code act[ao..ao+4h)}; {@code tc = tanh c'}, {@code c} the previous cell state and {@code dh}, {@code dc'}
+     * the incoming gradients at {@code [so, so+h)}, either of the two may be null for zero). For each j:
+     * <pre>
+     *   dc    = dc' + dh o (1 - tc^2)
+     *   dp_i  = dc g i (1 - i)     dp_f = dc c f (1 - f)     dp_g = dc i (1 - g^2)     dp_o = dh tc o (1 - o)
+     *   dcPrev = dc f                                          (skipped when dcPrev is null)
+     * </pre>
+     * each product taken left to right, written to {@code dp[po..po+4h)} and {@code dcPrev[so..so+h)}.
+     */
+    void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so, int h,
+                          float[] dp, int po, float[] dcPrev);
+
     /** {@code out[i] = a[i] + b[i]}. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

@@ -77,6 +77,33 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
+                                 int h, float[] dp, int po, float[] dcPrev) {
+        lstmCellBackwardFrom(0, act, ao, tc, c, dh, dcNext, so, h, dp, po, dcPrev);
+    }
+
+    /** {@link #lstmCellBackward} for the columns {@code j >= from} only (a vector kernel's tail). */
+    static void lstmCellBackwardFrom(int from, float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext,
+                                     int so, int h, float[] dp, int po, float[] dcPrev) {
+        for (int j = from; j < h; j++) {
+            float ig = act[ao + j];
+            float fg = act[ao + h + j];
+            float gg = act[ao + 2 * h + j];
+            float og = act[ao + 3 * h + j];
+            float th = tc[so + j];
+            float dhj = dh == null ? 0f : dh[so + j];
+            float dc = (dcNext == null ? 0f : dcNext[so + j]) + dhj * og * (1f - th * th);
+            dp[po + j] = dc * gg * ig * (1f - ig);
+            dp[po + h + j] = dc * c[so + j] * fg * (1f - fg);
+            dp[po + 2 * h + j] = dc * ig * (1f - gg * gg);
+            dp[po + 3 * h + j] = dhj * th * og * (1f - og);
+            if (dcPrev != null) {
+                dcPrev[so + j] = dc * fg;
+            }
+        }
+    }
+
+    @Override
     public double sum(float[] a, int off, int n) {
         double s = 0;
         for (int i = off; i < off + n; i++) {

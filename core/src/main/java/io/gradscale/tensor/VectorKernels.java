@@ -301,6 +301,33 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
+                                 int h, float[] dp, int po, float[] dcPrev) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        int j = 0;
+        for (int u = SPECIES.loopBound(h); j < u; j += L) {
+            FloatVector ig = FloatVector.fromArray(SPECIES, act, ao + j);
+            FloatVector fg = FloatVector.fromArray(SPECIES, act, ao + h + j);
+            FloatVector gg = FloatVector.fromArray(SPECIES, act, ao + 2 * h + j);
+            FloatVector og = FloatVector.fromArray(SPECIES, act, ao + 3 * h + j);
+            FloatVector th = FloatVector.fromArray(SPECIES, tc, so + j);
+            FloatVector dhj = dh == null ? zero : FloatVector.fromArray(SPECIES, dh, so + j);
+            FloatVector dcn = dcNext == null ? zero : FloatVector.fromArray(SPECIES, dcNext, so + j);
+            // the reference's order: dc' + ((dh o) (1 - th th)), then each product left to right
+            FloatVector dc = dcn.add(dhj.mul(og).mul(one.sub(th.mul(th))));
+            dc.mul(gg).mul(ig).mul(one.sub(ig)).intoArray(dp, po + j);
+            dc.mul(FloatVector.fromArray(SPECIES, c, so + j)).mul(fg).mul(one.sub(fg)).intoArray(dp, po + h + j);
+            dc.mul(ig).mul(one.sub(gg.mul(gg))).intoArray(dp, po + 2 * h + j);
+            dhj.mul(th).mul(og).mul(one.sub(og)).intoArray(dp, po + 3 * h + j);
+            if (dcPrev != null) {
+                dc.mul(fg).intoArray(dcPrev, so + j);
+            }
+        }
+        ScalarKernels.lstmCellBackwardFrom(j, act, ao, tc, c, dh, dcNext, so, h, dp, po, dcPrev);
+    }
+
+    @Override
     public double sum(float[] a, int off, int n) {
         double total = 0;
         float[] scratch = new float[L];

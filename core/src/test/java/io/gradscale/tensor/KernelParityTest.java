@@ -60,6 +60,33 @@ class KernelParityTest {
         assertArrayBits(r2, r1, "scaleShift");
     }
 
+    /** The LSTM cell's backward row, with and without each optional gradient, over widths with vector tails. */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void lstmCellBackwardIsExact(int h) {
+        Rng rng = new Rng(h + 11);
+        float[] act = random(rng, 4 * h + 2, 0.01f, 0.99f);
+        float[] tc = random(rng, h + 1, -0.99f, 0.99f);
+        float[] c = random(rng, h + 1, -2, 2);
+        float[] dh = random(rng, h + 1, -1, 1);
+        float[] dcn = random(rng, h + 1, -1, 1);
+        for (int mask = 0; mask < 8; mask++) {
+            float[] dhm = (mask & 1) != 0 ? dh : null;
+            float[] dcm = (mask & 2) != 0 ? dcn : null;
+            boolean prev = (mask & 4) != 0;
+            float[] dp1 = new float[4 * h + 3];
+            float[] dp2 = new float[4 * h + 3];
+            float[] p1 = prev ? new float[h + 1] : null;
+            float[] p2 = prev ? new float[h + 1] : null;
+            FAST.lstmCellBackward(act, 2, tc, c, dhm, dcm, 1, h, dp1, 3, p1);
+            REF.lstmCellBackward(act, 2, tc, c, dhm, dcm, 1, h, dp2, 3, p2);
+            assertArrayBits(dp2, dp1, "dp, mask " + mask);
+            if (prev) {
+                assertArrayBits(p2, p1, "dcPrev, mask " + mask);
+            }
+        }
+    }
+
     /**
      * The transcendental kernels give the same bits before and after the JIT compiles them (the first call
      * of a fresh JVM runs interpreted, the last one compiled), so results never depend on warm-up, and the
