@@ -138,21 +138,25 @@ public final class GradientStep {
     /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
     public Metrics step() {
         updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad, deferCopy);
-        if (scaler != null) {
-            scaleState = scaler.unscale(updates, scaleState);
-        }
-        if (!updates.skipped()) {
-            StagedUpdate<Object> staged = transform.stage(updates, state, params);
-            if (!updates.skipped()) {
-                updates.forEachTensor(i -> {
-                    staged.tensor(i);
-                    float[] u = updates.raw(i).data(); // first: it may multiply a pending factor in
-                    apply(params.parameter(i).value().data(), u, updates.pendingScale(i));
-                });
+        try {
+            if (scaler != null) {
+                scaleState = scaler.unscale(updates, scaleState);
             }
-            state = staged.finish();
+            if (!updates.skipped()) {
+                StagedUpdate<Object> staged = transform.stage(updates, state, params);
+                if (!updates.skipped()) {
+                    updates.forEachTensor(i -> {
+                        staged.tensor(i);
+                        float[] u = updates.raw(i).data(); // first: it may multiply a pending factor in
+                        apply(params.parameter(i).value().data(), u, updates.pendingScale(i));
+                    });
+                }
+                state = staged.finish();
+            }
+        } finally {
+            // a skipped (or failed) step leaves its gradients in the updates, as a full load would
+            updates.loadAll();
         }
-        updates.loadAll(); // a skipped step leaves its gradients in the updates, as a full load would
         updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
         step++;
         return updates.metrics();

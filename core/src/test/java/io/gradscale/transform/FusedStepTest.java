@@ -143,6 +143,36 @@ class FusedStepTest {
         }
     }
 
+    /** A tensorwise transform whose per-step part fails, after a load that deferred every copy. */
+    private static final class FailingStage implements TensorwiseTransform<EmptyState>, StatelessTransform {
+        @Override
+        public String name() {
+            return "failing";
+        }
+
+        @Override
+        public StagedUpdate<EmptyState> stage(Updates updates, EmptyState state, ParameterSet params) {
+            throw new IllegalStateException("stage failed");
+        }
+    }
+
+    @Test
+    void aFailedStepStillCopiesTheGradientsIntoTheUpdatesWhenTheLoadWasDeferred() {
+        ParameterSet ps = params(8, -1);
+        Tensor[] grads = new Tensor[ps.size()];
+        for (int i = 0; i < ps.size(); i++) {
+            grads[i] = ps.parameter(i).grad().copy();
+        }
+        GradientStep s = new GradientStep(ps, new FailingStage(), Engine.serial());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, s::step);
+        for (int i = 0; i < ps.size(); i++) {
+            ps.parameter(i).grad().fill(0f); // the next backward pass may rewrite the gradients
+        }
+        for (int i = 0; i < ps.size(); i++) {
+            assertTrue(s.updates().get(i).bitEquals(grads[i]), "tensor " + i + ": copied when the step ended");
+        }
+    }
+
     @ParameterizedTest(name = "{0}, {2} thread(s)")
     @MethodSource("chainsOnThreads")
     void fusedStepEqualsThePlainChainBitForBit(String name, Supplier<GradientTransform<?>> chain, int threads) {
