@@ -1,8 +1,9 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.Updates;
 
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.List;
  * </pre>
  * followed by the learning rate (PyTorch's default 1.0). NaN propagates.
  */
-public final class ScaleByAdadelta implements GradientTransform<ScaleByAdadelta.State> {
+public final class ScaleByAdadelta implements TensorwiseTransform<ScaleByAdadelta.State> {
     /** PyTorch's {@code rho}. */
     public static final double DEFAULT_RHO = 0.9;
     /** PyTorch's {@code eps}. */
@@ -57,19 +58,20 @@ public final class ScaleByAdadelta implements GradientTransform<ScaleByAdadelta.
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "squareAvg", s.squareAvg(), params);
         StateTensors.check(name(), "accDelta", s.accDelta(), params);
         float r = (float) rho;
         float c = (float) (1 - rho);
         float e = (float) eps;
-        for (int i = 0; i < u.size(); i++) {
+        return StagedUpdate.of(s, i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] sq = s.squareAvg().get(i).data();
             float[] acc = s.accDelta().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float gj = g[j];
+                    float gj = from[j];
                     float sj = sq[j] * r + c * gj * gj;
                     sq[j] = sj;
                     float std = (float) Math.sqrt(sj + e);
@@ -78,7 +80,6 @@ public final class ScaleByAdadelta implements GradientTransform<ScaleByAdadelta.
                     g[j] = d;
                 }
             });
-        }
-        return s;
+        });
     }
 }

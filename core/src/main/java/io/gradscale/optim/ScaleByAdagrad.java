@@ -1,8 +1,9 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.Updates;
 
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
  * </pre>
  * AdaGrad's learning-rate decay is the schedule {@code lr / (1 + t lr_decay)}. NaN propagates.
  */
-public final class ScaleByAdagrad implements GradientTransform<ScaleByAdagrad.State> {
+public final class ScaleByAdagrad implements TensorwiseTransform<ScaleByAdagrad.State> {
     /** PyTorch's {@code eps}. */
     public static final double DEFAULT_EPS = 1e-10;
     /** PyTorch's {@code initial_accumulator_value}. */
@@ -50,21 +51,21 @@ public final class ScaleByAdagrad implements GradientTransform<ScaleByAdagrad.St
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "sum", s.sum(), params);
         float e = (float) eps;
-        for (int i = 0; i < u.size(); i++) {
+        return StagedUpdate.of(s, i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] acc = s.sum().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float gj = g[j];
+                    float gj = from[j];
                     float sj = acc[j] + gj * gj;
                     acc[j] = sj;
                     g[j] = gj / ((float) Math.sqrt(sj) + e);
                 }
             });
-        }
-        return s;
+        });
     }
 }

@@ -1,8 +1,9 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.Updates;
 
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.List;
  * ({@code mu_product * mu * mu_next}), a bug fixed in later releases, which this does not copy.
  * {@code P} is kept in float32 as PyTorch keeps it. NaN propagates.
  */
-public final class ScaleByNadam implements GradientTransform<ScaleByNadam.State> {
+public final class ScaleByNadam implements TensorwiseTransform<ScaleByNadam.State> {
     /** PyTorch's {@code momentum_decay}. */
     public static final double DEFAULT_MOMENTUM_DECAY = 4e-3;
 
@@ -65,7 +66,7 @@ public final class ScaleByNadam implements GradientTransform<ScaleByNadam.State>
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "mu", s.mu(), params);
         StateTensors.check(name(), "nu", s.nu(), params);
         long t = s.count() + 1;
@@ -80,13 +81,14 @@ public final class ScaleByNadam implements GradientTransform<ScaleByNadam.State>
         float c2 = (float) (1 - b2);
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(b2, t));
         float e = (float) eps;
-        for (int i = 0; i < u.size(); i++) {
+        return StagedUpdate.of(new State(t, product, s.mu(), s.nu()), i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] m = s.mu().get(i).data();
             float[] v = s.nu().get(i).data();
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float gj = g[j];
+                    float gj = from[j];
                     float mj = m[j] * fb1 + c1 * gj;
                     float vj = v[j] * fb2 + c2 * gj * gj;
                     m[j] = mj;
@@ -95,7 +97,6 @@ public final class ScaleByNadam implements GradientTransform<ScaleByNadam.State>
                     g[j] = cg * (gj / d) + cm * (mj / d);
                 }
             });
-        }
-        return new State(t, product, s.mu(), s.nu());
+        });
     }
 }

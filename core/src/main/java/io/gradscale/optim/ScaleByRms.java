@@ -1,8 +1,9 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
-import io.gradscale.transform.GradientTransform;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.StagedUpdate;
+import io.gradscale.transform.TensorwiseTransform;
 import io.gradscale.transform.Updates;
 
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.List;
  * </pre>
  * RMSprop's momentum is a {@link TraceMomentum} after this. NaN propagates.
  */
-public final class ScaleByRms implements GradientTransform<ScaleByRms.State> {
+public final class ScaleByRms implements TensorwiseTransform<ScaleByRms.State> {
     /** PyTorch's {@code alpha}. */
     public static final double DEFAULT_ALPHA = 0.99;
     /** PyTorch's {@code eps}. */
@@ -56,7 +57,7 @@ public final class ScaleByRms implements GradientTransform<ScaleByRms.State> {
     }
 
     @Override
-    public State update(Updates u, State s, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "squareAvg", s.squareAvg(), params);
         if (centered) {
             StateTensors.check(name(), "gradAvg", s.gradAvg(), params);
@@ -64,13 +65,14 @@ public final class ScaleByRms implements GradientTransform<ScaleByRms.State> {
         float a = (float) alpha;
         float c = (float) (1 - alpha);
         float e = (float) eps;
-        for (int i = 0; i < u.size(); i++) {
+        return StagedUpdate.of(s, i -> {
+            float[] from = u.rewriteSource(i);
             float[] g = u.get(i).data();
             float[] sq = s.squareAvg().get(i).data();
             float[] ga = centered ? s.gradAvg().get(i).data() : null;
             u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    float gj = g[j];
+                    float gj = from[j];
                     float sj = sq[j] * a + c * gj * gj;
                     sq[j] = sj;
                     float avg;
@@ -84,7 +86,6 @@ public final class ScaleByRms implements GradientTransform<ScaleByRms.State> {
                     g[j] = gj / (avg + e);
                 }
             });
-        }
-        return s;
+        });
     }
 }

@@ -1,9 +1,9 @@
 package io.gradscale.optim;
 
 import io.gradscale.tensor.Tensor;
+import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
 import io.gradscale.transform.TensorwiseTransform;
-import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.Updates;
 
 import java.util.List;

@@ -64,6 +64,13 @@ class FusedStepTest {
                         Transforms.chain(new io.gradscale.optim.ScaleByAdam(0.9, 0.999, 1e-8, false), Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1))),
                 Arguments.of("inf-norm clip + adam (the load copies)", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.clipByGlobalNorm(0.1, Transforms.LINF), Optimizers.adam(1e-2))),
+                Arguments.of("amsgrad", (Supplier<GradientTransform<?>>) () -> Optimizers.amsgrad(1e-2)),
+                Arguments.of("centered rmsprop + momentum + weight decay", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 1e-2, 0.9, true)),
+                Arguments.of("clip + adagrad", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adagrad())),
+                Arguments.of("adadelta", (Supplier<GradientTransform<?>>) () -> Optimizers.adadelta()),
+                Arguments.of("nadam", (Supplier<GradientTransform<?>>) () -> Optimizers.nadam()),
                 Arguments.of("AGC + nested chains", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.adaptiveClip(0.01),
                                 Transforms.chain(Transforms.weightDecay(1e-2), Optimizers.adam(1e-2)))));
