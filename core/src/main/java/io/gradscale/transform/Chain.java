@@ -24,6 +24,8 @@ public final class Chain implements GradientTransform<Chain.State> {
     }
 
     private final List<GradientTransform<?>> parts;
+    /** For each part, whether staging it reads no update (see {@link #readsNoUpdateWhenStaged}), found once. */
+    private final boolean[] blind;
 
     Chain(List<GradientTransform<?>> parts) {
         List<GradientTransform<?>> flat = new ArrayList<>();
@@ -34,6 +36,10 @@ public final class Chain implements GradientTransform<Chain.State> {
             flat.add(t);
         }
         this.parts = List.copyOf(flat);
+        this.blind = new boolean[this.parts.size()];
+        for (int i = 0; i < blind.length; i++) {
+            blind[i] = readsNoUpdateWhenStaged(this.parts.get(i));
+        }
     }
 
     /** The transforms in order. */
@@ -85,7 +91,7 @@ public final class Chain implements GradientTransform<Chain.State> {
         List<StagedUpdate<?>> pending = new ArrayList<>(parts.size());
         for (int i = 0; i < parts.size() && !updates.skipped(); i++) {
             GradientTransform<?> t = parts.get(i);
-            if (!pending.isEmpty() && !readsNoUpdateWhenStaged(t)) {
+            if (!pending.isEmpty() && !blind[i]) {
                 StagedUpdate<?>[] run = pending.toArray(new StagedUpdate<?>[0]);
                 updates.forEachTensor(k -> runTensor(run, k));
                 pending.clear();
