@@ -131,7 +131,16 @@ public final class Chain implements GradientTransform<Chain.State> {
     /** True when staging {@code t} reads no update tensor, so work left pending before it may wait. */
     static boolean readsNoUpdateWhenStaged(GradientTransform<?> t) {
         return t instanceof TensorwiseTransform<?>
-                || t instanceof Chain c && c.parts.stream().allMatch(Chain::readsNoUpdateWhenStaged);
+                || t instanceof Chain c && allTrue(c.blind);
+    }
+
+    private static boolean allTrue(boolean[] flags) {
+        for (boolean f : flags) {
+            if (!f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static <S> StagedUpdate<S> stagePart(GradientTransform<S> t, Updates u, Object state, ParameterSet params) {

@@ -39,8 +39,6 @@ public final class Updates {
     private static final int LOAD_CHUNK = Norms.CHUNK;
     /** Tensors of fewer floats than this are not split by their own loops (8 chunks of {@link Norms#CHUNK}). */
     private static final int SMALL_TENSOR = 8 * Norms.CHUNK;
-    /** Elements copied and checked for finiteness at a time within a load chunk (32 KiB, in L1). */
-    private static final int COPY_CHUNK = 1 << 13;
 
     private final Tensor[] tensors;
     /** Factor not yet multiplied into {@code tensors[i]} (1 when none). */
@@ -175,9 +173,9 @@ public final class Updates {
                 loadedSumSquares[i] = 0;
             } else if (defer) {
                 source[i] = p.grad().data();
-                finite[i] = check(source[i], i, sumSquares);
+                finite[i] = loadChecked(source[i], null, i, sumSquares);
             } else if (checkFinite) {
-                finite[i] = copyChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
+                finite[i] = loadChecked(p.grad().data(), tensors[i].data(), i, sumSquares);
             } else {
                 tensors[i].copyFrom(p.grad());
             }
@@ -193,40 +191,21 @@ public final class Updates {
     }
 
     /**
-     * Copies {@code src} into {@code dst}; true when every value is finite ({@code max |x|} is finite iff so).
-     * Also keeps the sum of squares of tensor {@code i}, chunk by chunk in chunk order as
-     * {@code Engine.sumSquares} adds it, for a norm taken before anyone rewrites the tensor.
+     * Whether every value of {@code src} is finite, chunk by chunk, copying each chunk into {@code dst} first
+     * unless {@code dst} is null (a deferred load). With {@code sumSquares} also keeps the sum of squares of
+     * tensor {@code i}, chunk by chunk in chunk order as {@code Engine.sumSquares} adds it, for a norm taken before
+     * anyone rewrites the tensor; a finite sum needs every value finite, so only a non-finite one (an overflow is
+     * possible) asks {@code max |x|}.
      */
-    private boolean copyChecked(float[] src, float[] dst, int i, boolean sumSquares) {
+    private boolean loadChecked(float[] src, float[] dst, int i, boolean sumSquares) {
         var k = engine.kernels();
         boolean finite = true;
         double sq = 0.0;
         for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
             int n = Math.min(LOAD_CHUNK, src.length - lo);
-            for (int s = lo; s < lo + n; s += COPY_CHUNK) {
-                int m = Math.min(COPY_CHUNK, lo + n - s);
-                System.arraycopy(src, s, dst, s, m);
-                finite &= Float.isFinite(k.maxAbs(dst, s, m));
+            if (dst != null) {
+                System.arraycopy(src, lo, dst, lo, n); // the chunk is then in cache for the reads below
             }
-            if (sumSquares) {
-                sq += k.sumSquares(dst, lo, n);
-            }
-        }
-        loadedSumSquares[i] = sq;
-        return finite;
-    }
-
-    /**
-     * As {@link #copyChecked} without the copy: whether every value of {@code src} is finite, and its sum of
-     * squares (the same chunks, the same bits). A finite sum of squares needs every value finite; only a
-     * non-finite one (an overflow is possible) asks {@code max |x|}.
-     */
-    private boolean check(float[] src, int i, boolean sumSquares) {
-        var k = engine.kernels();
-        boolean finite = true;
-        double sq = 0.0;
-        for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
-            int n = Math.min(LOAD_CHUNK, src.length - lo);
             if (sumSquares) {
                 double part = k.sumSquares(src, lo, n);
                 sq += part;
@@ -255,9 +234,7 @@ public final class Updates {
             pending[i] = 1f;
             var k = engine.kernels();
             engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> k.scaleShift(src, lo, s, 0f, dst, lo, hi - lo));
-        } else if (src.length < SMALL_TENSOR) {
-            System.arraycopy(src, 0, dst, 0, src.length);
-        } else {
+        } else { // forRange stays on this thread for a tensor of fewer than 8 chunks
             engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> System.arraycopy(src, lo, dst, lo, hi - lo));
         }
     }

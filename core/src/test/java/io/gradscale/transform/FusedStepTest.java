@@ -220,6 +220,20 @@ class FusedStepTest {
         assertTrue(ps.parameter(3).value().bitEquals(before));
     }
 
+    @ParameterizedTest(name = "NaN at {0}, copying load")
+    @MethodSource("nanPositions")
+    void aNonFiniteValueAnywhereStillSkipsTheStepWhenTheLoadCopies(int at) {
+        ParameterSet ps = params(6, at);
+        Tensor before = ps.parameter(3).value().copy();
+        GradientStep s = new GradientStep(ps, Transforms.chain(Transforms.clipByGlobalNorm(1.0, Transforms.LINF),
+                Optimizers.adam(1e-3)), Engine.serial());
+        Metrics m = s.step();
+        assertEquals(1.0, m.get("skipped"));
+        assertEquals(1.0, m.get("guard.nonfinite"));
+        assertTrue(ps.parameter(3).value().bitEquals(before));
+        assertTrue(s.updates().get(1).bitEquals(ps.parameter(1).grad()), "the copy holds the gradient, NaN included");
+    }
+
     static Stream<Integer> nanPositions() {
         return Stream.of(0, 8191, 8192, 20_000);
     }
