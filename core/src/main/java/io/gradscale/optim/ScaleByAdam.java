@@ -1,5 +1,7 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.AdamCoefficients;
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -20,7 +22,9 @@ import java.util.List;
  *   u <- (m / (sqrt(v) / sqrt(1 - b2^t) + eps)) / (1 - b1^t)
  * </pre>
  * Epsilon is added outside the square root and after the second-moment bias correction, exactly
- * where PyTorch adds it. Follow with {@code scaleByLearningRate} for {@code -lr}. NaN propagates.
+ * where PyTorch adds it. Follow with {@code scaleByLearningRate} for {@code -lr}. NaN propagates. The
+ * arithmetic is {@link Kernels#adam}; staged, its per-tensor part can also add the update to the weights in the
+ * same pass ({@link StagedUpdate.Applying}).
  */
 public final class ScaleByAdam implements TensorwiseTransform<ScaleByAdam.State> {
     /** PyTorch's {@code betas[0]}. */
@@ -75,43 +79,35 @@ public final class ScaleByAdam implements TensorwiseTransform<ScaleByAdam.State>
             StateTensors.check(name(), "nuMax", s.nuMax(), params);
         }
         long t = s.count() + 1;
-        float fb1 = (float) b1;
-        float fb2 = (float) b2;
-        float c1 = (float) (1 - b1);
-        float c2 = (float) (1 - b2);
-        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(b2, t));
-        float invBc1 = (float) (1 / (1 - Math.pow(b1, t)));
-        float e = (float) eps;
+        AdamCoefficients k = new AdamCoefficients((float) b1, (float) (1 - b1), (float) b2, (float) (1 - b2),
+                (float) Math.sqrt(1 - Math.pow(b2, t)), (float) eps, (float) (1 / (1 - Math.pow(b1, t))));
         State next = new State(t, s.mu(), s.nu(), s.nuMax());
-        return StagedUpdate.of(next, i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] m = s.mu().get(i).data();
-            float[] v = s.nu().get(i).data();
-            float[] vmax = amsgrad ? s.nuMax().get(i).data() : null;
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                if (vmax == null) {
-                    for (int j = lo; j < hi; j++) {
-                        float gj = from[j];
-                        float mj = m[j] * fb1 + c1 * gj;
-                        float vj = v[j] * fb2 + c2 * gj * gj;
-                        m[j] = mj;
-                        v[j] = vj;
-                        g[j] = mj / ((float) Math.sqrt(vj) / bc2Sqrt + e) * invBc1;
-                    }
-                } else {
-                    for (int j = lo; j < hi; j++) {
-                        float gj = from[j];
-                        float mj = m[j] * fb1 + c1 * gj;
-                        float vj = v[j] * fb2 + c2 * gj * gj;
-                        float vm = Math.max(vmax[j], vj);
-                        m[j] = mj;
-                        v[j] = vj;
-                        vmax[j] = vm;
-                        g[j] = mj / ((float) Math.sqrt(vm) / bc2Sqrt + e) * invBc1;
-                    }
+        return new StagedUpdate.Applying<>() {
+            @Override
+            public void tensor(int i) {
+                tensorInto(i, null, 1f, true);
+            }
+
+            @Override
+            public void tensorInto(int i, float[] w, float f, boolean keep) {
+                float[] from = u.rewriteSource(i);
+                float[] g = u.get(i).data();
+                float[] out = keep ? g : null;
+                float[] m = s.mu().get(i).data();
+                float[] v = s.nu().get(i).data();
+                float[] vmax = amsgrad ? s.nuMax().get(i).data() : null;
+                Kernels kern = u.engine().kernels();
+                u.engine().parallel().forRange(g.length, StateTensors.CHUNK,
+                        (lo, hi) -> kern.adam(from, m, v, vmax, out, w, lo, hi - lo, k, f));
+                if (!keep) {
+                    u.discard(i);
                 }
-            });
-        });
+            }
+
+            @Override
+            public State finish() {
+                return next;
+            }
+        };
     }
 }

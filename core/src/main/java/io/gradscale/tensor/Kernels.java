@@ -29,6 +29,23 @@ public interface Kernels {
     void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so, int h,
                           float[] dp, int po, float[] dcPrev);
 
+    /**
+     * One Adam update of the elements {@code [off, off+n)}, Kingma and Ba (ICLR 2015), with the AMSGrad maximum
+     * of Reddi et al. (ICLR 2018) when {@code vmax} is not null; {@code k} holds the step's scalars. For each j:
+     * <pre>
+     *   m = m b1 + c1 g            v = v b2 + (c1' = c2) g g           (each product left to right)
+     *   d = v, or with vmax: vmax = max(vmax, v) and d = vmax
+     *   q = m / (sqrt(d) / bc2Sqrt + eps) * invBc1
+     *   u = q                                                           (skipped when u is null)
+     *   w = w + q when f == 1, else w + (q f + 0)                       (skipped when w is null)
+     * </pre>
+     * The last line is {@code GradientStep}'s {@code w += f u} (the {@code + 0} turns a negative zero positive, as
+     * {@code Norms.scale} leaves it), fused so that a step reads {@code g, m, v, w} and writes {@code m, v, w} in
+     * one pass without storing {@code u}. {@code g} may be {@code u} itself (read before written).
+     */
+    void adam(float[] g, float[] m, float[] v, float[] vmax, float[] u, float[] w, int off, int n,
+              AdamCoefficients k, float f);
+
     /** {@code out[i] = a[i] + b[i]}. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

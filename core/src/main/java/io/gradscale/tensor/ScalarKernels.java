@@ -77,6 +77,40 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void adam(float[] g, float[] m, float[] v, float[] vmax, float[] u, float[] w, int off, int n,
+                     AdamCoefficients k, float f) {
+        adamFrom(off, g, m, v, vmax, u, w, off + n, k, f);
+    }
+
+    /** {@link #adam} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void adamFrom(int from, float[] g, float[] m, float[] v, float[] vmax, float[] u, float[] w, int end,
+                         AdamCoefficients k, float f) {
+        float b1 = k.b1();
+        float c1 = k.c1();
+        float b2 = k.b2();
+        float c2 = k.c2();
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float mj = m[j] * b1 + c1 * gj;
+            float vj = v[j] * b2 + c2 * gj * gj;
+            m[j] = mj;
+            v[j] = vj;
+            float d = vj;
+            if (vmax != null) {
+                d = Math.max(vmax[j], vj);
+                vmax[j] = d;
+            }
+            float q = mj / ((float) Math.sqrt(d) / k.bc2Sqrt() + k.eps()) * k.invBc1();
+            if (u != null) {
+                u[j] = q;
+            }
+            if (w != null) {
+                w[j] = f == 1f ? w[j] + q : w[j] + (q * f + 0f);
+            }
+        }
+    }
+
+    @Override
     public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
                                  int h, float[] dp, int po, float[] dcPrev) {
         lstmCellBackwardFrom(0, act, ao, tc, c, dh, dcNext, so, h, dp, po, dcPrev);

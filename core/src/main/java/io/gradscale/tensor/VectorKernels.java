@@ -301,6 +301,40 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void adam(float[] g, float[] m, float[] v, float[] vmax, float[] u, float[] w, int off, int n,
+                     AdamCoefficients k, float f) {
+        float b1 = k.b1();
+        float c1 = k.c1();
+        float b2 = k.b2();
+        float c2 = k.c2();
+        float bc2Sqrt = k.bc2Sqrt();
+        float eps = k.eps();
+        float invBc1 = k.invBc1();
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            // the reference's order: (m b1) + (c1 g), (v b2) + ((c2 g) g); no fused multiply-add
+            FloatVector mv = FloatVector.fromArray(SPECIES, m, j).mul(b1).add(gv.mul(c1));
+            FloatVector vv = FloatVector.fromArray(SPECIES, v, j).mul(b2).add(gv.mul(c2).mul(gv));
+            mv.intoArray(m, j);
+            vv.intoArray(v, j);
+            if (vmax != null) {
+                vv = FloatVector.fromArray(SPECIES, vmax, j).max(vv);
+                vv.intoArray(vmax, j);
+            }
+            FloatVector q = mv.div(vv.sqrt().div(bc2Sqrt).add(eps)).mul(invBc1);
+            if (u != null) {
+                q.intoArray(u, j);
+            }
+            if (w != null) {
+                FloatVector wv = FloatVector.fromArray(SPECIES, w, j);
+                (f == 1f ? wv.add(q) : wv.add(q.mul(f).add(0f))).intoArray(w, j);
+            }
+        }
+        ScalarKernels.adamFrom(j, g, m, v, vmax, u, w, off + n, k, f);
+    }
+
+    @Override
     public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
                                  int h, float[] dp, int po, float[] dcPrev) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);

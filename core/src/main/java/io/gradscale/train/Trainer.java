@@ -256,7 +256,7 @@ public final class Trainer {
         tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
         double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
         Map<String, ActivationStats> acts = monitor.samples(step) ? ActivationProbe.collect(model, engine) : Map.of();
-        Metrics m = optimizer.step();
+        Metrics m = optimizer.step(monitor.samples(step)); // the monitor reads the updates when it samples
         boolean skipped = m.contains("skipped") && m.get("skipped") != 0;
         Map<String, LayerStats> layers = monitor.afterUpdate(optimizer.updates(), skipped);
         model.zeroGrad();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Transforms applied one after the other: {@code chain(a, b, c)} runs {@code a}, then {@code b}, then
@@ -93,38 +94,96 @@ public final class Chain implements GradientTransform<Chain.State> {
             GradientTransform<?> t = parts.get(i);
             if (!pending.isEmpty() && !blind[i]) {
                 StagedUpdate<?>[] run = pending.toArray(new StagedUpdate<?>[0]);
-                updates.forEachTensor(k -> runTensor(run, k));
+                updates.forEachTensor(k -> runTensor(run, 0, run.length, k));
                 pending.clear();
             }
             StagedUpdate<?> s = stagePart(t, updates, next[i], params);
             staged.add(s);
-            if (!(s instanceof StagedUpdate.Done<?>)) {
+            if (s instanceof Staged inner) {
+                pending.addAll(List.of(inner.run)); // a nested chain's per-tensor work joins this chain's run
+            } else if (!(s instanceof StagedUpdate.Done<?>)) {
                 pending.add(s);
             }
         }
         StagedUpdate<?>[] rest = pending.toArray(new StagedUpdate<?>[0]);
-        return new StagedUpdate<>() {
-            @Override
-            public void tensor(int k) {
-                runTensor(rest, k);
+        Supplier<State> finish = () -> {
+            boolean changed = false;
+            for (int i = 0; i < staged.size(); i++) {
+                Object s = staged.get(i).finish();
+                changed |= s != next[i];
+                next[i] = s;
             }
-
-            @Override
-            public State finish() {
-                boolean changed = false;
-                for (int i = 0; i < staged.size(); i++) {
-                    Object s = staged.get(i).finish();
-                    changed |= s != next[i];
-                    next[i] = s;
-                }
-                return changed ? new State(List.of(next)) : state;
-            }
+            return changed ? new State(List.of(next)) : state;
         };
+        int last = rest.length - 1;
+        if (last >= 0 && rest[last] instanceof StagedUpdate.Scale<?>) {
+            last--;
+        }
+        if (last >= 0 && rest[last] instanceof StagedUpdate.Applying<?>) {
+            return new ApplyingRun(rest, last, finish);
+        }
+        return new Staged(rest, finish);
     }
 
-    private static void runTensor(StagedUpdate<?>[] run, int k) {
-        for (StagedUpdate<?> s : run) {
-            s.tensor(k);
+    /** The per-tensor work a chain leaves: its parts' work on each tensor in chain order (nested chains opened). */
+    private static class Staged implements StagedUpdate<State> {
+        final StagedUpdate<?>[] run;
+        private final Supplier<State> finish;
+
+        Staged(StagedUpdate<?>[] run, Supplier<State> finish) {
+            this.run = run;
+            this.finish = finish;
+        }
+
+        @Override
+        public void tensor(int k) {
+            runTensor(run, 0, run.length, k);
+        }
+
+        @Override
+        public State finish() {
+            return finish.get();
+        }
+    }
+
+    /**
+     * A run whose last work can apply itself ({@link StagedUpdate.Applying}), followed by at most one deferred
+     * scaling (the learning rate): that scaling becomes the factor of the fused {@code w += f u}, the bits of
+     * deferring it and applying.
+     */
+    private static final class ApplyingRun extends Staged implements StagedUpdate.Applying<State> {
+        private final int fused;
+        private final StagedUpdate.Scale<?> scale;
+
+        ApplyingRun(StagedUpdate<?>[] run, int fused, Supplier<State> finish) {
+            super(run, finish);
+            this.fused = fused;
+            this.scale = fused + 1 < run.length ? (StagedUpdate.Scale<?>) run[fused + 1] : null;
+        }
+
+        @Override
+        public void tensorInto(int k, float[] w, float f, boolean keep) {
+            runTensor(run, 0, fused, k);
+            StagedUpdate.Applying<?> last = (StagedUpdate.Applying<?>) run[fused];
+            if (scale == null) {
+                last.tensorInto(k, w, f, keep);
+            } else if (f == 1f) {
+                last.tensorInto(k, w, scale.factor(), keep);
+                if (keep) {
+                    scale.tensor(k); // the kept update reads back scaled, as if applied separately
+                }
+            } else { // two factors round twice: scale the kept update, then apply with the second
+                last.tensor(k);
+                scale.tensor(k);
+                scale.updates().deferScale(k, f);
+                scale.updates().addTo(k, w, true);
+            }
+        }
+    }
+
+    private static void runTensor(StagedUpdate<?>[] run, int from, int to, int k) {
+        for (int i = from; i < to; i++) {
+            run[i].tensor(k);
         }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gradscale.tensor.Engine;
-import io.gradscale.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +46,6 @@ public final class GradientStep {
     private final ParameterSet params;
     private final GradientTransform<Object> transform;
     private final LossScaler scaler;
-    private final Engine engine;
     private final Updates updates;
     /** The chain starts with a guard that can take the finiteness found while loading (no loss scaling in between). */
     private final boolean checkOnLoad;
@@ -72,7 +70,6 @@ public final class GradientStep {
         }
         this.params = params;
         this.scaler = scaler;
-        this.engine = engine;
         this.transform = (GradientTransform<Object>) (scaler != null || startsWithGuard(transform) ? transform
                 : Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), transform));
         this.updates = new Updates(params, engine);
@@ -130,13 +127,31 @@ public final class GradientStep {
         return step;
     }
 
-    /** The update buffers of the last step (after the transform, before application). */
+    /**
+     * The update buffers of the last step (after the transform, before application); after {@link #step()}, a
+     * tensor the optimizer applied in the same pass as it computed it is not kept (reading it throws), after
+     * {@link #step(boolean) step(true)} every one is.
+     */
     public Updates updates() {
         return updates;
     }
 
-    /** Runs one step on the current gradients; returns this step's metrics (valid until the next step). */
+    /**
+     * Runs one step on the current gradients and returns this step's metrics (valid until the next step);
+     * {@link #updates()} then need not hold the applied updates (see {@link #step(boolean)}).
+     */
     public Metrics step() {
+        return step(false);
+    }
+
+    /**
+     * Runs one step; with {@code keepUpdates}, {@link #updates()} holds every applied update afterwards (a
+     * monitor's update-to-weight ratios read them). Without, an update that the optimizer adds to its weights
+     * in the same pass as it computes it (Adam, or plain SGD reading the gradient itself) is not written to
+     * the update buffers, which saves a write and a read of every update; reading it then throws. The weights
+     * and the optimizer state come out bit for bit the same either way.
+     */
+    public Metrics step(boolean keepUpdates) {
         updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad, deferCopy);
         try {
             if (scaler != null) {
@@ -145,11 +160,14 @@ public final class GradientStep {
             if (!updates.skipped()) {
                 StagedUpdate<Object> staged = transform.stage(updates, state, params);
                 if (!updates.skipped()) {
-                    updates.forEachTensor(i -> {
-                        staged.tensor(i);
-                        float[] u = updates.raw(i).data(); // first: it may multiply a pending factor in
-                        apply(params.parameter(i).value().data(), u, updates.pendingScale(i));
-                    });
+                    if (staged instanceof StagedUpdate.Applying<Object> fused) {
+                        updates.forEachTensor(i -> fused.tensorInto(i, weights(i), 1f, keepUpdates));
+                    } else {
+                        updates.forEachTensor(i -> {
+                            staged.tensor(i);
+                            updates.addTo(i, weights(i), keepUpdates);
+                        });
+                    }
                 }
                 state = staged.finish();
             }
@@ -162,22 +180,8 @@ public final class GradientStep {
         return updates.metrics();
     }
 
-    /**
-     * {@code w += u} when {@code s == 1}, else {@code w += s u} with {@code s u} rounded (and a negative zero
-     * turned positive) exactly as {@link Norms#scale} would have left it in {@code u}; {@code u} itself keeps
-     * its deferred factor for whoever reads it later.
-     */
-    private void apply(float[] w, float[] u, float s) {
-        if (s == 1f) {
-            var k = engine.kernels();
-            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> k.add(w, lo, u, lo, w, lo, hi - lo));
-        } else {
-            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    w[j] += u[j] * s + 0f;
-                }
-            });
-        }
+    private float[] weights(int i) {
+        return params.parameter(i).value().data();
     }
 
     /** A deep copy of the whole state, for a checkpoint. */

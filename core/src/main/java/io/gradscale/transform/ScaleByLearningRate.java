@@ -48,6 +48,6 @@ public final class ScaleByLearningRate implements TensorwiseTransform<ScaleByLea
         double lr = schedule.at(state.count());
         float s = (float) -lr;
         u.metrics().put("lr", lr);
-        return StagedUpdate.of(new State(state.count() + 1), i -> u.deferScale(i, s));
+        return StagedUpdate.scale(new State(state.count() + 1), u, s);
     }
 }

@@ -51,6 +51,8 @@ public final class Updates {
     private final boolean[] finiteEach;
     /** The gradient tensor {@code i} is still to be copied from (a deferred load), or null once it is. */
     private final float[][] source;
+    /** Set by {@link #discard}: tensor {@code i}'s update went into its weights without being stored here. */
+    private final boolean[] discarded;
     /** True when some {@link #source} may be left. */
     private boolean deferred;
     /** True when no tensor is large enough for its own loops to use several threads (see {@link #forEachTensor}). */
@@ -75,6 +77,7 @@ public final class Updates {
         this.allSmall = allSmall(tensors);
         this.finiteEach = new boolean[tensors.length];
         this.source = new float[tensors.length][];
+        this.discarded = new boolean[tensors.length];
     }
 
     private static float[] ones(int n) {
@@ -93,6 +96,7 @@ public final class Updates {
         this.allSmall = allSmall(this.tensors);
         this.finiteEach = new boolean[this.tensors.length];
         this.source = new float[this.tensors.length][];
+        this.discarded = new boolean[this.tensors.length];
     }
 
     /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
@@ -278,6 +282,7 @@ public final class Updates {
         this.loadedFinite = false;
         java.util.Arrays.fill(pending, 1f);
         java.util.Arrays.fill(sumSquaresValid, false);
+        java.util.Arrays.fill(discarded, false);
         metrics.clear();
     }
 
@@ -287,6 +292,7 @@ public final class Updates {
 
     /** The update tensor of parameter {@code i}, rewritten in place by transforms (a deferred factor applied first). */
     public Tensor get(int i) {
+        checkKept(i);
         ensureLoaded(i);
         sumSquaresValid[i] = false;
         float s = pending[i];
@@ -304,6 +310,7 @@ public final class Updates {
      * transform's own pass reads the gradient and fills the buffer. Otherwise it is {@code get(i).data()}.
      */
     public float[] rewriteSource(int i) {
+        checkKept(i);
         float[] src = source[i];
         if (src != null && pending[i] == 1f) {
             source[i] = null;
@@ -326,17 +333,56 @@ public final class Updates {
     }
 
     /**
-     * The tensor without applying a deferred factor, for a fused apply: read {@link #pendingScale(int)} after
-     * this call (finishing a deferred load may multiply the factor in, and then leaves 1 pending).
+     * Records that tensor {@code i}'s update was added to its weights without being written here (a fused
+     * {@code w += u} asked not to keep it, {@link StagedUpdate.Applying}): until the next load, reading the
+     * tensor is an error instead of a stale value.
      */
-    Tensor raw(int i) {
-        ensureLoaded(i);
-        return tensors[i];
+    public void discard(int i) {
+        discarded[i] = true;
+        source[i] = null;
+        pending[i] = 1f;
+        sumSquaresValid[i] = false;
     }
 
-    /** The deferred factor of tensor {@code i} (1 when none). */
-    float pendingScale(int i) {
-        return pending[i];
+    private void checkKept(int i) {
+        if (discarded[i]) {
+            throw new IllegalStateException("update " + i + " of step " + step + " was added to its weights without "
+                    + "being kept: GradientStep.step() keeps no update it can apply in the same pass; call step(true) "
+                    + "to read the updates after the step");
+        }
+    }
+
+    /**
+     * {@code w += u_i}, the last part of a {@code GradientStep}: {@code w + u} when no factor is pending, else
+     * {@code w + (u s + 0)} with {@code s u} rounded (and a negative zero turned positive) exactly as
+     * {@link Norms#scale} would have left it in {@code u}. The tensor itself keeps its pending factor for whoever
+     * reads it later. When a deferred load has not copied the tensor and {@code keep} is false, the gradient is
+     * read in place of the copy and the tensor is {@linkplain #discard discarded}: plain SGD reads each gradient
+     * once and writes no update.
+     */
+    void addTo(int i, float[] w, boolean keep) {
+        checkKept(i);
+        float[] u;
+        float s;
+        if (source[i] != null && !keep) {
+            u = source[i];
+            s = pending[i];
+            discard(i);
+        } else {
+            ensureLoaded(i); // first: it may multiply the pending factor in
+            u = tensors[i].data();
+            s = pending[i];
+        }
+        var k = engine.kernels();
+        if (s == 1f) {
+            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> k.add(w, lo, u, lo, w, lo, hi - lo));
+        } else {
+            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    w[j] += u[j] * s + 0f;
+                }
+            });
+        }
     }
 
     public Engine engine() {

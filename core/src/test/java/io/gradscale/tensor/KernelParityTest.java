@@ -88,6 +88,63 @@ class KernelParityTest {
     }
 
     /**
+     * The Adam kernel, plain and AMSGrad, writing the update, adding it to the weights (with a factor, without
+     * one) or both, and with the gradient read from the update buffer itself; NaN, infinities and signed zeros
+     * among the gradients and moments (the maximum of AMSGrad must treat them as {@code Math.max} does).
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void adamIsExact(int n) {
+        Rng rng = new Rng(n + 23);
+        float[] g0 = random(rng, n + 2, -3, 3);
+        float[] m0 = random(rng, n + 2, -1, 1);
+        float[] v0 = random(rng, n + 2, 0, 2);
+        float[] x0 = random(rng, n + 2, 0, 2);
+        float[] w0 = random(rng, n + 2, -1, 1);
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, -0f, 0f, Float.MIN_VALUE, 1e30f};
+        for (int i = 0; i < Math.min(n, specials.length); i++) {
+            g0[2 + (i * 7) % n] = specials[i];
+            x0[2 + (i * 5) % n] = specials[(i + 2) % specials.length] == -0f ? -0f : Math.abs(specials[(i + 2) % specials.length]);
+            v0[2 + (i * 3) % n] = i % 2 == 0 ? -0f : 0f;
+        }
+        AdamCoefficients k = new AdamCoefficients(0.9f, 0.1f, 0.999f, 1e-3f, 0.0447f, 1e-8f, 5.26f);
+        for (int mask = 0; mask < 16; mask++) {
+            boolean ams = (mask & 1) != 0;
+            boolean keep = (mask & 2) != 0;
+            boolean apply = (mask & 4) != 0 || !keep;
+            float f = (mask & 8) != 0 ? -1e-3f : 1f;
+            float[][] out = new float[2][];
+            for (int impl = 0; impl < 2; impl++) {
+                float[] g = g0.clone();
+                float[] m = m0.clone();
+                float[] v = v0.clone();
+                float[] x = ams ? x0.clone() : null;
+                float[] u = keep ? (mask == 2 ? g : new float[n + 2]) : null;
+                float[] w = apply ? w0.clone() : null;
+                (impl == 0 ? REF : FAST).adam(g, m, v, x, u, w, 2, n, k, f);
+                out[impl] = concat(m, v, x, u, w);
+            }
+            assertArrayBits(out[0], out[1], "mask " + mask);
+        }
+    }
+
+    private static float[] concat(float[]... arrays) {
+        int len = 0;
+        for (float[] a : arrays) {
+            len += a == null ? 0 : a.length;
+        }
+        float[] r = new float[len];
+        int at = 0;
+        for (float[] a : arrays) {
+            if (a != null) {
+                System.arraycopy(a, 0, r, at, a.length);
+                at += a.length;
+            }
+        }
+        return r;
+    }
+
+    /**
      * The transcendental kernels give the same bits before and after the JIT compiles them (the first call
      * of a fresh JVM runs interpreted, the last one compiled), so results never depend on warm-up, and the
      * special values come out as in the reference.

@@ -183,15 +183,18 @@ class FusedStepTest {
     @ParameterizedTest(name = "{0}, {2} thread(s)")
     @MethodSource("chainsOnThreads")
     void fusedStepEqualsThePlainChainBitForBit(String name, Supplier<GradientTransform<?>> chain, int threads) {
+        ParameterSet keptParams = params(5, -1);
         ParameterSet fusedParams = params(5, -1);
         ParameterSet plainParams = params(5, -1);
+        GradientStep kept = new GradientStep(keptParams, chain.get(), Engine.withThreads(threads));
         GradientStep fused = new GradientStep(fusedParams, chain.get(), Engine.withThreads(threads));
         java.util.List<GradientTransform<?>> plain = new java.util.ArrayList<>();
         leaves(Transforms.chain(new NonFiniteGuard(NonFinitePolicy.SKIP), chain.get()), plain);
         Object[] states = plain.stream().map(t -> t.init(plainParams)).toArray();
         Updates u = new Updates(plainParams, Engine.serial());
         for (int step = 0; step < 3; step++) {
-            fused.step();
+            kept.step(true);
+            fused.step(false);
             u.loadGradients(plainParams, step);
             for (int k = 0; k < plain.size(); k++) {
                 states[k] = wholeUpdate(plain.get(k), u, states[k], plainParams);
@@ -200,11 +203,49 @@ class FusedStepTest {
                 Engine.serial().axpyInPlace(1f, u.get(i), plainParams.parameter(i).value());
             }
             for (int i = 0; i < plainParams.size(); i++) {
-                assertTrue(fused.updates().get(i).bitEquals(u.get(i)), name + ": update " + i + " at step " + step);
+                assertTrue(kept.updates().get(i).bitEquals(u.get(i)), name + ": update " + i + " at step " + step);
             }
         }
         for (int i = 0; i < plainParams.size(); i++) {
-            assertTrue(fusedParams.parameter(i).value().bitEquals(plainParams.parameter(i).value()), name + ": weight " + i);
+            assertTrue(keptParams.parameter(i).value().bitEquals(plainParams.parameter(i).value()), name + ": weight " + i);
+            assertTrue(fusedParams.parameter(i).value().bitEquals(plainParams.parameter(i).value()),
+                    name + ": weight " + i + ", updates not kept");
+        }
+        assertEquals(kept.writeState(), fused.writeState(), name + ": the state does not depend on keeping the updates");
+    }
+
+    /** Which optimizers apply their updates in the pass that computes them, and so keep none unless asked. */
+    static Stream<Arguments> keeping() {
+        return Stream.of(
+                Arguments.of("adam", (Supplier<GradientTransform<?>>) () -> Optimizers.adam(1e-3), true),
+                Arguments.of("clip+amsgrad", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.amsgrad(1e-3)), true),
+                Arguments.of("plain sgd (the gradient read in place)", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(0.1), true),
+                Arguments.of("sgd momentum (not fused)", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0), false),
+                Arguments.of("adam, then a clip (the clip reads the updates)", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(new io.gradscale.optim.ScaleByAdam(0.9, 0.999, 1e-8, false),
+                                Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1)), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keeping")
+    void anUpdateAppliedWithoutBeingKeptCannotBeReadUntilTheNextStep(String name, Supplier<GradientTransform<?>> chain,
+                                                                   boolean fusesTheApply) {
+        ParameterSet ps = params(4, -1);
+        GradientStep s = new GradientStep(ps, chain.get(), Engine.serial());
+        s.step();
+        if (fusesTheApply) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> s.updates().get(0));
+            assertTrue(e.getMessage().contains("step(true)"), e.getMessage());
+        } else {
+            s.updates().get(0); // computed in the buffers anyway
+        }
+        s.step(true);
+        for (int i = 0; i < ps.size(); i++) {
+            s.updates().get(i);
         }
     }
 
