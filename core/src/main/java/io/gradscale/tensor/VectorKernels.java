@@ -23,6 +23,10 @@ final class VectorKernels implements Kernels {
      */
     static final VectorSpecies<Integer> INT_SPECIES = VectorSpecies.of(int.class, SPECIES.vectorShape());
     private static final int L = SPECIES.length();
+    /** All bits of a float but its sign. */
+    private static final int ABS_MASK = 0x7fffffff;
+    /** The bits of positive infinity; above it, with the sign cleared, lie only NaNs. */
+    private static final int INFINITY_BITS = 0x7f800000;
     private static final int BLOCK = 1024;
     private static final ScalarKernels REF = ScalarKernels.INSTANCE;
 
@@ -448,20 +452,21 @@ final class VectorKernels implements Kernels {
 
     @Override
     public float maxAbs(float[] a, int off, int n) {
+        // On the bits with the sign cleared: for non-negative floats the integer order is the float order, and every
+        // NaN lies above infinity, so an integer max (one instruction, where a float max with Java's NaN rule is
+        // several on one dependency chain) gives the same maximum, and a NaN whenever there is one.
         int i = 0;
-        float m = 0f;
-        if (n >= L) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int u = SPECIES.loopBound(n); i < u; i += L) {
-                acc = acc.max(FloatVector.fromArray(SPECIES, a, off + i).abs());
-            }
-            m = acc.reduceLanes(VectorOperators.MAX);
+        IntVector acc0 = IntVector.zero(INT_SPECIES);
+        IntVector acc1 = acc0;
+        for (int u = n - n % (2 * L); i < u; i += 2 * L) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, a, off + i).reinterpretAsInts().lanewise(VectorOperators.AND, ABS_MASK));
+            acc1 = acc1.max(FloatVector.fromArray(SPECIES, a, off + i + L).reinterpretAsInts().lanewise(VectorOperators.AND, ABS_MASK));
         }
-        if (m != m) {
-            return Float.NaN;
+        int bits = acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            bits = Math.max(bits, Float.floatToRawIntBits(a[off + i]) & ABS_MASK);
         }
-        float t = REF.maxAbs(a, off + i, n - i);
-        return t != t ? Float.NaN : Math.max(m, t);
+        return bits > INFINITY_BITS ? Float.NaN : Float.intBitsToFloat(bits);
     }
 
     @Override

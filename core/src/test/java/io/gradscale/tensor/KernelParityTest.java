@@ -229,6 +229,29 @@ class KernelParityTest {
         }
     }
 
+    /** The maximum magnitude on special values: infinities of either sign, signed zeros, subnormals, NaNs with a sign or a payload. */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void maxAbsIsExactOnSpecialValues(int n) {
+        float[] specials = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, Float.MIN_VALUE, -Float.MIN_NORMAL,
+                -Float.MAX_VALUE, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001)};
+        for (float sp : specials) {
+            for (int at : new int[] {0, n / 2, n - 1}) {
+                if (n == 0) {
+                    continue;
+                }
+                float[] a = random(new Rng(n + 7), n + 2, -3, 3);
+                a[1 + at] = sp;
+                float want = REF.maxAbs(a, 1, n);
+                float got = FAST.maxAbs(a, 1, n);
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got), "maxAbs with " + sp + " at " + at);
+            }
+        }
+        float[] zeros = {-0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f, -0f};
+        assertEquals(Float.floatToRawIntBits(REF.maxAbs(zeros, 0, zeros.length)),
+                Float.floatToRawIntBits(FAST.maxAbs(zeros, 0, zeros.length)), "negative zeros");
+    }
+
     @Test
     void longSumsKeepDoubleAccuracy() {
         int n = 10_000_000;
