@@ -33,7 +33,7 @@ public interface Kernels {
      * One Adam update of the elements {@code [off, off+n)}, Kingma and Ba (ICLR 2015), with the AMSGrad maximum
      * of Reddi et al. (ICLR 2018) when {@code vmax} is not null; {@code k} holds the step's scalars. For each j:
      * <pre>
-     *   m = m b1 + c1 g            v = v b2 + (c1' = c2) g g           (each product left to right)
+     *   m = m b1 + c1 g            v = v b2 + c2 g g                   (each product left to right)
      *   d = v, or with vmax: vmax = max(vmax, v) and d = vmax
      *   q = m / (sqrt(d) / bc2Sqrt + eps) * invBc1
      *   u = q                                                           (skipped when u is null)

@@ -249,6 +249,34 @@ class FusedStepTest {
         }
     }
 
+    /**
+     * A chain ending in Adam and the learning rate, applied with a further factor of its caller's: the two factors
+     * round one after the other, as deferring both and applying would.
+     */
+    @Test
+    void aFusedChainAppliedWithAFactorOfItsOwnRoundsBothFactors() {
+        float f = 0.37f;
+        ParameterSet fusedParams = params(3, -1);
+        ParameterSet plainParams = params(3, -1);
+        Chain chain = Optimizers.adam(1e-2);
+        Updates fusedUpdates = new Updates(fusedParams, Engine.serial());
+        Updates plainUpdates = new Updates(plainParams, Engine.serial());
+        fusedUpdates.loadGradients(fusedParams, 0);
+        plainUpdates.loadGradients(plainParams, 0);
+        StagedUpdate<Chain.State> fused = chain.stage(fusedUpdates, chain.init(fusedParams), fusedParams);
+        StagedUpdate<Chain.State> plain = chain.stage(plainUpdates, chain.init(plainParams), plainParams);
+        assertTrue(fused instanceof StagedUpdate.Applying<?>, "Adam then the learning rate apply in one pass");
+        for (int i = 0; i < fusedParams.size(); i++) {
+            ((StagedUpdate.Applying<?>) fused).tensorInto(i, fusedParams.parameter(i).value().data(), f, false);
+            plain.tensor(i);
+            plainUpdates.deferScale(i, f);
+            plainUpdates.addTo(i, plainParams.parameter(i).value().data(), true);
+        }
+        for (int i = 0; i < plainParams.size(); i++) {
+            assertTrue(fusedParams.parameter(i).value().bitEquals(plainParams.parameter(i).value()), "weight " + i);
+        }
+    }
+
     @ParameterizedTest(name = "NaN at {0}")
     @MethodSource("nanPositions")
     void aNonFiniteValueAnywhereStillSkipsTheStep(int at) {
