@@ -416,9 +416,9 @@ public final class Ops {
         float[] act = new float[batch * gw]; // activated gates, [batch, 4H]
         float[] xd = xp.value.data();
         float[] pd = hp.value.data();
+        k.add(xd, timeRow(xp.value, 0, t), pd, 0, act, 0, act.length); // the step's rows of xp are one block
         for (int r = 0; r < batch; r++) {
             int o = r * gw;
-            k.add(xd, timeRow(xp.value, r, t), pd, o, act, o, gw);
             k.unary(UnaryOp.SIGMOID, 0f, act, o, act, o, 2 * hsz);
             k.unary(UnaryOp.TANH, 0f, act, o + 2 * hsz, act, o + 2 * hsz, hsz);
             k.unary(UnaryOp.SIGMOID, 0f, act, o + 3 * hsz, act, o + 3 * hsz, hsz);
@@ -430,11 +430,7 @@ public final class Ops {
         float[] tc = new float[batch * hsz]; // tanh(c')
         float[] hd = h.data();
         for (int r = 0; r < batch; r++) {
-            int o = r * gw;
-            int s = r * hsz;
-            for (int j = 0; j < hsz; j++) {
-                cn[s + j] = act[o + hsz + j] * cp[s + j] + act[o + j] * act[o + 2 * hsz + j];
-            }
+            k.lstmCellState(act, r * gw, cp, r * hsz, hsz, cn);
         }
         k.unary(UnaryOp.TANH, 0f, cn, 0, tc, 0, tc.length);
         for (int r = 0; r < batch; r++) {

@@ -554,11 +554,7 @@ public final class Engine {
         int c = a.dim(1);
         float[] s = a.data();
         float[] o = new float[r * c];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                o[j * r + i] = s[i * c + j];
-            }
-        }
+        Transposition.into(s, 0, r, c, c, o, 0, r);
         return Tensor.wrap(o, c, r);
     }
 

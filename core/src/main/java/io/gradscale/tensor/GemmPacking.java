@@ -80,38 +80,10 @@ final class GemmPacking {
                 Arrays.fill(dst, base, base + NR * kc, 0f);
             }
             if (transB) {
-                // B is stored n x k: each column of op(B) is a row of B. Eight at a time, read as eight
-                // sequential streams and written as eight consecutive floats per step of k (a scalar loop
-                // over one column, writing with stride NR, cost 2-3 cycles per float).
-                int c = 0;
-                for (; c + 8 <= cols; c += 8) {
-                    int src = bOff + (col0 + c) * ldb + p0;
-                    for (int p = 0, d = base + c; p < kc; p++, d += NR) {
-                        int q = src + p;
-                        float v0 = b[q];
-                        float v1 = b[q + ldb];
-                        float v2 = b[q + 2 * ldb];
-                        float v3 = b[q + 3 * ldb];
-                        float v4 = b[q + 4 * ldb];
-                        float v5 = b[q + 5 * ldb];
-                        float v6 = b[q + 6 * ldb];
-                        float v7 = b[q + 7 * ldb];
-                        dst[d] = v0;
-                        dst[d + 1] = v1;
-                        dst[d + 2] = v2;
-                        dst[d + 3] = v3;
-                        dst[d + 4] = v4;
-                        dst[d + 5] = v5;
-                        dst[d + 6] = v6;
-                        dst[d + 7] = v7;
-                    }
-                }
-                for (; c < cols; c++) {
-                    int src = bOff + (col0 + c) * ldb + p0;
-                    for (int p = 0, d = base + c; p < kc; p++, d += NR) {
-                        dst[d] = b[src + p];
-                    }
-                }
+                // B is stored n x k: the block's columns of op(B) are rows of B, and the strip their transpose
+                // (eight rows of B read as eight sequential streams, eight consecutive floats written per step
+                // of k; a scalar loop over one column, writing with stride NR, cost 2-3 cycles per float).
+                Transposition.into(b, bOff + col0 * ldb + p0, cols, kc, ldb, dst, base, NR);
             } else {
                 // B is stored k x n: each step of k is NR consecutive values.
                 for (int p = 0; p < kc; p++) {

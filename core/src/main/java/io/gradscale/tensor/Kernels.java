@@ -16,6 +16,14 @@ public interface Kernels {
     String name();
 
     /**
+     * The new cell state of one row of an LSTM cell: {@code c'_j = f_j c_j + i_j g_j} for j in {@code [0, h)},
+     * from the activated gate blocks i, f, g of width {@code h} at {@code act[ao..ao+3h)} and the previous state
+     * {@code c[so..so+h)}, into {@code cNext[so..so+h)}: each product rounded, then their sum (no fused
+     * multiply-add), the first product first.
+     */
+    void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext);
+
+    /**
      * The backward rule of one row of an LSTM cell (gate blocks i, f, g, o of width {@code h}, activated, at
      * {@code act[ao..ao+4h)}; {@code tc = tanh c'}, {@code c} the previous cell state and {@code dh}, {@code dc'}
      * the incoming gradients at {@code [so, so+h)}, either of the two may be null for zero). For each j:

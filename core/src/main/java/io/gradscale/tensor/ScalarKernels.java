@@ -111,6 +111,18 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
+        lstmCellStateFrom(0, act, ao, c, so, h, cNext);
+    }
+
+    /** {@link #lstmCellState} for the columns {@code j >= from} only (a vector kernel's tail). */
+    static void lstmCellStateFrom(int from, float[] act, int ao, float[] c, int so, int h, float[] cNext) {
+        for (int j = from; j < h; j++) {
+            cNext[so + j] = act[ao + h + j] * c[so + j] + act[ao + j] * act[ao + 2 * h + j];
+        }
+    }
+
+    @Override
     public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
                                  int h, float[] dp, int po, float[] dcPrev) {
         lstmCellBackwardFrom(0, act, ao, tc, c, dh, dcNext, so, h, dp, po, dcPrev);

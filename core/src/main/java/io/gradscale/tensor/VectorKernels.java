@@ -339,6 +339,17 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
+        int j = 0;
+        for (int u = SPECIES.loopBound(h); j < u; j += L) {
+            FloatVector fc = FloatVector.fromArray(SPECIES, act, ao + h + j).mul(FloatVector.fromArray(SPECIES, c, so + j));
+            FloatVector ig = FloatVector.fromArray(SPECIES, act, ao + j).mul(FloatVector.fromArray(SPECIES, act, ao + 2 * h + j));
+            fc.add(ig).intoArray(cNext, so + j);
+        }
+        ScalarKernels.lstmCellStateFrom(j, act, ao, c, so, h, cNext);
+    }
+
+    @Override
     public void lstmCellBackward(float[] act, int ao, float[] tc, float[] c, float[] dh, float[] dcNext, int so,
                                  int h, float[] dp, int po, float[] dcPrev) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);

@@ -60,6 +60,32 @@ class KernelParityTest {
         assertArrayBits(r2, r1, "scaleShift");
     }
 
+    /**
+     * The LSTM cell's new state, over widths with vector tails, at offsets, with signed zeros, infinities and
+     * NaN among the gates and the state (a fused multiply-add or a reordered sum would change the bits).
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void lstmCellStateIsExact(int h) {
+        Rng rng = new Rng(h + 5);
+        float[] act = random(rng, 3 * h + 2, -1.5f, 1.5f);
+        float[] c = random(rng, h + 1, -3, 3);
+        float[] special = {-0f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-30f, 3e38f};
+        for (int j = 0; j < h; j += 5) {
+            act[2 + j] = special[j % special.length];
+            c[1 + (j * 3) % h] = special[(j + 2) % special.length];
+        }
+        float[] want = new float[h + 2];
+        float[] got = new float[h + 2];
+        REF.lstmCellState(act, 2, c, 1, h, want);
+        FAST.lstmCellState(act, 2, c, 1, h, got);
+        assertArrayBits(want, got, "lstmCellState");
+        for (int j = 0; j < h; j++) {
+            float expected = act[2 + h + j] * c[1 + j] + act[2 + j] * act[2 + 2 * h + j];
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(want[1 + j]), "reference at " + j);
+        }
+    }
+
     /** The LSTM cell's backward row, with and without each optional gradient, over widths with vector tails. */
     @ParameterizedTest
     @MethodSource("lengths")
