@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end training steps, gradscale against PyTorch, in one session (adam-floor: gradscale side only).
+# End-to-end training steps, gradscale against PyTorch, in one session (adam-floor and clip-floor:
+# gradscale side only).
 #
 #   bench/run-steps.sh [ROUNDS] [WORKLOAD ...]
 #
@@ -20,7 +21,7 @@ rounds="${1:-3}"
 shift || true
 workloads=("$@")
 if [ ${#workloads[@]} -eq 0 ]; then
-  workloads=(mlp-sgd mlp-adam deep-mlp lstm rnn clip-10 clip-1000 adam-10 adam-1000 adam-floor)
+  workloads=(mlp-sgd mlp-adam deep-mlp lstm rnn clip-10 clip-1000 adam-10 adam-1000 adam-floor clip-floor)
 fi
 warmup="${WARMUP:-30}"
 steps="${STEPS:-40}"
@@ -55,7 +56,7 @@ for w in "${workloads[@]}"; do
     for t in $threads; do
       line=$("${java[@]}" run "$w" "$t" "$warmup" "$steps")
       echo "$line" | tee -a "$out" >&2
-      if [ "$torch_ok" = 1 ] && [ "$w" != adam-floor ]; then
+      if [ "$torch_ok" = 1 ] && [[ "$w" != *-floor ]]; then
         if [ "$torch_blas" = openblas ]; then
           line=$(OPENBLAS_NUM_THREADS="$t" LD_PRELOAD="$openblas" GRADSCALE_TORCH_BLAS=openblas \
                  /usr/bin/python3 "$here/bench/python/step_bench.py" "$w" "$t" "$warmup" "$steps")

@@ -122,9 +122,10 @@ public final class StepHarness {
     }
 
     /** Ratio targets of gradscale's one-thread time to PyTorch's, from the issue. */
-    static final Map<String, Double> TARGETS = Map.of("mlp-sgd", 0.85, "mlp-adam", 0.85, "deep-mlp", 0.6,
-            "lstm", 0.5, "rnn", 0.5, "clip-10", 1.0, "clip-1000", 0.3, "adam-10", 1.0, "adam-1000", 0.3,
-            "adam-floor", 0.3);
+    static final Map<String, Double> TARGETS = Map.ofEntries(Map.entry("mlp-sgd", 0.85), Map.entry("mlp-adam", 0.85),
+            Map.entry("deep-mlp", 0.6), Map.entry("lstm", 0.5), Map.entry("rnn", 0.5), Map.entry("clip-10", 1.0),
+            Map.entry("clip-1000", 0.3), Map.entry("adam-10", 1.0), Map.entry("adam-1000", 0.3),
+            Map.entry("adam-floor", 0.3), Map.entry("clip-floor", 0.3));
 
     /**
      * The markdown table. Runs alternate (ours, torch, ours, torch, ...), so round {@code r} of each side
@@ -148,8 +149,8 @@ public final class StepHarness {
                 if (ours == null) {
                     continue;
                 }
-                // The floor has no twin: it is set against PyTorch's adam-1000 of the same rounds.
-                String twin = w.equals("adam-floor") ? "adam-1000" : w;
+                // A floor has no twin: it is set against PyTorch's time for its workload in the same rounds.
+                String twin = StepWorkloads.FLOOR_OF.getOrDefault(w, w);
                 List<Result> torch = by.getOrDefault(twin + "|" + t + "|torch", List.of());
                 Result o = medianRound(ours);
                 String torchCell = "not run";
@@ -166,8 +167,8 @@ public final class StepHarness {
                     ratio = String.format(Locale.ROOT, "%.2f", quantile(rs, 0.5));
                 }
                 String target = t == 1 ? String.format(Locale.ROOT, "≤ %.2f", TARGETS.get(w)) : "≤ 1-thread time";
-                if (w.equals("adam-floor")) {
-                    target = "bound on adam-1000's ratio";
+                if (StepWorkloads.FLOOR_OF.containsKey(w)) {
+                    target = "bound on " + twin + "'s ratio";
                 }
                 if (t == 2) {
                     List<Result> one = by.get(w + "|1|gradscale");

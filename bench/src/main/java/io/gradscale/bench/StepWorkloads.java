@@ -26,6 +26,7 @@ import io.gradscale.transform.Transforms;
 import io.gradscale.transform.Updates;
 import java.util.LinkedHashMap;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 import java.util.Map;
@@ -51,13 +52,19 @@ import java.util.function.Function;
  *       fused loop per tensor that moves exactly the bytes any Adam step must move (read g, m, v, w; write
  *       m, v, w: 280 MB for 10M floats) with Adam's arithmetic, and nothing else. No PyTorch twin: the
  *       harness sets it against PyTorch's {@code adam-1000} of the same round.</li>
+ *   <li>{@code clip-floor}: the same for {@code clip-1000}: per tensor, one Vector API loop summing the squares
+ *       (four float accumulators), then, with the global factor, one loop scaling it in place: the 120 MB any
+ *       clip that writes its result back must move (read all; read and write all), with nothing else; set
+ *       against PyTorch's {@code clip-1000}.</li>
  * </ul>
  * A training step is: a new {@link Tape}, forward, loss, backward, the optimizer step, zeroing the gradients.
  */
 final class StepWorkloads {
     /** Names in the order the harness runs them. */
     static final List<String> ALL = List.of("mlp-sgd", "mlp-adam", "deep-mlp", "lstm", "rnn",
-            "clip-10", "clip-1000", "adam-10", "adam-1000", "adam-floor");
+            "clip-10", "clip-1000", "adam-10", "adam-1000", "adam-floor", "clip-floor");
+    /** The bounds, each with the workload whose PyTorch time it is set against. */
+    static final Map<String, String> FLOOR_OF = Map.of("adam-floor", "adam-1000", "clip-floor", "clip-1000");
     /** Total floats of the optimizer-only workloads. */
     static final int OPTIMIZER_FLOATS = 10_000_000;
     static final double CLIP = 1.0;
@@ -89,6 +96,7 @@ final class StepWorkloads {
             case "adam-10" -> adam(engine, 10);
             case "adam-1000" -> adam(engine, 1000);
             case "adam-floor" -> adamFloor(1000);
+            case "clip-floor" -> clipFloor(1000);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; expected one of " + ALL);
         };
     }
@@ -258,6 +266,73 @@ final class StepWorkloads {
             m[i] = b1 * m[i] + (1 - b1) * g[i];
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
             w[i] -= lr * m[i] / ((float) Math.sqrt(v[i]) * c2 + eps);
+        }
+    }
+
+    private static Workload clipFloor(int tensors) {
+        Rng rng = new Rng(42);
+        int per = OPTIMIZER_FLOATS / tensors;
+        float[][] g = new float[tensors][];
+        float[][] pristine = new float[tensors][];
+        for (int i = 0; i < tensors; i++) {
+            pristine[i] = Tensor.randn(rng, per).data();
+            g[i] = pristine[i].clone();
+        }
+        return new Workload() {
+            @Override
+            public void prepare() {
+                for (int i = 0; i < tensors; i++) {
+                    System.arraycopy(pristine[i], 0, g[i], 0, per);
+                }
+            }
+
+            @Override
+            public double step() {
+                double total = 0;
+                for (float[] t : g) {
+                    total += sumSquares(t);
+                }
+                double norm = Math.sqrt(total);
+                float factor = (float) Math.min(1.0, CLIP / (norm + 1e-6));
+                for (float[] t : g) {
+                    scale(t, factor);
+                }
+                return norm;
+            }
+        };
+    }
+
+    private static double sumSquares(float[] a) {
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        FloatVector s2 = FloatVector.zero(S);
+        FloatVector s3 = FloatVector.zero(S);
+        int l = S.length();
+        int i = 0;
+        for (int u = a.length - 4 * l; i <= u; i += 4 * l) {
+            FloatVector v0 = FloatVector.fromArray(S, a, i);
+            FloatVector v1 = FloatVector.fromArray(S, a, i + l);
+            FloatVector v2 = FloatVector.fromArray(S, a, i + 2 * l);
+            FloatVector v3 = FloatVector.fromArray(S, a, i + 3 * l);
+            s0 = v0.fma(v0, s0);
+            s1 = v1.fma(v1, s1);
+            s2 = v2.fma(v2, s2);
+            s3 = v3.fma(v3, s3);
+        }
+        double s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < a.length; i++) {
+            s += a[i] * a[i];
+        }
+        return s;
+    }
+
+    private static void scale(float[] a, float f) {
+        int i = 0;
+        for (int u = S.loopBound(a.length); i < u; i += S.length()) {
+            FloatVector.fromArray(S, a, i).mul(f).intoArray(a, i);
+        }
+        for (; i < a.length; i++) {
+            a[i] *= f;
         }
     }
 
