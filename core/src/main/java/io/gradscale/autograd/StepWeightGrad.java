@@ -2,7 +2,6 @@ package io.gradscale.autograd;
 
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Tensor;
-import io.gradscale.tensor.Transposition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,28 +36,20 @@ final class StepWeightGrad {
     }
 
     /**
-     * Adds {@code G^T X} into the weight's gradient: {@code X} stacked by rows, {@code G^T} gathered already
-     * transposed ({@code [out, rows]}, step after step into its columns), then one product with both
-     * operands untransposed. The same sums in the same order as {@code G} stacked and read transposed, but
-     * the product then reads eight rows of {@code G^T} in place per strip, where packing strips of a stored
-     * {@code G} reads eight floats from each of its rows ({@code 4 * out} bytes apart, a stride that maps them
-     * to few cache sets): for an LSTM's {@code dW_hh} ({@code out = 512}, 1600 rows) 1.9 ms against 2.2 ms,
-     * with the transposing copy (0.2-0.3 ms) standing in for the stacking one.
+     * Adds {@code G^T X} into the weight's gradient: both stacked by rows, then one product with G read
+     * transposed (the GEMM packs a strip of {@code G^T} from eight rows of G at a time). Measured and not kept
+     * (session 5): gathering {@code G^T} already transposed, at the end or step by step as each {@code g}
+     * arrives, lets the product read it in place (an LSTM's {@code dW_hh} alone: 1.9-2.2 against 2.1-2.8 ms),
+     * but in a training step the transposing copy took 4.7-5.5 % of the step, what stacking and packing take
+     * here.
      */
     void flush(Engine e) {
         if (rows == 0) {
             return;
         }
-        int out = w.dim(0);
-        Tensor gt = Tensor.zeros(out, rows);
-        float[] d = gt.data();
-        int at = 0;
-        for (Tensor g : gs) {
-            Transposition.into(g.data(), 0, g.dim(0), out, out, d, at, rows);
-            at += g.dim(0);
-        }
+        Tensor g = stack(gs, w.dim(0));
         Tensor x = stack(xs, w.dim(1));
-        Ops.addProduct(e, w, gt, x, false, false);
+        Ops.addProduct(e, w, g, x, true, false);
         gs.clear();
         xs.clear();
         rows = 0;
