@@ -82,32 +82,8 @@ public final class ScaleByAdam implements TensorwiseTransform<ScaleByAdam.State>
         AdamCoefficients k = new AdamCoefficients((float) b1, (float) (1 - b1), (float) b2, (float) (1 - b2),
                 (float) Math.sqrt(1 - Math.pow(b2, t)), (float) eps, (float) (1 / (1 - Math.pow(b1, t))));
         State next = new State(t, s.mu(), s.nu(), s.nuMax());
-        return new StagedUpdate.Applying<>() {
-            @Override
-            public void tensor(int i) {
-                tensorInto(i, null, 1f, true);
-            }
-
-            @Override
-            public void tensorInto(int i, float[] w, float f, boolean keep) {
-                float[] from = u.rewriteSource(i);
-                float[] g = u.get(i).data();
-                float[] out = keep ? g : null;
-                float[] m = s.mu().get(i).data();
-                float[] v = s.nu().get(i).data();
-                float[] vmax = amsgrad ? s.nuMax().get(i).data() : null;
-                Kernels kern = u.engine().kernels();
-                u.engine().parallel().forRange(g.length, StateTensors.CHUNK,
-                        (lo, hi) -> kern.adam(from, m, v, vmax, out, w, lo, hi - lo, k, f));
-                if (!keep) {
-                    u.discard(i);
-                }
-            }
-
-            @Override
-            public State finish() {
-                return next;
-            }
-        };
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(next, u, (i, g, out, w, off, n, f) -> kern.adam(g, s.mu().get(i).data(),
+                s.nu().get(i).data(), amsgrad ? s.nuMax().get(i).data() : null, out, w, off, n, k, f));
     }
 }

@@ -1,5 +1,6 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -17,7 +18,8 @@ import java.util.List;
  *   u <- u + mu b    (Nesterov)   or   u <- b
  * </pre>
  * Also RMSprop's momentum (dampening 0), where the first-update copy equals PyTorch's zero-initialized
- * buffer. NaN propagates.
+ * buffer. NaN propagates. The per-tensor work is {@link Kernels#momentum}, which can also add the update to
+ * the weights in the same pass ({@link StagedUpdate.Applying}).
  */
 public final class TraceMomentum implements TensorwiseTransform<TraceMomentum.State> {
     /**
@@ -63,18 +65,8 @@ public final class TraceMomentum implements TensorwiseTransform<TraceMomentum.St
         float keep = (float) (1 - dampening);
         boolean first = s.count() == 0;
         State next = new State(s.count() + 1, s.buffer());
-        return StagedUpdate.of(next, i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] b = s.buffer().get(i).data();
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    float gj = from[j];
-                    float bj = first ? gj : Math.fma(keep, gj, b[j] * mu);
-                    b[j] = bj;
-                    g[j] = nesterov ? Math.fma(mu, bj, gj) : bj;
-                }
-            });
-        });
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(next, u, (i, g, out, w, off, n, f) ->
+                kern.momentum(g, s.buffer().get(i).data(), out, w, off, n, mu, keep, first, nesterov, f));
     }
 }

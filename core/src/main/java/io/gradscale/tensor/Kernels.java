@@ -54,6 +54,22 @@ public interface Kernels {
     void adam(float[] g, float[] m, float[] v, float[] vmax, float[] u, float[] w, int off, int n,
               AdamCoefficients k, float f);
 
+    /**
+     * One heavy-ball momentum update of the elements {@code [off, off+n)} (PyTorch SGD's buffer, Polyak 1964;
+     * Nesterov's variant as in Sutskever et al., ICML 2013). For each j:
+     * <pre>
+     *   b = g                              (first, the buffer's first update)
+     *   b = fma(keep, g, b mu)             (otherwise; keep = 1 - dampening)
+     *   q = fma(mu, b, g)   (nesterov)     or   q = b
+     *   u = q                                                           (skipped when u is null)
+     *   w = w + q when f == 1, else w + (q f + 0)                       (skipped when w is null)
+     * </pre>
+     * The last line is {@code GradientStep}'s {@code w += f u}, fused as in {@link #adam}. {@code g} may be
+     * {@code u} itself (read before written).
+     */
+    void momentum(float[] g, float[] b, float[] u, float[] w, int off, int n, float mu, float keep, boolean first,
+                  boolean nesterov, float f);
+
     /** {@code out[i] = a[i] + b[i]}. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

@@ -111,6 +111,29 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void momentum(float[] g, float[] b, float[] u, float[] w, int off, int n, float mu, float keep,
+                         boolean first, boolean nesterov, float f) {
+        momentumFrom(off, g, b, u, w, off + n, mu, keep, first, nesterov, f);
+    }
+
+    /** {@link #momentum} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void momentumFrom(int from, float[] g, float[] b, float[] u, float[] w, int end, float mu, float keep,
+                             boolean first, boolean nesterov, float f) {
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float bj = first ? gj : Math.fma(keep, gj, b[j] * mu);
+            b[j] = bj;
+            float q = nesterov ? Math.fma(mu, bj, gj) : bj;
+            if (u != null) {
+                u[j] = q;
+            }
+            if (w != null) {
+                w[j] = f == 1f ? w[j] + q : w[j] + (q * f + 0f);
+            }
+        }
+    }
+
+    @Override
     public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
         lstmCellStateFrom(0, act, ao, c, so, h, cNext);
     }

@@ -339,6 +339,29 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void momentum(float[] g, float[] b, float[] u, float[] w, int off, int n, float mu, float keep,
+                         boolean first, boolean nesterov, float f) {
+        FloatVector keepV = FloatVector.broadcast(SPECIES, keep);
+        FloatVector muV = FloatVector.broadcast(SPECIES, mu);
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            // the reference's order: fma(keep, g, b mu), then fma(mu, b, g)
+            FloatVector bv = first ? gv : gv.fma(keepV, FloatVector.fromArray(SPECIES, b, j).mul(mu));
+            bv.intoArray(b, j);
+            FloatVector q = nesterov ? bv.fma(muV, gv) : bv;
+            if (u != null) {
+                q.intoArray(u, j);
+            }
+            if (w != null) {
+                FloatVector wv = FloatVector.fromArray(SPECIES, w, j);
+                (f == 1f ? wv.add(q) : wv.add(q.mul(f).add(0f))).intoArray(w, j);
+            }
+        }
+        ScalarKernels.momentumFrom(j, g, b, u, w, off + n, mu, keep, first, nesterov, f);
+    }
+
+    @Override
     public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
         int j = 0;
         for (int u = SPECIES.loopBound(h); j < u; j += L) {

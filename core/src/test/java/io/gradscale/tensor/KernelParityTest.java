@@ -154,6 +154,57 @@ class KernelParityTest {
         }
     }
 
+    /**
+     * The momentum kernel on its first and later steps, plain and Nesterov, writing the update, adding it to
+     * the weights (with a factor, without one) or both, and with the gradient read from the update buffer
+     * itself; NaN, infinities and signed zeros among the gradients and the buffer. Each case is also held
+     * to the formula written out here, so that a product taken outside the fused multiply-add fails.
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void momentumIsExact(int n) {
+        Rng rng = new Rng(n + 41);
+        float[] g0 = random(rng, n + 2, -3, 3);
+        float[] b0 = random(rng, n + 2, -1, 1);
+        float[] w0 = random(rng, n + 2, -1, 1);
+        float[] specials = {Float.NaN, Float.NEGATIVE_INFINITY, -0f, 0f, Float.MIN_VALUE, 1e30f};
+        for (int i = 0; i < Math.min(n, specials.length); i++) {
+            g0[2 + (i * 7) % n] = specials[i];
+            b0[2 + (i * 5) % n] = specials[(i + 3) % specials.length];
+        }
+        float mu = 0.9f;
+        float keep = 0.7f;
+        for (int mask = 0; mask < 32; mask++) {
+            boolean first = (mask & 1) != 0;
+            boolean nesterov = (mask & 2) != 0;
+            boolean keepU = (mask & 4) != 0;
+            boolean apply = (mask & 8) != 0 || !keepU;
+            float f = (mask & 16) != 0 ? -1e-2f : 1f;
+            float[][] out = new float[2][];
+            for (int impl = 0; impl < 2; impl++) {
+                float[] g = g0.clone();
+                float[] b = b0.clone();
+                float[] u = keepU ? ((mask & 8) == 0 ? g : new float[n + 2]) : null;
+                float[] w = apply ? w0.clone() : null;
+                (impl == 0 ? REF : FAST).momentum(g, b, u, w, 2, n, mu, keep, first, nesterov, f);
+                out[impl] = concat(b, u, w);
+                for (int j = 2; j < n + 2; j++) {
+                    float bj = first ? g0[j] : Math.fma(keep, g0[j], b0[j] * mu);
+                    float q = nesterov ? Math.fma(mu, bj, g0[j]) : bj;
+                    assertEquals(Float.floatToIntBits(bj), Float.floatToIntBits(b[j]), "buffer, mask " + mask + " at " + j);
+                    if (u != null) {
+                        assertEquals(Float.floatToIntBits(q), Float.floatToIntBits(u[j]), "update, mask " + mask + " at " + j);
+                    }
+                    if (w != null) {
+                        float wj = f == 1f ? w0[j] + q : w0[j] + (q * f + 0f);
+                        assertEquals(Float.floatToIntBits(wj), Float.floatToIntBits(w[j]), "weight, mask " + mask + " at " + j);
+                    }
+                }
+            }
+            assertArrayBits(out[0], out[1], "mask " + mask);
+        }
+    }
+
     private static float[] concat(float[]... arrays) {
         int len = 0;
         for (float[] a : arrays) {

@@ -222,8 +222,14 @@ class FusedStepTest {
                         Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.amsgrad(1e-3)), true),
                 Arguments.of("plain sgd (the gradient read in place)", (Supplier<GradientTransform<?>>) () ->
                         Optimizers.sgd(0.1), true),
-                Arguments.of("sgd momentum (not fused)", (Supplier<GradientTransform<?>>) () ->
-                        Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0), false),
+                Arguments.of("sgd momentum", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, false, 0), true),
+                Arguments.of("clip+nesterov with weight decay", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0),
+                                Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, true, 1e-2)), true),
+                Arguments.of("momentum, then a clip (the clip reads the updates)", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(new io.gradscale.optim.TraceMomentum(0.9, 0, false),
+                                Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1)), false),
                 Arguments.of("adam, then a clip (the clip reads the updates)", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(new io.gradscale.optim.ScaleByAdam(0.9, 0.999, 1e-8, false),
                                 Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1)), false));
