@@ -378,9 +378,7 @@ public final class Ops {
         float[] xd = xp.value.data();
         float[] pd = hp.value.data();
         UnaryOp act = relu ? UnaryOp.RELU : UnaryOp.TANH;
-        for (int r = 0; r < batch; r++) {
-            k.add(xd, timeRow(xp.value, r, t), pd, r * hsz, hd, r * hsz, hsz);
-        }
+        k.add(xd, timeRow(xp.value, 0, t), pd, 0, hd, 0, hd.length); // the step's rows of xp are one block
         k.unary(act, 0f, hd, 0, hd, 0, hd.length);
         return xp.tape.record(Primitive.RNN_CELL, h, g -> {
             Tensor d = Tensor.zeros(batch, hsz);
