@@ -489,21 +489,13 @@ public final class Ops {
             int ro = r * 2 * hsz;
             k.add(xd, xo, pd, po, rz, ro, 2 * hsz);
             k.unary(UnaryOp.SIGMOID, 0f, rz, ro, rz, ro, 2 * hsz);
-            int s = r * hsz;
-            for (int j = 0; j < hsz; j++) {
-                n[s + j] = xd[xo + 2 * hsz + j] + rz[ro + j] * pd[po + 2 * hsz + j];
-            }
+            k.gruCellCandidate(xd, xo, rz, ro, pd, po, hsz, n, r * hsz);
         }
         k.unary(UnaryOp.TANH, 0f, n, 0, n, 0, n.length);
         Tensor out = Tensor.zeros(batch, hsz);
         float[] od = out.data();
         for (int r = 0; r < batch; r++) {
-            int ro = r * 2 * hsz;
-            int s = r * hsz;
-            for (int j = 0; j < hsz; j++) {
-                float z = rz[ro + hsz + j];
-                od[s + j] = (1f - z) * n[s + j] + z * hprev[s + j];
-            }
+            k.gruCellState(rz, r * 2 * hsz, n, hprev, r * hsz, hsz, od);
         }
         return xp.tape.record(Primitive.GRU_CELL, out, g -> {
             float[] dh = g.data();
@@ -512,28 +504,9 @@ public final class Ops {
             Tensor dPrev = h.requiresGrad ? Tensor.zeros(batch, hsz) : null;
             float[] dxd = dx.data();
             float[] dhd = dhp.data();
+            float[] dpd = dPrev == null ? null : dPrev.data();
             for (int r = 0; r < batch; r++) {
-                int po = r * gw;
-                int ro = r * 2 * hsz;
-                int s = r * hsz;
-                for (int j = 0; j < hsz; j++) {
-                    float rg = rz[ro + j];
-                    float z = rz[ro + hsz + j];
-                    float nj = n[s + j];
-                    float d = dh[s + j];
-                    float an = d * (1f - z) * (1f - nj * nj);
-                    float ar = an * pd[po + 2 * hsz + j] * rg * (1f - rg);
-                    float az = d * (hprev[s + j] - nj) * z * (1f - z);
-                    dxd[po + j] = ar;
-                    dxd[po + hsz + j] = az;
-                    dxd[po + 2 * hsz + j] = an;
-                    dhd[po + j] = ar;
-                    dhd[po + hsz + j] = az;
-                    dhd[po + 2 * hsz + j] = an * rg;
-                    if (dPrev != null) {
-                        dPrev.data()[s + j] = d * z;
-                    }
-                }
+                k.gruCellBackward(rz, r * 2 * hsz, n, hprev, dh, r * hsz, hsz, pd, r * gw, dxd, dhd, dpd);
             }
             addAtTime(e, xp, t, dx);
             if (hp.requiresGrad) {

@@ -24,6 +24,34 @@ public interface Kernels {
     void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext);
 
     /**
+     * The GRU's candidate pre-activation for one row: {@code n_j = xn_j + r_j hn_j} for j in {@code [0, h)}, with
+     * {@code xn} the third gate block of the input projection at {@code xp[xo + 2h..]}, {@code hn} that of the hidden
+     * projection at {@code hp[po + 2h..]} and {@code r} the activated reset gate at {@code rz[ro..]}; the product
+     * rounded, then the sum. Into {@code n[so..so+h)}.
+     */
+    void gruCellCandidate(float[] xp, int xo, float[] rz, int ro, float[] hp, int po, int h, float[] n, int so);
+
+    /**
+     * The GRU's new state for one row: {@code out_j = (1 - z_j) n_j + z_j hprev_j}, each product rounded, then the
+     * sum, with the activated update gate at {@code rz[ro + h..]}, the candidate {@code n}, the previous state
+     * {@code hprev} and {@code out} all at {@code [so, so+h)}.
+     */
+    void gruCellState(float[] rz, int ro, float[] n, float[] hprev, int so, int h, float[] out);
+
+    /**
+     * The backward rule of one row of a GRU cell (activated gates r, z at {@code rz[ro..ro+2h)}, the candidate
+     * {@code n}, the previous state {@code hprev} and the incoming {@code dh} at {@code [so, so+h)}, the hidden
+     * projection's candidate block {@code hn} at {@code hp[po + 2h..]}). For each j, each product left to right:
+     * <pre>
+     *   a_n = dh (1 - z) (1 - n n)     a_r = a_n hn r (1 - r)     a_z = dh (hprev - n) z (1 - z)
+     *   dx = [a_r, a_z, a_n]           dhp = [a_r, a_z, a_n r]    dPrev = dh z   (skipped when dPrev is null)
+     * </pre>
+     * with {@code dx} and {@code dhp} written at {@code [po, po+3h)} and {@code dPrev} at {@code [so, so+h)}.
+     */
+    void gruCellBackward(float[] rz, int ro, float[] n, float[] hprev, float[] dh, int so, int h, float[] hp, int po,
+                         float[] dx, float[] dhp, float[] dPrev);
+
+    /**
      * The backward rule of one row of an LSTM cell (gate blocks i, f, g, o of width {@code h}, activated, at
      * {@code act[ao..ao+4h)}; {@code tc = tanh c'}, {@code c} the previous cell state and {@code dh}, {@code dc'}
      * the incoming gradients at {@code [so, so+h)}, either of the two may be null for zero). For each j:

@@ -134,6 +134,61 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gruCellCandidate(float[] xp, int xo, float[] rz, int ro, float[] hp, int po, int h, float[] n, int so) {
+        gruCellCandidateFrom(0, xp, xo, rz, ro, hp, po, h, n, so);
+    }
+
+    /** {@link #gruCellCandidate} for the columns {@code j >= from} only (a vector kernel's tail). */
+    static void gruCellCandidateFrom(int from, float[] xp, int xo, float[] rz, int ro, float[] hp, int po, int h,
+                                     float[] n, int so) {
+        for (int j = from; j < h; j++) {
+            n[so + j] = xp[xo + 2 * h + j] + rz[ro + j] * hp[po + 2 * h + j];
+        }
+    }
+
+    @Override
+    public void gruCellState(float[] rz, int ro, float[] n, float[] hprev, int so, int h, float[] out) {
+        gruCellStateFrom(0, rz, ro, n, hprev, so, h, out);
+    }
+
+    /** {@link #gruCellState} for the columns {@code j >= from} only (a vector kernel's tail). */
+    static void gruCellStateFrom(int from, float[] rz, int ro, float[] n, float[] hprev, int so, int h, float[] out) {
+        for (int j = from; j < h; j++) {
+            float z = rz[ro + h + j];
+            out[so + j] = (1f - z) * n[so + j] + z * hprev[so + j];
+        }
+    }
+
+    @Override
+    public void gruCellBackward(float[] rz, int ro, float[] n, float[] hprev, float[] dh, int so, int h, float[] hp,
+                                int po, float[] dx, float[] dhp, float[] dPrev) {
+        gruCellBackwardFrom(0, rz, ro, n, hprev, dh, so, h, hp, po, dx, dhp, dPrev);
+    }
+
+    /** {@link #gruCellBackward} for the columns {@code j >= from} only (a vector kernel's tail). */
+    static void gruCellBackwardFrom(int from, float[] rz, int ro, float[] n, float[] hprev, float[] dh, int so, int h,
+                                    float[] hp, int po, float[] dx, float[] dhp, float[] dPrev) {
+        for (int j = from; j < h; j++) {
+            float rg = rz[ro + j];
+            float z = rz[ro + h + j];
+            float nj = n[so + j];
+            float d = dh[so + j];
+            float an = d * (1f - z) * (1f - nj * nj);
+            float ar = an * hp[po + 2 * h + j] * rg * (1f - rg);
+            float az = d * (hprev[so + j] - nj) * z * (1f - z);
+            dx[po + j] = ar;
+            dx[po + h + j] = az;
+            dx[po + 2 * h + j] = an;
+            dhp[po + j] = ar;
+            dhp[po + h + j] = az;
+            dhp[po + 2 * h + j] = an * rg;
+            if (dPrev != null) {
+                dPrev[so + j] = d * z;
+            }
+        }
+    }
+
+    @Override
     public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
         lstmCellStateFrom(0, act, ao, c, so, h, cNext);
     }

@@ -362,6 +362,55 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gruCellCandidate(float[] xp, int xo, float[] rz, int ro, float[] hp, int po, int h, float[] n, int so) {
+        int j = 0;
+        for (int u = SPECIES.loopBound(h); j < u; j += L) {
+            FloatVector rn = FloatVector.fromArray(SPECIES, rz, ro + j).mul(FloatVector.fromArray(SPECIES, hp, po + 2 * h + j));
+            FloatVector.fromArray(SPECIES, xp, xo + 2 * h + j).add(rn).intoArray(n, so + j);
+        }
+        ScalarKernels.gruCellCandidateFrom(j, xp, xo, rz, ro, hp, po, h, n, so);
+    }
+
+    @Override
+    public void gruCellState(float[] rz, int ro, float[] n, float[] hprev, int so, int h, float[] out) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        int j = 0;
+        for (int u = SPECIES.loopBound(h); j < u; j += L) {
+            FloatVector z = FloatVector.fromArray(SPECIES, rz, ro + h + j);
+            FloatVector keepN = one.sub(z).mul(FloatVector.fromArray(SPECIES, n, so + j));
+            keepN.add(z.mul(FloatVector.fromArray(SPECIES, hprev, so + j))).intoArray(out, so + j);
+        }
+        ScalarKernels.gruCellStateFrom(j, rz, ro, n, hprev, so, h, out);
+    }
+
+    @Override
+    public void gruCellBackward(float[] rz, int ro, float[] n, float[] hprev, float[] dh, int so, int h, float[] hp,
+                                int po, float[] dx, float[] dhp, float[] dPrev) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        int j = 0;
+        for (int u = SPECIES.loopBound(h); j < u; j += L) {
+            FloatVector rg = FloatVector.fromArray(SPECIES, rz, ro + j);
+            FloatVector z = FloatVector.fromArray(SPECIES, rz, ro + h + j);
+            FloatVector nj = FloatVector.fromArray(SPECIES, n, so + j);
+            FloatVector d = FloatVector.fromArray(SPECIES, dh, so + j);
+            // the reference's order: each product left to right
+            FloatVector an = d.mul(one.sub(z)).mul(one.sub(nj.mul(nj)));
+            FloatVector ar = an.mul(FloatVector.fromArray(SPECIES, hp, po + 2 * h + j)).mul(rg).mul(one.sub(rg));
+            FloatVector az = d.mul(FloatVector.fromArray(SPECIES, hprev, so + j).sub(nj)).mul(z).mul(one.sub(z));
+            ar.intoArray(dx, po + j);
+            az.intoArray(dx, po + h + j);
+            an.intoArray(dx, po + 2 * h + j);
+            ar.intoArray(dhp, po + j);
+            az.intoArray(dhp, po + h + j);
+            an.mul(rg).intoArray(dhp, po + 2 * h + j);
+            if (dPrev != null) {
+                d.mul(z).intoArray(dPrev, so + j);
+            }
+        }
+        ScalarKernels.gruCellBackwardFrom(j, rz, ro, n, hprev, dh, so, h, hp, po, dx, dhp, dPrev);
+    }
+
+    @Override
     public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
         int j = 0;
         for (int u = SPECIES.loopBound(h); j < u; j += L) {

@@ -86,6 +86,73 @@ class KernelParityTest {
         }
     }
 
+    /**
+     * The GRU cell's candidate, new state and backward row over widths with vector tails, at offsets, with
+     * signed zeros, infinities and NaN among the inputs, and the backward with and without {@code dPrev}; each
+     * also held to its formula written out here.
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void gruCellKernelsAreExact(int h) {
+        Rng rng = new Rng(h + 17);
+        float[] xp = random(rng, 3 * h + 3, -2, 2);
+        float[] hp = random(rng, 3 * h + 5, -2, 2);
+        float[] rz = random(rng, 2 * h + 1, 0.01f, 0.99f);
+        float[] n = random(rng, h + 2, -0.99f, 0.99f);
+        float[] hprev = random(rng, h + 2, -1, 1);
+        float[] dh = random(rng, h + 2, -1, 1);
+        float[] special = {-0f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-30f, 3e38f};
+        for (int j = 0; j < h; j += 5) {
+            xp[3 + 2 * h + j] = special[j % special.length];
+            hprev[2 + (j * 3) % h] = special[(j + 2) % special.length];
+            dh[2 + (j * 7) % h] = special[(j + 4) % special.length];
+        }
+        float[] want = new float[h + 2];
+        float[] got = new float[h + 2];
+        REF.gruCellCandidate(xp, 3, rz, 1, hp, 5, h, want, 2);
+        FAST.gruCellCandidate(xp, 3, rz, 1, hp, 5, h, got, 2);
+        assertArrayBits(want, got, "gruCellCandidate");
+        for (int j = 0; j < h; j++) {
+            assertEquals(Float.floatToIntBits(xp[3 + 2 * h + j] + rz[1 + j] * hp[5 + 2 * h + j]),
+                    Float.floatToIntBits(want[2 + j]), "candidate at " + j);
+        }
+        want = new float[h + 2];
+        got = new float[h + 2];
+        REF.gruCellState(rz, 1, n, hprev, 2, h, want);
+        FAST.gruCellState(rz, 1, n, hprev, 2, h, got);
+        assertArrayBits(want, got, "gruCellState");
+        for (int j = 0; j < h; j++) {
+            float z = rz[1 + h + j];
+            assertEquals(Float.floatToIntBits((1f - z) * n[2 + j] + z * hprev[2 + j]), Float.floatToIntBits(want[2 + j]),
+                    "state at " + j);
+        }
+        for (boolean prev : new boolean[] {false, true}) {
+            float[][] out = new float[2][];
+            for (int impl = 0; impl < 2; impl++) {
+                float[] dx = new float[3 * h + 5];
+                float[] dhp = new float[3 * h + 5];
+                float[] dp = prev ? new float[h + 2] : null;
+                (impl == 0 ? REF : FAST).gruCellBackward(rz, 1, n, hprev, dh, 2, h, hp, 5, dx, dhp, dp);
+                out[impl] = concat(dx, dhp, dp);
+                if (impl == 0) {
+                    for (int j = 0; j < h; j++) {
+                        float rg = rz[1 + j];
+                        float z = rz[1 + h + j];
+                        float d = dh[2 + j];
+                        float an = d * (1f - z) * (1f - n[2 + j] * n[2 + j]);
+                        assertEquals(Float.floatToIntBits(an), Float.floatToIntBits(dx[5 + 2 * h + j]), "a_n at " + j);
+                        assertEquals(Float.floatToIntBits(an * hp[5 + 2 * h + j] * rg * (1f - rg)), Float.floatToIntBits(dx[5 + j]),
+                                "a_r at " + j);
+                        assertEquals(Float.floatToIntBits(an * rg), Float.floatToIntBits(dhp[5 + 2 * h + j]), "dhp_n at " + j);
+                        assertEquals(Float.floatToIntBits(d * (hprev[2 + j] - n[2 + j]) * z * (1f - z)),
+                                Float.floatToIntBits(dhp[5 + h + j]), "a_z at " + j);
+                    }
+                }
+            }
+            assertArrayBits(out[0], out[1], "gruCellBackward, dPrev " + prev);
+        }
+    }
+
     /** The LSTM cell's backward row, with and without each optional gradient, over widths with vector tails. */
     @ParameterizedTest
     @MethodSource("lengths")
