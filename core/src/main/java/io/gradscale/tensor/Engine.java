@@ -13,11 +13,14 @@ public final class Engine {
     static final int CHUNK = 1 << 15;
     /**
      * Products with fewer multiply-adds than this run on the calling thread: handing a few microseconds of
-     * work to another thread costs more than it saves (a recurrent step's products, and the 64x256x256
-     * products of a deep MLP at batch 64, about 50 us each, measured slower on two threads than on one).
-     * The GEMM cuts its work the same way on any pool, so this changes timing only, never bits.
+     * work to another thread costs more than it saves. 2^20 (about 20 us on one core) since workers spin
+     * between tasks (session 5, two threads, alternating builds against 2^24: deep-mlp, whose 64x256x256
+     * products were below the old bound, 7.75-8.85 -> 5.96-7.48 ms; the Elman RNN's 32x128x128 step products,
+     * 2^19, stay serial: at 2^18 they measured no faster). Before workers spun, a wake-up per product made
+     * these products slower on two threads than on one. The GEMM cuts its work the same way on any pool,
+     * so this changes timing only, never bits.
      */
-    static final long PARALLEL_GEMM_MIN_MACS = 1L << 24;
+    static final long PARALLEL_GEMM_MIN_MACS = 1L << 20;
 
     private static final Engine DEFAULT = new Engine(Kernels.best(), Parallel.serial());
 

@@ -66,10 +66,11 @@ final class VectorGemm {
     /** Largest {@code m * n * k} handled by the unpacked kernel, where packing costs more than it saves. */
     static final long SMALL_WORK = 64L * 64 * 64;
     /**
-     * Smallest {@code m * n * k} worth handing to other threads: below it (about 100 microseconds on one
-     * core) waking a worker costs about as much as it saves. Results are the same either way.
+     * Smallest {@code m * n * k} worth handing to other threads: below it (about 20 microseconds on one
+     * core) handing out tasks costs about as much as it saves ({@code Engine.PARALLEL_GEMM_MIN_MACS}, the
+     * same bound, explains the choice). Results are the same either way.
      */
-    static final long PARALLEL_WORK = 1L << 22;
+    static final long PARALLEL_WORK = 1L << 20;
     /**
      * Smallest {@code op(B)}, in floats, that {@link #packWhole} packs on several threads: packing is a copy,
      * so a 1 Mi-float (4 MiB) operand is about where a worker's wake-up stops dominating.
