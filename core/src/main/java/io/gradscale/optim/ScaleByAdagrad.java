@@ -1,5 +1,6 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -15,7 +16,8 @@ import java.util.List;
  *   s <- s + g^2          (s starts at the initial accumulator value)
  *   u <- g / (sqrt(s) + eps)
  * </pre>
- * AdaGrad's learning-rate decay is the schedule {@code lr / (1 + t lr_decay)}. NaN propagates.
+ * AdaGrad's learning-rate decay is the schedule {@code lr / (1 + t lr_decay)}. NaN propagates. The arithmetic is
+ * {@link Kernels#adagrad}, which can also add the update to the weights in the same pass.
  */
 public final class ScaleByAdagrad implements TensorwiseTransform<ScaleByAdagrad.State> {
     /** PyTorch's {@code eps}. */
@@ -54,18 +56,8 @@ public final class ScaleByAdagrad implements TensorwiseTransform<ScaleByAdagrad.
     public StagedUpdate<State> stage(Updates u, State s, ParameterSet params) {
         StateTensors.check(name(), "sum", s.sum(), params);
         float e = (float) eps;
-        return StagedUpdate.of(s, i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] acc = s.sum().get(i).data();
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    float gj = from[j];
-                    float sj = acc[j] + gj * gj;
-                    acc[j] = sj;
-                    g[j] = gj / ((float) Math.sqrt(sj) + e);
-                }
-            });
-        });
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(s, u, (i, g, out, w, off, n, f) ->
+                kern.adagrad(g, s.sum().get(i).data(), out, w, off, n, e, f));
     }
 }

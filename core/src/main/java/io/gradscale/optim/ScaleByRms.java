@@ -1,5 +1,6 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -16,7 +17,8 @@ import java.util.List;
  *   c <- a c + (1 - a) g                     (centered only)
  *   u <- g / (sqrt(s - c^2) + eps)           (centered)   or   g / (sqrt(s) + eps)
  * </pre>
- * RMSprop's momentum is a {@link TraceMomentum} after this. NaN propagates.
+ * RMSprop's momentum is a {@link TraceMomentum} after this. NaN propagates. The arithmetic is
+ * {@link Kernels#rmsprop}, which can also add the update to the weights in the same pass.
  */
 public final class ScaleByRms implements TensorwiseTransform<ScaleByRms.State> {
     /** PyTorch's {@code alpha}. */
@@ -65,27 +67,8 @@ public final class ScaleByRms implements TensorwiseTransform<ScaleByRms.State> {
         float a = (float) alpha;
         float c = (float) (1 - alpha);
         float e = (float) eps;
-        return StagedUpdate.of(s, i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] sq = s.squareAvg().get(i).data();
-            float[] ga = centered ? s.gradAvg().get(i).data() : null;
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    float gj = from[j];
-                    float sj = sq[j] * a + c * gj * gj;
-                    sq[j] = sj;
-                    float avg;
-                    if (ga != null) {
-                        float mj = ga[j] * a + c * gj;
-                        ga[j] = mj;
-                        avg = (float) Math.sqrt(sj - mj * mj);
-                    } else {
-                        avg = (float) Math.sqrt(sj);
-                    }
-                    g[j] = gj / (avg + e);
-                }
-            });
-        });
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(s, u, (i, g, out, w, off, n, f) -> kern.rmsprop(g, s.squareAvg().get(i).data(),
+                centered ? s.gradAvg().get(i).data() : null, out, w, off, n, a, c, e, f));
     }
 }

@@ -98,6 +98,25 @@ public interface Kernels {
     void momentum(float[] g, float[] b, float[] u, float[] w, int off, int n, float mu, float keep, boolean first,
                   boolean nesterov, float f);
 
+    /**
+     * One RMSprop update of the elements {@code [off, off+n)} (Hinton 2012; centered as Graves 2013 when {@code ga}
+     * is not null), PyTorch's placement of epsilon. For each j, each product left to right:
+     * <pre>
+     *   s = s a + c g g          m = m a + c g   (centered)
+     *   q = g / (sqrt(s - m m) + eps)   (centered)   or   g / (sqrt(s) + eps)
+     *   u = q; w = w + q (f == 1) or w + (q f + 0)      (each skipped when null), as in {@link #adam}
+     * </pre>
+     */
+    void rmsprop(float[] g, float[] s, float[] ga, float[] u, float[] w, int off, int n, float a, float c, float eps,
+                 float f);
+
+    /**
+     * One AdaGrad update of the elements {@code [off, off+n)} (Duchi, Hazan and Singer, JMLR 2011), PyTorch's
+     * placement of epsilon: {@code s = s + g g; q = g / (sqrt(s) + eps)}, then {@code u} and {@code w} as in
+     * {@link #adam}.
+     */
+    void adagrad(float[] g, float[] s, float[] u, float[] w, int off, int n, float eps, float f);
+
     /** {@code out[i] = a[i] + b[i]}. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

@@ -100,13 +100,7 @@ public final class ScalarKernels implements Kernels {
                 d = Math.max(vmax[j], vj);
                 vmax[j] = d;
             }
-            float q = mj / ((float) Math.sqrt(d) / k.bc2Sqrt() + k.eps()) * k.invBc1();
-            if (u != null) {
-                u[j] = q;
-            }
-            if (w != null) {
-                w[j] = f == 1f ? w[j] + q : w[j] + (q * f + 0f);
-            }
+            applyUpdate(mj / ((float) Math.sqrt(d) / k.bc2Sqrt() + k.eps()) * k.invBc1(), u, w, j, f);
         }
     }
 
@@ -123,13 +117,7 @@ public final class ScalarKernels implements Kernels {
             float gj = g[j];
             float bj = first ? gj : Math.fma(keep, gj, b[j] * mu);
             b[j] = bj;
-            float q = nesterov ? Math.fma(mu, bj, gj) : bj;
-            if (u != null) {
-                u[j] = q;
-            }
-            if (w != null) {
-                w[j] = f == 1f ? w[j] + q : w[j] + (q * f + 0f);
-            }
+            applyUpdate(nesterov ? Math.fma(mu, bj, gj) : bj, u, w, j, f);
         }
     }
 
@@ -185,6 +173,56 @@ public final class ScalarKernels implements Kernels {
             if (dPrev != null) {
                 dPrev[so + j] = d * z;
             }
+        }
+    }
+
+    @Override
+    public void rmsprop(float[] g, float[] s, float[] ga, float[] u, float[] w, int off, int n, float a, float c,
+                        float eps, float f) {
+        rmspropFrom(off, g, s, ga, u, w, off + n, a, c, eps, f);
+    }
+
+    /** {@link #rmsprop} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void rmspropFrom(int from, float[] g, float[] s, float[] ga, float[] u, float[] w, int end, float a, float c,
+                            float eps, float f) {
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float sj = s[j] * a + c * gj * gj;
+            s[j] = sj;
+            float avg;
+            if (ga != null) {
+                float mj = ga[j] * a + c * gj;
+                ga[j] = mj;
+                avg = (float) Math.sqrt(sj - mj * mj);
+            } else {
+                avg = (float) Math.sqrt(sj);
+            }
+            applyUpdate(gj / (avg + eps), u, w, j, f);
+        }
+    }
+
+    @Override
+    public void adagrad(float[] g, float[] s, float[] u, float[] w, int off, int n, float eps, float f) {
+        adagradFrom(off, g, s, u, w, off + n, eps, f);
+    }
+
+    /** {@link #adagrad} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void adagradFrom(int from, float[] g, float[] s, float[] u, float[] w, int end, float eps, float f) {
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float sj = s[j] + gj * gj;
+            s[j] = sj;
+            applyUpdate(gj / ((float) Math.sqrt(sj) + eps), u, w, j, f);
+        }
+    }
+
+    /** Element j of an update {@code q}: {@code u = q} and {@code w += f q} as {@code GradientStep} applies it, each when not null. */
+    private static void applyUpdate(float q, float[] u, float[] w, int j, float f) {
+        if (u != null) {
+            u[j] = q;
+        }
+        if (w != null) {
+            w[j] = f == 1f ? w[j] + q : w[j] + (q * f + 0f);
         }
     }
 

@@ -411,6 +411,51 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void rmsprop(float[] g, float[] s, float[] ga, float[] u, float[] w, int off, int n, float a, float c,
+                        float eps, float f) {
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            // the reference's order: (s a) + ((c g) g); no fused multiply-add
+            FloatVector sv = FloatVector.fromArray(SPECIES, s, j).mul(a).add(gv.mul(c).mul(gv));
+            sv.intoArray(s, j);
+            FloatVector avg;
+            if (ga != null) {
+                FloatVector mv = FloatVector.fromArray(SPECIES, ga, j).mul(a).add(gv.mul(c));
+                mv.intoArray(ga, j);
+                avg = sv.sub(mv.mul(mv)).sqrt();
+            } else {
+                avg = sv.sqrt();
+            }
+            applyUpdate(gv.div(avg.add(eps)), u, w, j, f);
+        }
+        ScalarKernels.rmspropFrom(j, g, s, ga, u, w, off + n, a, c, eps, f);
+    }
+
+    @Override
+    public void adagrad(float[] g, float[] s, float[] u, float[] w, int off, int n, float eps, float f) {
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            FloatVector sv = FloatVector.fromArray(SPECIES, s, j).add(gv.mul(gv));
+            sv.intoArray(s, j);
+            applyUpdate(gv.div(sv.sqrt().add(eps)), u, w, j, f);
+        }
+        ScalarKernels.adagradFrom(j, g, s, u, w, off + n, eps, f);
+    }
+
+    /** A vector of update {@code q} at {@code j}: {@code u = q} and {@code w += f q} as {@code GradientStep} applies it, each when not null. */
+    private static void applyUpdate(FloatVector q, float[] u, float[] w, int j, float f) {
+        if (u != null) {
+            q.intoArray(u, j);
+        }
+        if (w != null) {
+            FloatVector wv = FloatVector.fromArray(SPECIES, w, j);
+            (f == 1f ? wv.add(q) : wv.add(q.mul(f).add(0f))).intoArray(w, j);
+        }
+    }
+
+    @Override
     public void lstmCellState(float[] act, int ao, float[] c, int so, int h, float[] cNext) {
         int j = 0;
         for (int u = SPECIES.loopBound(h); j < u; j += L) {

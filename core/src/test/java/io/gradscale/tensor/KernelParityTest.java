@@ -272,6 +272,49 @@ class KernelParityTest {
         }
     }
 
+    /**
+     * RMSprop (plain and centered) and AdaGrad, writing the update, adding it to the weights (with a factor,
+     * without one) or both, and with the gradient read from the update buffer itself; NaN, infinities, signed
+     * zeros and a negative centered variance (whose square root is NaN) among the inputs.
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void rmspropAndAdagradAreExact(int n) {
+        Rng rng = new Rng(n + 59);
+        float[] g0 = random(rng, n + 2, -3, 3);
+        float[] s0 = random(rng, n + 2, 0, 2);
+        float[] m0 = random(rng, n + 2, -2, 2);
+        float[] w0 = random(rng, n + 2, -1, 1);
+        float[] specials = {Float.NaN, Float.NEGATIVE_INFINITY, -0f, 0f, Float.MIN_VALUE, 1e30f};
+        for (int i = 0; i < Math.min(n, specials.length); i++) {
+            g0[2 + (i * 7) % n] = specials[i];
+            s0[2 + (i * 5) % n] = i % 2 == 0 ? -0f : 0f;
+        }
+        for (int c = 0; c < 24; c++) {
+            int kind = c / 8; // rmsprop, centered rmsprop, adagrad
+            int mask = c % 8;
+            boolean keepU = (mask & 1) != 0;
+            boolean apply = (mask & 2) != 0 || !keepU;
+            float f = (mask & 4) != 0 ? -1e-2f : 1f;
+            float[][] out = new float[2][];
+            for (int impl = 0; impl < 2; impl++) {
+                float[] g = g0.clone();
+                float[] s = s0.clone();
+                float[] m = kind == 1 ? m0.clone() : null;
+                float[] u = keepU ? ((mask & 2) == 0 ? g : new float[n + 2]) : null;
+                float[] w = apply ? w0.clone() : null;
+                Kernels k = impl == 0 ? REF : FAST;
+                if (kind == 2) {
+                    k.adagrad(g, s, u, w, 2, n, 1e-10f, f);
+                } else {
+                    k.rmsprop(g, s, m, u, w, 2, n, 0.99f, 0.01f, 1e-8f, f);
+                }
+                out[impl] = concat(s, m, u, w);
+            }
+            assertArrayBits(out[0], out[1], "kind " + kind + ", mask " + mask);
+        }
+    }
+
     private static float[] concat(float[]... arrays) {
         int len = 0;
         for (float[] a : arrays) {

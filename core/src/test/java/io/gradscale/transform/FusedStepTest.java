@@ -67,6 +67,10 @@ class FusedStepTest {
                 Arguments.of("amsgrad", (Supplier<GradientTransform<?>>) () -> Optimizers.amsgrad(1e-2)),
                 Arguments.of("centered rmsprop + momentum + weight decay", (Supplier<GradientTransform<?>>) () ->
                         Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 1e-2, 0.9, true)),
+                Arguments.of("rmsprop (no momentum)", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 0, 0, false)),
+                Arguments.of("centered rmsprop", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 0, 0, true)),
                 Arguments.of("clip + adagrad", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adagrad())),
                 Arguments.of("adadelta", (Supplier<GradientTransform<?>>) () -> Optimizers.adadelta()),
@@ -227,6 +231,10 @@ class FusedStepTest {
                 Arguments.of("clip+nesterov with weight decay", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.clipByGlobalNorm(1.0),
                                 Optimizers.sgd(Schedule.constant(0.1), 0.9, 0, true, 1e-2)), true),
+                Arguments.of("rmsprop", (Supplier<GradientTransform<?>>) () ->
+                        Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 0, 0, false), true),
+                Arguments.of("clip + adagrad", (Supplier<GradientTransform<?>>) () ->
+                        Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adagrad()), true),
                 Arguments.of("momentum, then a clip (the clip reads the updates)", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(new io.gradscale.optim.TraceMomentum(0.9, 0, false),
                                 Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1)), false),
