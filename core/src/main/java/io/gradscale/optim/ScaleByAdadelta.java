@@ -1,5 +1,6 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -16,7 +17,8 @@ import java.util.List;
  *   a <- r a + (1 - r) d^2
  *   u <- d
  * </pre>
- * followed by the learning rate (PyTorch's default 1.0). NaN propagates.
+ * followed by the learning rate (PyTorch's default 1.0). NaN propagates. The arithmetic is {@link Kernels#adadelta},
+ * which can also add the update to the weights in the same pass.
  */
 public final class ScaleByAdadelta implements TensorwiseTransform<ScaleByAdadelta.State> {
     /** PyTorch's {@code rho}. */
@@ -64,22 +66,8 @@ public final class ScaleByAdadelta implements TensorwiseTransform<ScaleByAdadelt
         float r = (float) rho;
         float c = (float) (1 - rho);
         float e = (float) eps;
-        return StagedUpdate.of(s, i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] sq = s.squareAvg().get(i).data();
-            float[] acc = s.accDelta().get(i).data();
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    float gj = from[j];
-                    float sj = sq[j] * r + c * gj * gj;
-                    sq[j] = sj;
-                    float std = (float) Math.sqrt(sj + e);
-                    float d = (float) Math.sqrt(acc[j] + e) / std * gj;
-                    acc[j] = acc[j] * r + c * d * d;
-                    g[j] = d;
-                }
-            });
-        });
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(s, u, (i, g, out, w, off, n, f) -> kern.adadelta(g, s.squareAvg().get(i).data(),
+                s.accDelta().get(i).data(), out, w, off, n, r, c, e, f));
     }
 }

@@ -1,5 +1,7 @@
 package io.gradscale.optim;
 
+import io.gradscale.tensor.Kernels;
+import io.gradscale.tensor.NadamCoefficients;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.ParameterSet;
 import io.gradscale.transform.StagedUpdate;
@@ -23,7 +25,8 @@ import java.util.List;
  * This is PyTorch 1.13's {@code foreach=True} path and PyTorch 2's formula. PyTorch 1.13's default
  * single-tensor path multiplies {@code mu_t} into the second denominator twice
  * ({@code mu_product * mu * mu_next}), a bug fixed in later releases, which this does not copy.
- * {@code P} is kept in float32 as PyTorch keeps it. NaN propagates.
+ * {@code P} is kept in float32 as PyTorch keeps it. NaN propagates. The arithmetic is {@link Kernels#nadam}, which
+ * can also add the update to the weights in the same pass.
  */
 public final class ScaleByNadam implements TensorwiseTransform<ScaleByNadam.State> {
     /** PyTorch's {@code momentum_decay}. */
@@ -81,22 +84,9 @@ public final class ScaleByNadam implements TensorwiseTransform<ScaleByNadam.Stat
         float c2 = (float) (1 - b2);
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(b2, t));
         float e = (float) eps;
-        return StagedUpdate.of(new State(t, product, s.mu(), s.nu()), i -> {
-            float[] from = u.rewriteSource(i);
-            float[] g = u.get(i).data();
-            float[] m = s.mu().get(i).data();
-            float[] v = s.nu().get(i).data();
-            u.engine().parallel().forRange(g.length, StateTensors.CHUNK, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    float gj = from[j];
-                    float mj = m[j] * fb1 + c1 * gj;
-                    float vj = v[j] * fb2 + c2 * gj * gj;
-                    m[j] = mj;
-                    v[j] = vj;
-                    float d = (float) Math.sqrt(vj) / bc2Sqrt + e;
-                    g[j] = cg * (gj / d) + cm * (mj / d);
-                }
-            });
-        });
+        NadamCoefficients k = new NadamCoefficients(fb1, c1, fb2, c2, bc2Sqrt, e, cg, cm);
+        Kernels kern = u.engine().kernels();
+        return new ApplyingKernel<>(new State(t, product, s.mu(), s.nu()), u, (i, g, out, w, off, n, f) ->
+                kern.nadam(g, s.mu().get(i).data(), s.nu().get(i).data(), out, w, off, n, k, f));
     }
 }

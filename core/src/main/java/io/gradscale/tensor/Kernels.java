@@ -117,6 +117,25 @@ public interface Kernels {
      */
     void adagrad(float[] g, float[] s, float[] u, float[] w, int off, int n, float eps, float f);
 
+    /**
+     * One Adadelta update of the elements {@code [off, off+n)} (Zeiler 2012, PyTorch's placement of epsilon). For
+     * each j, each product left to right: {@code s = s rho + c g g; d = sqrt(a + eps) / sqrt(s + eps) g;
+     * a = a rho + c d d; q = d} ({@code c = 1 - rho}, {@code a} the accumulated squared updates), then {@code u} and
+     * {@code w} as in {@link #adam}.
+     */
+    void adadelta(float[] g, float[] s, float[] a, float[] u, float[] w, int off, int n, float rho, float c, float eps,
+                  float f);
+
+    /**
+     * One NAdam update of the elements {@code [off, off+n)} (Dozat 2016, PyTorch 1.13's momentum schedule in
+     * {@code k}). For each j, each product left to right:
+     * <pre>
+     *   m = m b1 + c1 g      v = v b2 + c2 g g      d = sqrt(v) / bc2Sqrt + eps      q = cg (g / d) + cm (m / d)
+     * </pre>
+     * then {@code u} and {@code w} as in {@link #adam}.
+     */
+    void nadam(float[] g, float[] m, float[] v, float[] u, float[] w, int off, int n, NadamCoefficients k, float f);
+
     /** {@code out[i] = a[i] + b[i]}. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

@@ -216,6 +216,46 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void adadelta(float[] g, float[] s, float[] a, float[] u, float[] w, int off, int n, float rho, float c,
+                         float eps, float f) {
+        adadeltaFrom(off, g, s, a, u, w, off + n, rho, c, eps, f);
+    }
+
+    /** {@link #adadelta} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void adadeltaFrom(int from, float[] g, float[] s, float[] a, float[] u, float[] w, int end, float rho,
+                             float c, float eps, float f) {
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float sj = s[j] * rho + c * gj * gj;
+            s[j] = sj;
+            float std = (float) Math.sqrt(sj + eps);
+            float d = (float) Math.sqrt(a[j] + eps) / std * gj;
+            a[j] = a[j] * rho + c * d * d;
+            applyUpdate(d, u, w, j, f);
+        }
+    }
+
+    @Override
+    public void nadam(float[] g, float[] m, float[] v, float[] u, float[] w, int off, int n, NadamCoefficients k,
+                      float f) {
+        nadamFrom(off, g, m, v, u, w, off + n, k, f);
+    }
+
+    /** {@link #nadam} for the elements {@code [from, end)} (a vector kernel's tail). */
+    static void nadamFrom(int from, float[] g, float[] m, float[] v, float[] u, float[] w, int end, NadamCoefficients k,
+                          float f) {
+        for (int j = from; j < end; j++) {
+            float gj = g[j];
+            float mj = m[j] * k.b1() + k.c1() * gj;
+            float vj = v[j] * k.b2() + k.c2() * gj * gj;
+            m[j] = mj;
+            v[j] = vj;
+            float d = (float) Math.sqrt(vj) / k.bc2Sqrt() + k.eps();
+            applyUpdate(k.cg() * (gj / d) + k.cm() * (mj / d), u, w, j, f);
+        }
+    }
+
     /** Element j of an update {@code q}: {@code u = q} and {@code w += f q} as {@code GradientStep} applies it, each when not null. */
     private static void applyUpdate(float q, float[] u, float[] w, int j, float f) {
         if (u != null) {

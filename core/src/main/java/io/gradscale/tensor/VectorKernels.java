@@ -444,6 +444,48 @@ final class VectorKernels implements Kernels {
         ScalarKernels.adagradFrom(j, g, s, u, w, off + n, eps, f);
     }
 
+    @Override
+    public void adadelta(float[] g, float[] s, float[] a, float[] u, float[] w, int off, int n, float rho, float c,
+                         float eps, float f) {
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            // the reference's order: (s rho) + ((c g) g); sqrt(a + eps) / sqrt(s + eps) * g; (a rho) + ((c d) d)
+            FloatVector sv = FloatVector.fromArray(SPECIES, s, j).mul(rho).add(gv.mul(c).mul(gv));
+            sv.intoArray(s, j);
+            FloatVector av = FloatVector.fromArray(SPECIES, a, j);
+            FloatVector d = av.add(eps).sqrt().div(sv.add(eps).sqrt()).mul(gv);
+            av.mul(rho).add(d.mul(c).mul(d)).intoArray(a, j);
+            applyUpdate(d, u, w, j, f);
+        }
+        ScalarKernels.adadeltaFrom(j, g, s, a, u, w, off + n, rho, c, eps, f);
+    }
+
+    @Override
+    public void nadam(float[] g, float[] m, float[] v, float[] u, float[] w, int off, int n, NadamCoefficients k,
+                      float f) {
+        float b1 = k.b1();
+        float c1 = k.c1();
+        float b2 = k.b2();
+        float c2 = k.c2();
+        float bc2Sqrt = k.bc2Sqrt();
+        float eps = k.eps();
+        float cg = k.cg();
+        float cm = k.cm();
+        int j = off;
+        for (int end = off + SPECIES.loopBound(n); j < end; j += L) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, j);
+            // the reference's order: (m b1) + (c1 g), (v b2) + ((c2 g) g); (cg (g / d)) + (cm (m / d))
+            FloatVector mv = FloatVector.fromArray(SPECIES, m, j).mul(b1).add(gv.mul(c1));
+            FloatVector vv = FloatVector.fromArray(SPECIES, v, j).mul(b2).add(gv.mul(c2).mul(gv));
+            mv.intoArray(m, j);
+            vv.intoArray(v, j);
+            FloatVector d = vv.sqrt().div(bc2Sqrt).add(eps);
+            applyUpdate(gv.div(d).mul(cg).add(mv.div(d).mul(cm)), u, w, j, f);
+        }
+        ScalarKernels.nadamFrom(j, g, m, v, u, w, off + n, k, f);
+    }
+
     /** A vector of update {@code q} at {@code j}: {@code u = q} and {@code w += f q} as {@code GradientStep} applies it, each when not null. */
     private static void applyUpdate(FloatVector q, float[] u, float[] w, int j, float f) {
         if (u != null) {

@@ -273,13 +273,13 @@ class KernelParityTest {
     }
 
     /**
-     * RMSprop (plain and centered) and AdaGrad, writing the update, adding it to the weights (with a factor,
-     * without one) or both, and with the gradient read from the update buffer itself; NaN, infinities, signed
-     * zeros and a negative centered variance (whose square root is NaN) among the inputs.
+     * RMSprop (plain and centered), AdaGrad, Adadelta and NAdam, writing the update, adding it to the weights
+     * (with a factor, without one) or both, and with the gradient read from the update buffer itself; NaN,
+     * infinities, signed zeros and a negative centered variance (whose square root is NaN) among the inputs.
      */
     @ParameterizedTest
     @MethodSource("lengths")
-    void rmspropAndAdagradAreExact(int n) {
+    void adaptiveOptimizerKernelsAreExact(int n) {
         Rng rng = new Rng(n + 59);
         float[] g0 = random(rng, n + 2, -3, 3);
         float[] s0 = random(rng, n + 2, 0, 2);
@@ -290,8 +290,9 @@ class KernelParityTest {
             g0[2 + (i * 7) % n] = specials[i];
             s0[2 + (i * 5) % n] = i % 2 == 0 ? -0f : 0f;
         }
-        for (int c = 0; c < 24; c++) {
-            int kind = c / 8; // rmsprop, centered rmsprop, adagrad
+        NadamCoefficients nk = new NadamCoefficients(0.9f, 0.1f, 0.999f, 1e-3f, 0.0447f, 1e-8f, 0.21f, 0.83f);
+        for (int c = 0; c < 40; c++) {
+            int kind = c / 8; // rmsprop, centered rmsprop, adagrad, adadelta, nadam
             int mask = c % 8;
             boolean keepU = (mask & 1) != 0;
             boolean apply = (mask & 2) != 0 || !keepU;
@@ -300,14 +301,17 @@ class KernelParityTest {
             for (int impl = 0; impl < 2; impl++) {
                 float[] g = g0.clone();
                 float[] s = s0.clone();
-                float[] m = kind == 1 ? m0.clone() : null;
+                // Adadelta's accumulated squared deltas are never negative (the root of a negative one is a NaN
+                // whose sign the scalar and vector square roots need not agree on)
+                float[] m = kind == 1 || kind == 4 ? m0.clone() : kind == 3 ? s0.clone() : null;
                 float[] u = keepU ? ((mask & 2) == 0 ? g : new float[n + 2]) : null;
                 float[] w = apply ? w0.clone() : null;
                 Kernels k = impl == 0 ? REF : FAST;
-                if (kind == 2) {
-                    k.adagrad(g, s, u, w, 2, n, 1e-10f, f);
-                } else {
-                    k.rmsprop(g, s, m, u, w, 2, n, 0.99f, 0.01f, 1e-8f, f);
+                switch (kind) {
+                    case 0, 1 -> k.rmsprop(g, s, m, u, w, 2, n, 0.99f, 0.01f, 1e-8f, f);
+                    case 2 -> k.adagrad(g, s, u, w, 2, n, 1e-10f, f);
+                    case 3 -> k.adadelta(g, s, m, u, w, 2, n, 0.9f, 0.1f, 1e-6f, f); // m: the accumulated deltas
+                    default -> k.nadam(g, m, s, u, w, 2, n, nk, f); // s: the second moment
                 }
                 out[impl] = concat(s, m, u, w);
             }

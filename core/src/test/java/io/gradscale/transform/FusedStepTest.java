@@ -235,6 +235,8 @@ class FusedStepTest {
                         Optimizers.rmsprop(Schedule.constant(1e-2), 0.99, 1e-8, 0, 0, false), true),
                 Arguments.of("clip + adagrad", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(Transforms.clipByGlobalNorm(1.0), Optimizers.adagrad()), true),
+                Arguments.of("adadelta", (Supplier<GradientTransform<?>>) () -> Optimizers.adadelta(), true),
+                Arguments.of("nadam", (Supplier<GradientTransform<?>>) () -> Optimizers.nadam(), true),
                 Arguments.of("momentum, then a clip (the clip reads the updates)", (Supplier<GradientTransform<?>>) () ->
                         Transforms.chain(new io.gradscale.optim.TraceMomentum(0.9, 0, false),
                                 Transforms.clipByGlobalNorm(0.5), Transforms.scaleByLearningRate(0.1)), false),
