@@ -4,8 +4,9 @@ import io.gradscale.transform.StagedUpdate;
 import io.gradscale.transform.Updates;
 
 /**
- * An optimizer's per-tensor work as one kernel run over ranges of each tensor ({@link io.gradscale.tensor.Kernels#adam},
- * {@link io.gradscale.tensor.Kernels#momentum}), which can add the update to the weights in the same pass
+ * An optimizer's per-tensor work as one kernel run over ranges of each tensor (its {@link io.gradscale.tensor.Kernels}
+ * method: {@code adam}, {@code momentum}, {@code rmsprop}, {@code adagrad}, {@code adadelta}, {@code nadam}), which
+ * can add the update to the weights in the same pass
  * ({@link StagedUpdate.Applying}). The kernel reads the gradient from the update's source (the gradient itself
  * when nothing before rewrote it), writes the update only when it is kept, and runs on ranges of
  * {@link StateTensors#CHUNK} elements, split among the engine's threads (elementwise, so the bits do not
