@@ -7,6 +7,7 @@ import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.ShapeException;
 import io.gradscale.tensor.Tensor;
+import java.util.function.Supplier;
 
 /**
  * A stack of recurrent layers over batch-first sequences, with PyTorch's parameter layout so that
@@ -28,11 +29,43 @@ import io.gradscale.tensor.Tensor;
  */
 public abstract class Recurrent extends Module {
     /**
-     * The result of a pass: {@code output}, every top-layer hidden state {@code [batch, seq, H]}; {@code hidden},
-     * the final hidden state of every layer {@code [layers, batch, H]}; {@code cell}, the LSTM's final cell
+     * The result of a pass: {@link #output()}, every top-layer hidden state {@code [batch, seq, H]}; {@link #hidden()},
+     * the final hidden state of every layer {@code [layers, batch, H]}; {@link #cell()}, the LSTM's final cell
      * states {@code [layers, batch, H]} (null for other cells).
      */
-    public record Output(Var output, Var hidden, Var cell) {
+    public static final class Output {
+        private final Supplier<Var> makeOutput;
+        private Var output;
+        private final Var hidden;
+        private final Var cell;
+
+        Output(Supplier<Var> makeOutput, Var hidden, Var cell) {
+            this.makeOutput = makeOutput;
+            this.hidden = hidden;
+            this.cell = cell;
+        }
+
+        /**
+         * Every top-layer hidden state, {@code [batch, seq, H]}: one concatenation of the steps' outputs, recorded on
+         * the tape at the first call, so that a model reading only {@link #hidden()} (a head on the last step)
+         * neither copies them nor sends zero gradients back through the copy (1-2 % of an LSTM or RNN training step).
+         */
+        public Var output() {
+            if (output == null) {
+                output = makeOutput.get();
+            }
+            return output;
+        }
+
+        /** The final hidden state of every layer, {@code [layers, batch, H]}. */
+        public Var hidden() {
+            return hidden;
+        }
+
+        /** The LSTM's final cell state of every layer, {@code [layers, batch, H]}; null for the other cells. */
+        public Var cell() {
+            return cell;
+        }
     }
 
     private final int inputSize;
@@ -185,8 +218,9 @@ public abstract class Recurrent extends Module {
                 layerIn = Ops.concat(0, reshaped(steps, 1, batch)); // the next layer's input, time-major
             }
         }
-        Var output = Ops.concat(1, reshaped(steps, batch, 1)); // batch-first
-        return new Output(output, numLayers == 1 ? finalH[0] : Ops.concat(0, finalH),
+        Var[] top = steps;
+        return new Output(() -> Ops.concat(1, reshaped(top, batch, 1)), // batch-first
+                numLayers == 1 ? finalH[0] : Ops.concat(0, finalH),
                 hasCellState() ? (numLayers == 1 ? finalC[0] : Ops.concat(0, finalC)) : null);
     }
 

@@ -1,5 +1,6 @@
 package io.gradscale.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -88,6 +89,32 @@ class BehaviourTest {
         assertTrue(before.bitEquals(bn.runningMean()), "eval must not move the running statistics");
         float expected = (float) ((x.get(0, 0) - bn.runningMean().get(0)) / Math.sqrt(bn.runningVar().get(0) + 1e-5));
         assertEquals(expected, ye.get(0, 0), 1e-5f);
+    }
+
+    /**
+     * A pass records the batch-first output only when it is asked for, once: a model that reads the final state
+     * alone records fewer nodes, and its gradients are those of the same model with the output built too.
+     */
+    @Test
+    void theRecurrentOutputIsRecordedOnlyWhenAskedFor() {
+        for (Recurrent m : new Recurrent[] {new RNN(3, 5, 2, new Rng(7)), new LSTM(3, 5, 1, new Rng(7))}) {
+            Tensor xs = Tensor.randn(new Rng(8), 2, 6, 3);
+            float[][] grads = new float[2][];
+            int[] nodes = new int[2];
+            for (int asked = 0; asked < 2; asked++) {
+                m.zeroGrad();
+                Tape t = Tape.recording(Engine.serial());
+                Recurrent.Output o = m.run(t.constant(xs));
+                if (asked == 1) {
+                    assertSame(o.output(), o.output());
+                }
+                nodes[asked] = t.size();
+                t.backward(o.hidden().sum());
+                grads[asked] = m.parameters().get(0).grad().data().clone();
+            }
+            assertTrue(nodes[0] < nodes[1], m + ": " + nodes[0] + " nodes without the output, " + nodes[1] + " with it");
+            assertArrayEquals(grads[1], grads[0], 0f, m + ": gradients");
+        }
     }
 
     @Test
