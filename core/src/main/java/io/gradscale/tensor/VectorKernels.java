@@ -326,14 +326,7 @@ final class VectorKernels implements Kernels {
                 vv = FloatVector.fromArray(SPECIES, vmax, j).max(vv);
                 vv.intoArray(vmax, j);
             }
-            FloatVector q = mv.div(vv.sqrt().div(bc2Sqrt).add(eps)).mul(invBc1);
-            if (u != null) {
-                q.intoArray(u, j);
-            }
-            if (w != null) {
-                FloatVector wv = FloatVector.fromArray(SPECIES, w, j);
-                (f == 1f ? wv.add(q) : wv.add(q.mul(f).add(0f))).intoArray(w, j);
-            }
+            applyUpdate(mv.div(vv.sqrt().div(bc2Sqrt).add(eps)).mul(invBc1), u, w, j, f);
         }
         ScalarKernels.adamFrom(j, g, m, v, vmax, u, w, off + n, k, f);
     }
@@ -349,14 +342,7 @@ final class VectorKernels implements Kernels {
             // the reference's order: fma(keep, g, b mu), then fma(mu, b, g)
             FloatVector bv = first ? gv : gv.fma(keepV, FloatVector.fromArray(SPECIES, b, j).mul(mu));
             bv.intoArray(b, j);
-            FloatVector q = nesterov ? bv.fma(muV, gv) : bv;
-            if (u != null) {
-                q.intoArray(u, j);
-            }
-            if (w != null) {
-                FloatVector wv = FloatVector.fromArray(SPECIES, w, j);
-                (f == 1f ? wv.add(q) : wv.add(q.mul(f).add(0f))).intoArray(w, j);
-            }
+            applyUpdate(nesterov ? bv.fma(muV, gv) : bv, u, w, j, f);
         }
         ScalarKernels.momentumFrom(j, g, b, u, w, off + n, mu, keep, first, nesterov, f);
     }
