@@ -9,7 +9,13 @@ import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Rng;
+import io.gradscale.data.Dataset;
+import io.gradscale.nn.Module;
+import io.gradscale.tensor.Tensor;
+import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
+import io.gradscale.train.TestRecord;
+import io.gradscale.train.TrainingListener;
 import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.Trainer;
@@ -19,7 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Runs a configured training in its own run directory and leaves there everything a user needs:
@@ -28,7 +37,7 @@ import java.util.List;
  */
 final class RunRecorder {
     /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report) {
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test) {
     }
 
     private RunRecorder() {
@@ -44,14 +53,25 @@ final class RunRecorder {
         return dir;
     }
 
-    /** Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). */
-    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean checkpoint) throws IOException {
+    /**
+     * Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). A full run
+     * ({@code fullRun}: not a probe) writes a checkpoint and then, if the configuration has a test set, evaluates it
+     * once with the weights {@link RunSpec#testWeights()} names, recording the metrics in the metrics log and in
+     * {@code diagnosis.json}.
+     */
+    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
+        Dataset test = fullRun ? spec.data().test() : null;
+        BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
+        TestRecord tested = null;
         try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, spec.logEvery())) {
             trainer.addListener(log);
+            if (best != null) {
+                trainer.addListener(best);
+            }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
                     * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
@@ -59,9 +79,20 @@ final class RunRecorder {
                 trainer.addListener(bar);
             }
             result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
-        }
-        if (checkpoint) {
-            trainer.saveCheckpoint(dir.resolve("checkpoint"));
+            if (fullRun) {
+                trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
+            }
+            if (test != null) {
+                long step = result.steps();
+                String weights = "last";
+                if (best != null && best.restore()) {
+                    step = best.step();
+                    weights = "best";
+                }
+                Trainer.Evaluation ev = trainer.evaluate(test);
+                tested = new TestRecord(step, weights, test.size(), ev.loss(), ev.accuracy());
+                log.onTest(tested);
+            }
         }
         double autocorr = Double.NaN;
         if (spec.facts().recurrent().isEmpty() && spec.data().train().exampleShape().rank() == 1) {
@@ -71,9 +102,65 @@ final class RunRecorder {
         }
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
         List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
-        Json.mapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve("diagnosis.json").toFile(), verdicts);
+        HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report);
+        return new Outcome(dir, result, verdicts, report, tested);
+    }
+
+    /**
+     * Keeps a copy of the weights and buffers of the epoch with the lowest validation loss so far (the criterion
+     * early stopping uses), to evaluate the test set with them when training has ended.
+     */
+    private static final class BestWeights implements TrainingListener {
+        private final Module model;
+        private Map<String, Tensor> kept;
+        private double bestLoss = Double.POSITIVE_INFINITY;
+        private long step = -1;
+
+        BestWeights(Module model) {
+            this.model = model;
+        }
+
+        @Override
+        public void onEval(EvalRecord r) {
+            if (r.validated() && r.valLoss() < bestLoss) { // false for NaN
+                bestLoss = r.valLoss();
+                step = r.step();
+                kept = new LinkedHashMap<>();
+                model.namedParameters().forEach((k, p) -> kept.put(k, p.value().copy()));
+                model.namedBuffers().forEach((k, b) -> kept.put(k, b.copy()));
+            }
+        }
+
+        /** Puts the kept weights back; false when no epoch had a finite validation loss. */
+        boolean restore() {
+            if (kept == null) {
+                return false;
+            }
+            model.namedParameters().forEach((k, p) -> p.value().copyFrom(kept.get(k)));
+            model.namedBuffers().forEach((k, b) -> b.copyFrom(kept.get(k)));
+            return true;
+        }
+
+        long step() {
+            return step;
+        }
+    }
+
+    /** How training ended, in one line: "completed 5 epochs after 625 steps: train loss ..., validation loss ...". */
+    static String resultLine(Trainer.Result r, boolean validated) {
+        String head = String.format(Locale.ROOT, "%s after %d steps: train loss %.5g", r.stopReason(), r.steps(), r.finalTrainLoss());
+        if (!validated) {
+            return head + ", no validation data";
+        }
+        return head + String.format(Locale.ROOT, ", validation loss %.5g", r.finalValLoss())
+                + (Double.isNaN(r.finalValAccuracy()) ? "" : String.format(Locale.ROOT, ", validation accuracy %.2f%%", 100 * r.finalValAccuracy()));
+    }
+
+    /** The test set's metrics, in one line. */
+    static String testLine(TestRecord t) {
+        return String.format(Locale.ROOT, "test (%d examples, %s weights from step %d): loss %.5g", t.examples(), t.weights(), t.step(), t.loss())
+                + (Double.isNaN(t.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * t.accuracy()));
     }
 
     static void printVerdicts(List<Verdict> verdicts, PrintWriter out) {

@@ -41,10 +41,10 @@ final class TrainCommand implements Callable<Integer> {
             Path dir = RunRecorder.newRunDir(out, run.name());
             RunRecorder.Outcome res = RunRecorder.run(run, engine, dir, Long.MAX_VALUE, true);
             o.println();
-            o.printf(java.util.Locale.ROOT, "%s after %d steps: train loss %.5g, validation loss %.5g%s%n", res.result().stopReason(),
-                    res.result().steps(), res.result().finalTrainLoss(), res.result().finalValLoss(),
-                    Double.isNaN(res.result().finalValAccuracy()) ? ""
-                            : String.format(java.util.Locale.ROOT, ", validation accuracy %.2f%%", 100 * res.result().finalValAccuracy()));
+            o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
+            if (res.test() != null) {
+                o.println(RunRecorder.testLine(res.test()));
+            }
             o.println();
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();

@@ -14,6 +14,11 @@ import io.gradscale.tensor.Tensor;
  * deviation (divisor {@code m}, as scikit-learn's {@code StandardScaler}). A constant feature has
  * standard deviation 0 and is given 1 instead, so it becomes 0 rather than NaN (scikit-learn does
  * the same). Fit on the training set only and apply the same transform to validation and test sets.
+ *
+ * <p>A standardiser of one feature ({@link #fitPooled}) holds one mean and one standard deviation
+ * over every element, and applies them to every element whatever the last axis: the convention of
+ * image pipelines, which normalise pixels by one statistic over the whole training set (as
+ * torchvision's {@code Normalize((0.1307,), (0.3081,))} does for MNIST) rather than per column.
  */
 public final class Standardizer {
     private final float[] mean;
@@ -74,6 +79,11 @@ public final class Standardizer {
         return new Standardizer(mean, std);
     }
 
+    /** One mean and one population standard deviation over every element of {@code x} (see the class comment). */
+    public static Standardizer fitPooled(Tensor x) {
+        return fit(x.reshape(x.size(), 1));
+    }
+
     /** Number of features. */
     public int features() {
         return mean.length;
@@ -87,9 +97,12 @@ public final class Standardizer {
         return std.clone();
     }
 
-    /** A new tensor {@code (x - mean) / std}; the last axis of {@code x} must be the feature axis. */
+    /**
+     * A new tensor {@code (x - mean) / std}; the last axis of {@code x} must be the feature axis, unless
+     * this standardiser has one feature, which applies to every element.
+     */
     public Tensor apply(Tensor x) {
-        if (x.rank() < 1 || x.dim(-1) != mean.length) {
+        if (x.rank() < 1 || (mean.length != 1 && x.dim(-1) != mean.length)) {
             throw new IllegalArgumentException("standardiser fitted on " + mean.length + " features cannot apply to shape " + x.shape());
         }
         float[] src = x.data();

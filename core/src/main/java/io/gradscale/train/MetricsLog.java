@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The metrics log of a run: JSON lines, opened by a header with the run's {@link Provenance}, then one
  * object per step (every {@code n}-th step), evaluation and event, each with a {@code "type"} field
- * ({@code header}, {@code step}, {@code eval}, {@code event}). Non-finite numbers are written as the
+ * ({@code header}, {@code step}, {@code eval}, {@code event}, {@code test}). An eval line of a run
+ * without validation ({@link EvalRecord#validated()} false) carries no validation fields. Non-finite numbers are written as the
  * strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}.
  *
  * <p>Reports and {@code diagnose} read only this file, through {@link #read(Path)}.
@@ -26,6 +27,8 @@ public final class MetricsLog implements TrainingListener, Closeable {
     public static final String FILE_NAME = "metrics.jsonl";
 
     private static final ObjectMapper JSON = Json.mapper();
+    private static final String VAL_LOSS = "valLoss";
+    private static final String VAL_ACCURACY = "valAccuracy";
 
     private final Path path;
     private final BufferedWriter out;
@@ -59,7 +62,17 @@ public final class MetricsLog implements TrainingListener, Closeable {
 
     @Override
     public void onEval(EvalRecord r) {
-        write("eval", JSON.valueToTree(r));
+        ObjectNode o = JSON.valueToTree(r);
+        if (!r.validated()) {
+            o.remove(List.of(VAL_LOSS, VAL_ACCURACY)); // no validation set: nothing to write, rather than NaN
+        }
+        write("eval", o);
+    }
+
+    /** Writes the test set's metrics, measured once after training (see {@link TestRecord}). */
+    public void onTest(TestRecord r) {
+        write("test", JSON.valueToTree(r));
+        flush();
     }
 
     @Override
@@ -95,7 +108,12 @@ public final class MetricsLog implements TrainingListener, Closeable {
     }
 
     /** Everything a metrics log holds, in file order. */
-    public record Contents(Provenance provenance, List<StepRecord> steps, List<EvalRecord> evals, List<EventRecord> events) {
+    public record Contents(Provenance provenance, List<StepRecord> steps, List<EvalRecord> evals, List<EventRecord> events,
+                           List<TestRecord> tests) {
+        /** Contents without test metrics. */
+        public Contents(Provenance provenance, List<StepRecord> steps, List<EvalRecord> evals, List<EventRecord> events) {
+            this(provenance, steps, evals, events, List.of());
+        }
     }
 
     /** Reads a metrics log; a malformed line fails with the file and line number. */
@@ -104,6 +122,7 @@ public final class MetricsLog implements TrainingListener, Closeable {
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
         List<EventRecord> events = new ArrayList<>();
+        List<TestRecord> tests = new ArrayList<>();
         try (java.io.BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             String line;
             int lineNo = 0;
@@ -119,7 +138,8 @@ public final class MetricsLog implements TrainingListener, Closeable {
                     switch (type) {
                         case "header" -> prov = JSON.treeToValue(o, Provenance.class);
                         case "step" -> steps.add(JSON.treeToValue(o, StepRecord.class));
-                        case "eval" -> evals.add(JSON.treeToValue(o, EvalRecord.class));
+                        case "eval" -> evals.add(JSON.treeToValue(withoutValidationAsNaN(o), EvalRecord.class));
+                        case "test" -> tests.add(JSON.treeToValue(o, TestRecord.class));
                         case "event" -> events.add(JSON.treeToValue(o, EventRecord.class));
                         default -> throw new IOException("unknown record type '" + type + "'");
                     }
@@ -131,6 +151,17 @@ public final class MetricsLog implements TrainingListener, Closeable {
         if (prov == null) {
             throw new IOException(path + ": no header line; is this a gradscale metrics log?");
         }
-        return new Contents(prov, steps, evals, events);
+        return new Contents(prov, steps, evals, events, tests);
+    }
+
+    /** An eval line of a run without validation has no validation fields; in memory they are NaN. */
+    private static ObjectNode withoutValidationAsNaN(ObjectNode o) {
+        if (!o.has(VAL_LOSS)) {
+            o.put(VAL_LOSS, "NaN");
+        }
+        if (!o.has(VAL_ACCURACY)) {
+            o.put(VAL_ACCURACY, "NaN");
+        }
+        return o;
     }
 }

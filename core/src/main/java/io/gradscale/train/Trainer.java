@@ -206,7 +206,8 @@ public final class Trainer {
             Evaluation ev = validation == null || validation.size() == 0 ? new Evaluation(Double.NaN, Double.NaN) : evaluate(validation);
             lastVal = ev.loss();
             lastAcc = ev.accuracy();
-            EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy());
+            EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy(),
+                    validation == null ? 0 : validation.size());
             for (TrainingListener l : listeners) {
                 l.onEval(er);
             }

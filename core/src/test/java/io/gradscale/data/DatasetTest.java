@@ -134,4 +134,21 @@ class DatasetTest {
         assertArrayEquals(new float[] {4, 40}, s.mean(), 1e-6f);
         assertArrayEquals(new float[] {(float) Math.sqrt(5), (float) Math.sqrt(500)}, s.std(), 1e-5f);
     }
+
+    /** Images are standardised by one mean and std over all their pixels, which then apply to every pixel of any image. */
+    @Test
+    void pooledStandardisationHasOneStatisticForEveryElement() {
+        float[] x = {0, 1, 2, 3, 4, 5, 6, 7}; // two 2x2 images
+        Standardizer s = Standardizer.fitPooled(Tensor.wrap(x, 2, 2, 2));
+        assertEquals(1, s.features());
+        assertArrayEquals(new float[] {3.5f}, s.mean(), 1e-6f);
+        assertArrayEquals(new float[] {(float) Math.sqrt(5.25)}, s.std(), 1e-6f);
+        Dataset images = Dataset.classification(Tensor.wrap(x.clone(), 2, 2, 2), new int[] {0, 1}, 2).standardize(s);
+        float[] y = images.features().data();
+        for (int i = 0; i < x.length; i++) {
+            assertEquals((x[i] - 3.5) / Math.sqrt(5.25), y[i], 1e-6, "pixel " + i);
+        }
+        Tensor other = s.apply(Tensor.wrap(new float[] {3.5f, 3.5f, 3.5f}, 1, 3)); // any last axis
+        assertArrayEquals(new float[] {0, 0, 0}, other.data(), 0f);
+    }
 }

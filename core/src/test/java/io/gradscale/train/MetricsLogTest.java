@@ -26,7 +26,7 @@ class MetricsLogTest {
         try (MetricsLog log = new MetricsLog(p, prov, 1)) {
             log.onStep(s0);
             log.onStep(s1);
-            log.onEval(new EvalRecord(2, 0, 1.0, 0.9, Double.NaN));
+            log.onEval(new EvalRecord(2, 0, 1.0, 0.9, Double.NaN, 10));
             log.onEvent(new EventRecord(2, "diverged", "loss is NaN"));
         }
         MetricsLog.Contents c = MetricsLog.read(p);
@@ -48,5 +48,26 @@ class MetricsLogTest {
         Files.writeString(p, Files.readString(p) + "{not json\n");
         IOException e = assertThrows(IOException.class, () -> MetricsLog.read(p));
         assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("bad.jsonl"), e.getMessage());
+    }
+
+    /** A run without validation writes no validation fields (not NaN); in memory they read as NaN, with 0 examples. */
+    @Test
+    void anEvalWithoutValidationHasNoValidationFieldsAndTestMetricsRoundTrip() throws IOException {
+        Path p = dir.resolve("noval.jsonl");
+        Provenance prov = Provenance.now(Json.mapper().createObjectNode(), 1, 1, "scalar");
+        TestRecord test = new TestRecord(40, "best", 360, 0.125, 0.95);
+        try (MetricsLog log = new MetricsLog(p, prov, 1)) {
+            log.onEval(new EvalRecord(10, 0, 1.5, Double.NaN, Double.NaN, 0));
+            log.onEval(new EvalRecord(20, 1, 1.25, Double.NaN, Double.NaN, 5)); // validated, and NaN: written as such
+            log.onTest(test);
+        }
+        String[] lines = Files.readString(p).split("\n");
+        assertEquals("{\"type\":\"eval\",\"step\":10,\"epoch\":0,\"trainLoss\":1.5,\"valExamples\":0}", lines[1]);
+        assertTrue(lines[2].contains("\"valLoss\":\"NaN\""), lines[2]);
+        MetricsLog.Contents c = MetricsLog.read(p);
+        EvalRecord none = c.evals().get(0);
+        assertTrue(!none.validated() && Double.isNaN(none.valLoss()) && Double.isNaN(none.valAccuracy()), none.toString());
+        assertTrue(c.evals().get(1).validated());
+        assertEquals(java.util.List.of(test), c.tests());
     }
 }

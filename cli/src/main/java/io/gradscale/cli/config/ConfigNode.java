@@ -208,4 +208,11 @@ public final class ConfigNode {
     public String path() {
         return path;
     }
+
+    /** The fields of this object as given (none when it is missing), without marking any as read. */
+    java.util.Map<String, JsonNode> fields() {
+        java.util.Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
 }

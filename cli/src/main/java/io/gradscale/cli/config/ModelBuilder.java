@@ -28,7 +28,9 @@ import java.util.Map;
  *
  * <pre>
  * model:
- *   type: mlp            # mlp | rnn | lstm | gru
+ *   type: mlp            # mlp | rnn | lstm | gru; unset: mlp for features and images, lstm for sequences
+ *   input: 784           # optional: the input width, checked against the data (features per example for mlp,
+ *                        # per time step for recurrent models)
  *   hidden: [64, 64]     # mlp: hidden widths; recurrent: one hidden size per layer (all equal)
  *   activation: relu     # mlp: sigmoid | tanh | relu | leaky_relu | elu | gelu | softplus
  *   init: default        # default (PyTorch's) | glorot | he | lecun | orthogonal
@@ -51,9 +53,49 @@ public final class ModelBuilder {
     private ModelBuilder() {
     }
 
-    /** Builds the model for inputs of {@code inputs} features (per time step for recurrent models) and {@code outputs} outputs. */
-    public static Built build(ConfigNode m, int inputs, int outputs, boolean sequenceInput, boolean everyStep, Rng rng) {
-        String type = m.choice("type", sequenceInput ? "lstm" : "mlp", TYPES);
+    /**
+     * Builds the model for {@code data} and {@code outputs} outputs. Without {@code type} the model type follows
+     * the data's layout ({@link DataBuilder.Layout#defaultModel()}). The input width is the number of features
+     * per example (the product of the example's shape) for an MLP, which flattens its input, and the size of the
+     * last axis for a recurrent model, which reads one row per time step (a vector example is a series of
+     * scalars); an optional {@code input} states it and is checked against the data.
+     */
+    public static Built build(ConfigNode m, DataBuilder.Built data, int outputs, boolean everyStep, Rng rng) {
+        boolean typeGiven = m.has("type");
+        String type = m.choice("type", data.layout().defaultModel(), TYPES);
+        int[] dims = data.train().exampleShape().dims();
+        int inputs;
+        String unit;
+        if (type.equals("mlp")) {
+            if (everyStep) {
+                throw new ConfigException(m.path() + ".type: mlp gives one output per example, but the data ("
+                        + data.describeExample() + ") has a label per time step; use rnn, lstm or gru");
+            }
+            inputs = 1;
+            for (int x : dims) {
+                inputs *= x;
+            }
+            unit = data.describeExample();
+        } else {
+            if (dims.length > 2) {
+                throw new ConfigException(m.path() + ".type: " + type + " reads examples of [time steps, features], but the data has "
+                        + data.describeExample() + "; use mlp");
+            }
+            inputs = dims.length == 1 ? 1 : dims[1];
+            int steps = dims[0];
+            unit = inputs + " features per time step (" + (data.layout() == DataBuilder.Layout.IMAGE
+                    ? steps + " rows of " + inputs + " pixels, one row per step"
+                    : dims.length == 1 ? "examples of " + steps + " features read as " + steps + " steps"
+                    : "sequences of " + steps + " steps") + ")";
+        }
+        if (m.has("input")) {
+            int declared = m.integer("input", 1, 1, Integer.MAX_VALUE);
+            if (declared != inputs) {
+                throw new ConfigException("data has " + unit + ", but " + m.path() + ".input is " + declared
+                        + (type.equals("mlp") ? "" : " (a " + type + " reads one row of its example per time step)"));
+            }
+        }
+        String chosen = typeGiven ? "" : " (" + m.path() + ".type not set: " + type + " chosen for " + data.layout().noun() + ")";
         String init = m.choice("init", "default", INITS);
         if (type.equals("mlp")) {
             int[] hidden = m.integers("hidden", new int[] {64, 64}, 1, 1 << 16);
@@ -85,7 +127,7 @@ public final class ModelBuilder {
             ModelFacts facts = new ModelFacts(hidden.length + 1, Collections.nCopies(hidden.length, act), bn, residual, "", init,
                     "", Double.NaN);
             return new Built(model, facts, "MLP " + inputs + "-" + join(hidden) + "-" + outputs + " " + act
-                    + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init);
+                    + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init + chosen);
         }
         int[] hidden = m.integers("hidden", new int[] {64}, 1, 1 << 14);
         for (int h : hidden) {
@@ -110,7 +152,7 @@ public final class ModelBuilder {
         }
         ModelFacts facts = new ModelFacts(hidden.length + 1, List.of(nl), false, false, type, init, "", Double.NaN);
         return new Built(model, facts, type.toUpperCase(java.util.Locale.ROOT) + " " + inputs + "-" + join(hidden) + "-" + outputs
-                + ", init " + init);
+                + ", init " + init + chosen);
     }
 
     private static String join(int[] a) {

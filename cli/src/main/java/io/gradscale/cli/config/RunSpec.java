@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.gradscale.autograd.Tape;
+import io.gradscale.data.Batch;
 import io.gradscale.data.Task;
 import io.gradscale.diag.ModelFacts;
+import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.train.DivergencePolicy;
@@ -24,6 +27,8 @@ import java.nio.file.Path;
  * seed: 42               # every random generator of the run derives from it
  * threads: 1             # compute threads (results are the same bits for any count)
  * data: {...}            # see DataBuilder
+ * validation: {...}      # optional, see DataBuilder
+ * test: {...}            # optional, see DataBuilder; weights: last | best
  * model: {...}           # see ModelBuilder
  * transforms: [...]      # see OptimizerBuilder
  * optimizer: {...}
@@ -40,11 +45,19 @@ import java.nio.file.Path;
  *   log_every: 1         # write every n-th step to the metrics log
  * </pre>
  *
+ * The optional {@code validation} and {@code test} sections (data from their own files) are described in
+ * {@link DataBuilder}; {@code test.weights: last | best} chooses the weights the test set is evaluated with once
+ * training has ended.
+ *
  * @param config the configuration as read (for provenance)
+ * @param testWeights {@code "last"} or {@code "best"} (lowest validation loss); used only with a test set
  */
 public record RunSpec(JsonNode config, String name, long seed, int threads, DataBuilder.Built data, ModelBuilder.Built model,
                       OptimizerBuilder.Built optimizer, Objective objective, Trainer.Settings settings, int logEvery,
-                      ModelFacts facts) {
+                      ModelFacts facts, String testWeights) {
+    /** Without {@code test.weights}, the test set is evaluated with the weights training ended with. */
+    public static final String DEFAULT_TEST_WEIGHTS = "last";
+
 
     /** Reads a YAML or JSON file; a syntax error names the file, line and column. */
     public static JsonNode read(Path file) {
@@ -80,16 +93,14 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         Rng rng = new Rng(seed);
         DataBuilder.Built data;
         try {
-            data = DataBuilder.build(c.object("data"), baseDir, rng.split());
+            data = DataBuilder.build(c.object("data"), c, baseDir, rng.split());
         } catch (ConfigException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new ConfigException("data: " + e.getMessage());
         }
+        String testWeights = testWeights(c.object("test"), data);
         Task task = data.train().task();
-        int[] dims = data.train().exampleShape().dims();
-        boolean sequence = dims.length == 2 || task instanceof Task.SequenceClassification;
-        int inputs = sequence ? dims[dims.length - 1] : product(dims);
         int outputs = switch (task) {
             case Task.Classification cl -> cl.classes();
             case Task.SequenceClassification sc -> sc.classes();
@@ -110,8 +121,10 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
         int logEvery = mon.integer("log_every", 1, 1, 1 << 30);
         mon.done();
-        ModelBuilder.Built model = ModelBuilder.build(c.object("model"), inputs, outputs, sequence,
-                task instanceof Task.SequenceClassification, rng.split());
+        ModelBuilder.Built model = ModelBuilder.build(c.object("model"), data, outputs, task instanceof Task.SequenceClassification,
+                rng.split());
+        Objective objective = Objective.forTask(task);
+        checkFit(model, data, objective, engine);
         OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine);
         c.done();
         // the doctor's facts learn the clipping and the learning rate from the optimizer section
@@ -120,7 +133,35 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
                 opt.clipping(), opt.lr());
         Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
                 div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0);
-        return new RunSpec(root, name, seed, threads, data, model, opt, Objective.forTask(task), settings, logEvery, facts);
+        return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights);
+    }
+
+    /** The test section's {@code weights}: which weights the test set is evaluated with. */
+    private static String testWeights(ConfigNode test, DataBuilder.Built data) {
+        String w = test.choice("weights", DEFAULT_TEST_WEIGHTS, "last", "best");
+        if (w.equals("best") && data.validation() == null) {
+            throw new ConfigException(test.path() + ".weights: best picks the epoch of lowest validation loss, but the run has"
+                    + " no validation data; set data.validation above 0, add a validation section, or use weights: last");
+        }
+        return w;
+    }
+
+    /**
+     * Runs one training example through the model and its loss, so that a model that cannot take the data fails here,
+     * named in the configuration's terms, rather than inside a layer at the first step.
+     */
+    private static void checkFit(ModelBuilder.Built model, DataBuilder.Built data, Objective objective, Engine engine) {
+        Module net = model.model();
+        Batch one = data.train().batch(0, 1);
+        net.eval(); // one example: batch statistics would be degenerate, and no random generator may advance
+        try {
+            objective.loss(net.forward(Tape.noGrad(engine).constant(one.inputs())), one);
+        } catch (RuntimeException e) {
+            throw new ConfigException("model (" + model.summary() + ") does not fit the data (" + data.describeExample()
+                    + ", " + data.train().task() + "): " + e.getMessage());
+        } finally {
+            net.train();
+        }
     }
 
     private static int product(int[] d) {

@@ -2,10 +2,13 @@ package io.gradscale.cli.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
+import io.gradscale.train.TestRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,8 +37,10 @@ public final class HtmlReport {
     /** The report's file name inside a run directory. */
     public static final String FILE_NAME = "report.html";
 
-    /** The gradient doctor's verdicts inside a run directory: a JSON array of {@link Verdict}. */
+    /** The gradient doctor's verdicts inside a run directory (with the test metrics, if any): see {@link #writeDiagnosis}. */
     public static final String DIAGNOSIS_FILE = "diagnosis.json";
+    private static final String VERDICTS = "verdicts";
+    private static final String TEST = "test";
 
     /** Id of the element that collects console errors and uncaught exceptions of the page. */
     public static final String CONSOLE_ERRORS_ID = "console-errors";
@@ -77,17 +82,35 @@ public final class HtmlReport {
         Files.writeString(out, render(log, verdicts, title), StandardCharsets.UTF_8);
     }
 
-    /** Reads a {@code diagnosis.json}: a JSON array of verdicts. */
+    /**
+     * Writes a {@code diagnosis.json}: the verdicts as a JSON array, or, for a run with a test set, an object
+     * {@code {"verdicts": [...], "test": {...}}} holding the test metrics too.
+     */
+    public static void writeDiagnosis(Path file, List<Verdict> verdicts, TestRecord test) throws IOException {
+        ObjectMapper json = Json.mapper();
+        Object body = verdicts;
+        if (test != null) {
+            ObjectNode o = json.createObjectNode();
+            o.set(VERDICTS, json.valueToTree(verdicts));
+            o.set(TEST, json.valueToTree(test));
+            body = o;
+        }
+        json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), body);
+    }
+
+    /** Reads the verdicts of a {@code diagnosis.json} in either form {@link #writeDiagnosis} writes. */
     public static List<Verdict> readVerdicts(Path file) throws IOException {
         try {
-            List<Verdict> verdicts = Json.mapper().readValue(file.toFile(), new TypeReference<List<Verdict>>() { });
-            if (verdicts == null) {
-                throw new IOException(file + ": expected a JSON array of verdicts, got null");
+            JsonNode root = Json.mapper().readTree(file.toFile());
+            JsonNode list = root != null && root.isObject() && root.has(VERDICTS) ? root.get(VERDICTS) : root;
+            if (list == null || !list.isArray()) {
+                throw new IOException(file + ": expected a JSON array of verdicts, or an object with \"" + VERDICTS + "\" and \""
+                        + TEST + "\", got " + (list == null ? "nothing" : list.getNodeType().name().toLowerCase(Locale.ROOT)));
             }
-            return verdicts;
-        } catch (JsonProcessingException e) {
+            return Json.mapper().convertValue(list, new TypeReference<List<Verdict>>() { });
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new IOException(file + ": expected a JSON array of verdicts (detector, severity, title, evidence,"
-                    + " remedies): " + e.getOriginalMessage(), e);
+                    + " remedies): " + e.getMessage(), e);
         }
     }
 

@@ -8,6 +8,7 @@ import io.gradscale.train.EventRecord;
 import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
+import io.gradscale.train.TestRecord;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +62,16 @@ final class PageSections {
         log.evals().stream().filter(e -> Double.isFinite(e.valAccuracy()))
                 .max(Comparator.comparingDouble(EvalRecord::valAccuracy))
                 .ifPresent(e -> row(b, "best validation accuracy", String.format(Locale.ROOT, "%.2f", 100 * e.valAccuracy()) + " % at epoch " + e.epoch()));
+        if (!log.evals().isEmpty() && log.evals().stream().noneMatch(EvalRecord::validated)) {
+            row(b, "validation", "none (the run had no validation data)");
+        }
+        for (TestRecord t : log.tests()) {
+            String weights = t.weights() + " weights, from step " + t.step() + "; " + t.examples() + " examples";
+            row(b, "test loss", fmt(t.loss()) + " (" + weights + ")");
+            if (Double.isFinite(t.accuracy())) {
+                row(b, "test accuracy", String.format(Locale.ROOT, "%.2f", 100 * t.accuracy()) + " %");
+            }
+        }
         return b.append("</table></section>\n").toString();
     }
 

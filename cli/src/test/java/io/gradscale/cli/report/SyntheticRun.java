@@ -87,7 +87,7 @@ final class SyntheticRun {
                 }
                 if ((step + 1) % STEPS_PER_EPOCH == 0) {
                     double val = 2.3 * Math.exp(-step / 100.0) + 0.25;
-                    log.onEval(new EvalRecord(step, epoch, loss, val, 1 - val / 3));
+                    log.onEval(new EvalRecord(step, epoch, loss, val, 1 - val / 3, 200));
                     log.onEvent(new EventRecord(step, "checkpoint", "wrote checkpoint-" + epoch + ".json"));
                 }
             }
