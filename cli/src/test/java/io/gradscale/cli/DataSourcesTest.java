@@ -311,4 +311,24 @@ class DataSourcesTest {
                 Arguments.of("", mlp, "test: {path: " + files.resolve("test-images.idx.gz") + ", labels: " + files.resolve("table.csv") + "}\n",
                         "table.csv"));
     }
+
+    /**
+     * The committed digits (examples/digits, made by make_idx.py from the copy Debian's python3-sklearn ships) through
+     * the README's example configuration, shortened to 3 epochs: an 8x8 image is 64 inputs, and the held-out test set
+     * is classified far above chance (0.1).
+     */
+    @Test
+    void theCommittedDigitsTrainThroughTheExampleConfiguration() throws IOException {
+        Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+        String yaml = Files.readString(examples.resolve("digits-mlp.yaml"))
+                .replace("digits/", examples.resolve("digits") + "/").replace("epochs: 30", "epochs: 3");
+        assertTrue(yaml.contains("epochs: 3\n"), "the example still trains for 30 epochs");
+        Run r = train(config("digits", yaml));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1437 images of 8×8") && r.out().contains("1150 train / 287 validation; test: 360 from IDX"), r.out());
+        assertTrue(r.out().contains("model:     MLP 64-128-64-10 relu"), r.out());
+        TestRecord t = MetricsLog.read(runDir().resolve(MetricsLog.FILE_NAME)).tests().get(0);
+        assertEquals(360, t.examples());
+        assertTrue(t.accuracy() > 0.6, "test accuracy " + t.accuracy() + ", chance is 0.1");
+    }
 }
