@@ -57,11 +57,14 @@ class DataSourcesTest {
             csv.append(i % 7).append(',').append((i * 3) % 5 - 2).append(',').append(i * 0.1).append(',').append(i % CLASSES).append('\n');
         }
         Files.writeString(files.resolve("table.csv"), csv);
+        Files.writeString(files.resolve("table-test.csv"), "a,b,c,label\n1,2,0.5,0\n3,-1,1.5,1\n6,0,2.5,1\n"); // no class 2
+
         StringBuilder series = new StringBuilder("x,y\n");
         for (int t = 0; t < 60; t++) {
             series.append(String.format(Locale.ROOT, "%.4f,%.4f%n", Math.sin(t / 3.0), Math.cos(t / 5.0)));
         }
         Files.writeString(files.resolve("series.csv"), series);
+        Files.writeString(files.resolve("series-test.csv"), String.join("\n", series.toString().lines().limit(21).toList()) + "\n");
     }
 
     /** {@code n} images of ROWS x COLS unsigned bytes whose label is readable from the pixels, and their labels. */
@@ -330,5 +333,30 @@ class DataSourcesTest {
         TestRecord t = MetricsLog.read(runDir().resolve(MetricsLog.FILE_NAME)).tests().get(0);
         assertEquals(360, t.examples());
         assertTrue(t.accuracy() > 0.6, "test accuracy " + t.accuracy() + ", chance is 0.1");
+    }
+
+    /**
+     * Every source takes a test section: a file source its own file (its class count and scaling those of the training
+     * data), a built-in task a fresh sample; regression reports no accuracy.
+     */
+    @ParameterizedTest
+    @MethodSource("heldOutSources")
+    void everySourceTakesATestSection(String data, String test, int examples, boolean accuracy) throws IOException {
+        Run r = train(config("held-out", yaml(data, "{type: lstm, hidden: [4]}", "test: " + test + "\n")));
+        assertEquals(0, r.code(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("test (")).findFirst().orElseThrow();
+        assertTrue(line.startsWith("test (" + examples + " examples, last weights from step "), line);
+        assertEquals(accuracy, line.contains(", accuracy "), line);
+    }
+
+    static Stream<Arguments> heldOutSources() {
+        return Stream.of(
+                Arguments.of("{source: csv, path: " + files.resolve("table.csv") + ", label: label}",
+                        "{path: " + files.resolve("table-test.csv") + "}", 3, true),
+                Arguments.of("{source: sequence_csv, path: " + files.resolve("series.csv") + ", columns: [x, y], targets: [y], window: 5}",
+                        "{path: " + files.resolve("series-test.csv") + "}", 20 - 5, false), // T - window - horizon + 1 windows
+                Arguments.of("{source: two_spirals, size: 40}", "{size: 24}", 24, true),
+                Arguments.of("{source: copy, size: 40, length: 3}", "{size: 8}", 8, true),
+                Arguments.of("{source: sine, length: 60, window: 5}", "{length: 30}", 30 - 5, false));
     }
 }

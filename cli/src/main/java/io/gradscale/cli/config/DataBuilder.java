@@ -218,8 +218,8 @@ public final class DataBuilder {
         Loaded l;
         try {
             l = load(sec, source, baseDir, rng, train.task().classes());
-        } catch (ConfigException e) {
-            throw e;
+        } catch (ConfigException | java.io.UncheckedIOException e) {
+            throw e; // a file that cannot be read is an I/O error, not a configuration error
         } catch (RuntimeException e) {
             throw new ConfigException(name + ": " + e.getMessage());
         }
