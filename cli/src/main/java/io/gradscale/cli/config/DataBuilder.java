@@ -6,7 +6,6 @@ import io.gradscale.data.Dataset;
 import io.gradscale.data.IdxReader;
 import io.gradscale.data.SequenceCsv;
 import io.gradscale.data.Standardizer;
-import io.gradscale.data.Task;
 import io.gradscale.data.tasks.AddingProblem;
 import io.gradscale.data.tasks.CopyMemory;
 import io.gradscale.data.tasks.NoisySine;

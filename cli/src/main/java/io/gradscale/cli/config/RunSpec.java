@@ -45,7 +45,7 @@ import java.nio.file.Path;
  *   log_every: 1         # write every n-th step to the metrics log
  * </pre>
  *
- * The optional {@code validation} and {@code test} sections (data from their own files) are described in
+ * <p>The optional {@code validation} and {@code test} sections (data from their own files) are described in
  * {@link DataBuilder}; {@code test.weights: last | best} chooses the weights the test set is evaluated with once
  * training has ended.
  *
