@@ -296,6 +296,15 @@ class DataSourcesTest {
         assertFalse(Files.exists(dir.resolve("runs")), "no run directory for a configuration that cannot run");
     }
 
+    @Test
+    void earlyStoppingWithoutValidationIsAnError() throws IOException {
+        Run r = train(config("early", yaml(idxTrain(", validation: 0"), "{type: mlp, hidden: [8]}", "")
+                .replace("epochs: 1}", "epochs: 1, early_stopping: 2}")));
+        assertEquals(Main.USAGE, r.code(), r.out());
+        assertTrue(r.err().contains("training.early_stopping: stops when the validation loss stops improving, but the run has no"
+                + " validation data"), r.err());
+    }
+
     static Stream<Arguments> mismatches() {
         String test = "test: {path: " + files.resolve("test-images.idx.gz") + ", labels: " + files.resolve("test-labels.idx.gz");
         String val = "validation: {path: " + files.resolve("val-images.idx") + ", labels: " + files.resolve("val-labels.idx") + "}\n";

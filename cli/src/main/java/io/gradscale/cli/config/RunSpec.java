@@ -38,7 +38,7 @@ import java.nio.file.Path;
  *   mode: mini_batch     # batch | stochastic | mini_batch
  *   batch_size: 32       # mini_batch only
  *   epochs: 10
- *   early_stopping: 0    # patience in epochs (0 = off)
+ *   early_stopping: 0    # patience in epochs (0 = off); needs validation data
  *   divergence: stop     # stop | rollback
  * monitor:
  *   every: 10            # per-layer statistics every n steps
@@ -115,6 +115,10 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         };
         int epochs = tr.integer("epochs", 10, 1, 1_000_000);
         int patience = tr.integer("early_stopping", 0, 0, 1_000_000);
+        if (patience > 0 && data.validation() == null) {
+            throw new ConfigException(tr.path() + ".early_stopping: stops when the validation loss stops improving, but the run"
+                    + " has no validation data; set data.validation above 0, add a validation section, or set early_stopping: 0");
+        }
         String div = tr.choice("divergence", "stop", "stop", "rollback");
         tr.done();
         ConfigNode mon = c.object("monitor");
