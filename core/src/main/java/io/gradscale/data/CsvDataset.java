@@ -112,21 +112,13 @@ public final class CsvDataset {
         }
         int n = table.rows();
         int f = featureColumns.size();
-        float[] x = new float[n * f];
-        for (int r = 0; r < n; r++) {
-            for (int j = 0; j < f; j++) {
-                x[r * f + j] = table.number(r, featureColumns.get(j));
-            }
-        }
+        float[] x = table.numbers(featureColumns.stream().mapToInt(Integer::intValue).toArray());
         Tensor features = Tensor.wrap(x, n, f);
         Dataset d;
         if (options.classification) {
             d = classificationSet(table, features, labelColumn, options.classes);
         } else {
-            float[] y = new float[n];
-            for (int r = 0; r < n; r++) {
-                y[r] = table.number(r, labelColumn);
-            }
+            float[] y = table.numbers(new int[] {labelColumn});
             d = Dataset.regression(features, Tensor.wrap(y, n, 1));
         }
         if (options.fitStandardizer) {

@@ -1,17 +1,23 @@
 package io.gradscale.data;
 
+import io.gradscale.io.FileErrors;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * A CSV file as text cells: a header row of column names, then data rows, each remembering the
@@ -20,53 +26,109 @@ import java.util.regex.Pattern;
  * <p>The grammar is RFC 4180 ("Common Format and MIME Type for Comma-Separated Values Files"):
  * fields separated by commas, records by CRLF (a bare LF is accepted too), a field may be enclosed
  * in double quotes and then hold commas, line breaks and doubled quotes ({@code ""} for {@code "}).
- * A UTF-8 byte order mark is skipped. The final line break is optional.
+ * A UTF-8 byte order mark is skipped. The final line break is optional. A gzip-compressed file (told by
+ * the gzip magic bytes, as {@link IdxReader} does; {@code .csv.gz} by convention) is decompressed first.
  *
  * <p>Anything else is reported, never skipped: an empty file, a header without data rows, a
  * duplicate or empty column name, a row whose field count differs from the header's (including an
  * empty line), a quote inside an unquoted field, text after a closing quote and an unclosed quote.
  * Every message names the file and the line.
+ *
+ * <p>Speed: the file stays one array of UTF-8 bytes and the table keeps only where each field starts (an
+ * {@code int} per field, no {@code String} per cell); {@link #number} reads a cell's digits in place.
+ * Every structural byte of CSV is ASCII and no byte of a multi-byte UTF-8 sequence is, so scanning
+ * bytes finds the same fields as scanning characters. A number with at most {@value #FAST_DIGITS}
+ * significant digits and a decimal exponent within {@code ±}{@value #FAST_EXPONENT} is the exact
+ * quotient or product of two doubles (Clinger's fast path, "How to read floating point numbers
+ * accurately", PLDI 1990), rounded once to double; rounding that double to float gives the correctly
+ * rounded float unless the double lies exactly halfway between two floats, where
+ * {@link Float#parseFloat} decides (as it does for every longer number), so the bits are always
+ * those of {@code Float.parseFloat}.
  */
 public final class CsvTable {
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /** Significant decimal digits that always fit a double's 53-bit significand exactly (10^15 < 2^53). */
+    static final int FAST_DIGITS = 15;
+    /** Powers of ten up to this one are exact doubles (5^22 < 2^53). */
+    static final int FAST_EXPONENT = 22;
+    private static final double[] POWERS_OF_TEN = new double[FAST_EXPONENT + 1];
+
+    static {
+        double p = 1;
+        for (int i = 0; i <= FAST_EXPONENT; i++) {
+            POWERS_OF_TEN[i] = p;
+            p *= 10;
+        }
+    }
 
     private final Path file;
     private final List<String> header;
-    private final List<String[]> rows;
-    private final int[] lines;
+    private final byte[] text; // the file's bytes (UTF-8), BOM skipped by offset
+    private final int columns;
+    private final int rows;
+    // The scan's arrays, kept as they are (copying them would cost a pass): entry 0 is the header, so data row r
+    // is record r + 1, and, every record having as many fields as the header, its fields start at (r + 1) * columns.
+    private final int[] fieldStart; // byte offset where each field starts (its opening quote, if quoted)
+    private final int[] recordEnd; // offset of the byte ending each record (its line break, or the end of the text)
+    private final int[] recordLine; // 1-based line on which each record starts
 
-    private CsvTable(Path file, List<String> header, List<String[]> rows, int[] lines) {
+    private CsvTable(Path file, List<String> header, byte[] text, Scan scan, int rows) {
         this.file = file;
         this.header = List.copyOf(header);
+        this.text = text;
+        this.columns = header.size();
         this.rows = rows;
-        this.lines = lines;
+        this.fieldStart = scan.fieldStart;
+        this.recordEnd = scan.recordEnd;
+        this.recordLine = scan.recordLine;
     }
 
-    /** Reads and checks a UTF-8 CSV file with a header line. */
+    /** Reads and checks a UTF-8 CSV file with a header line, plain or gzip-compressed. */
     public static CsvTable read(Path file) {
-        String text;
+        byte[] bytes;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (CharacterCodingException e) {
-            throw new DataFormatException(file + ": not valid UTF-8 text", e);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read CSV file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read CSV file " + file + ": " + FileErrors.reason(e), e);
+        } catch (OutOfMemoryError e) {
+            throw new DataFormatException(file + " is too large to read into memory (a CSV file is read whole; at most 2 GiB)", e);
         }
-        return parse(file, text);
+        if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0x1f && (bytes[1] & 0xFF) == 0x8b) {
+            bytes = gunzip(file, bytes);
+        }
+        return parse(file, bytes);
+    }
+
+    private static byte[] gunzip(Path file, byte[] compressed) {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed), 1 << 16)) {
+            return in.readAllBytes();
+        } catch (ZipException | EOFException e) {
+            throw new DataFormatException(file + ": the gzip stream is corrupt or truncated (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot decompress CSV file " + file + ": " + FileErrors.reason(e), e);
+        } catch (OutOfMemoryError e) {
+            throw new DataFormatException(file + " decompresses to more than fits in memory (at most 2 GiB)", e);
+        }
     }
 
     /** Parses CSV text; {@code file} is used in error messages only. */
     public static CsvTable parse(Path file, String text) {
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        if (text.isEmpty()) {
+        return parse(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Parses UTF-8 CSV bytes (not copied: the table keeps the array); {@code file} is used in error messages only. */
+    public static CsvTable parse(Path file, byte[] bytes) {
+        checkUtf8(file, bytes);
+        int begin = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
+        if (begin == bytes.length) {
             throw new DataFormatException(file + " is empty: expected a header line of column names");
         }
-        List<String[]> records = new ArrayList<>();
-        List<Integer> starts = new ArrayList<>();
-        new Parser(file, text).parse(records, starts);
-        String[] head = records.get(0);
+        Scan s = new Scanner(file, bytes, begin).scan();
+        int records = s.records;
+        String[] head = new String[s.recordFirst[1] - s.recordFirst[0]];
+        for (int c = 0; c < head.length; c++) {
+            head[c] = fieldText(bytes, s.fieldStart[c], c + 1 < head.length ? s.fieldStart[c + 1] - 1 : s.recordEnd[0]);
+        }
         Map<String, Integer> seen = new HashMap<>();
         for (int c = 0; c < head.length; c++) {
             if (head[c].isBlank()) {
@@ -78,23 +140,37 @@ public final class CsvTable {
                         + (prev + 1) + " and " + (c + 1) + ")");
             }
         }
-        if (records.size() == 1) {
+        if (records == 1) {
             throw new DataFormatException(file + " has a header line but no data rows");
         }
-        List<String[]> rows = new ArrayList<>(records.size() - 1);
-        int[] lines = new int[records.size() - 1];
-        for (int r = 1; r < records.size(); r++) {
-            String[] row = records.get(r);
-            int line = starts.get(r);
-            if (row.length != head.length) {
-                String what = row.length == 1 && row[0].isEmpty() ? "is empty" : "has " + row.length + " fields";
-                throw new DataFormatException(file + ", line " + line + " " + what + " but the header (line 1) has "
+        for (int r = 1; r < records; r++) {
+            int fields = s.recordFirst[r + 1] - s.recordFirst[r];
+            if (fields != head.length) {
+                boolean empty = fields == 1 && fieldText(bytes, s.fieldStart[s.recordFirst[r]], s.recordEnd[r]).isEmpty();
+                String what = empty ? "is empty" : "has " + fields + " fields";
+                throw new DataFormatException(file + ", line " + s.recordLine[r] + " " + what + " but the header (line 1) has "
                         + head.length + " columns: " + String.join(", ", head));
             }
-            rows.add(row);
-            lines[r - 1] = line;
         }
-        return new CsvTable(file, List.of(head), rows, lines);
+        return new CsvTable(file, Arrays.asList(head), bytes, s, records - 1);
+    }
+
+    /** Fails with the file's name unless {@code bytes} are valid UTF-8; an ASCII file costs one pass over its bytes. */
+    private static void checkUtf8(Path file, byte[] bytes) {
+        boolean ascii = true;
+        for (byte b : bytes) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (!ascii) {
+            try {
+                StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+            } catch (CharacterCodingException e) {
+                throw new DataFormatException(file + ": not valid UTF-8 text", e);
+            }
+        }
     }
 
     public Path file() {
@@ -108,17 +184,44 @@ public final class CsvTable {
 
     /** Number of data rows. */
     public int rows() {
-        return rows.size();
+        return rows;
     }
 
     /** The 1-based line on which data row {@code row} (0-based) starts. */
     public int line(int row) {
-        return lines[row];
+        return recordLine[record(row)];
     }
 
-    /** The text of a cell. */
+    private int record(int row) {
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("row " + row + " is outside [0, " + rows + ")");
+        }
+        return row + 1;
+    }
+
+    /** The text of a cell (quotes removed and doubled quotes undone for a quoted field). */
     public String cell(int row, int column) {
-        return rows.get(row)[column];
+        return fieldText(text, start(row, column), end(row, column));
+    }
+
+    private int start(int row, int column) {
+        if (column < 0 || column >= columns) {
+            throw new IndexOutOfBoundsException("column " + column + " is outside [0, " + columns + ")");
+        }
+        return fieldStart[record(row) * columns + column];
+    }
+
+    private int end(int row, int column) {
+        return column + 1 < columns ? fieldStart[record(row) * columns + column + 1] - 1 : recordEnd[record(row)];
+    }
+
+    /** The text of the field in {@code [from, to)} of {@code bytes}, a quoted one unquoted. */
+    private static String fieldText(byte[] bytes, int from, int to) {
+        if (from < to && bytes[from] == '"') {
+            // the scanner has checked that the field ends with the closing quote
+            return new String(bytes, from + 1, to - from - 2, StandardCharsets.UTF_8).replace("\"\"", "\"");
+        }
+        return new String(bytes, from, to - from, StandardCharsets.UTF_8);
     }
 
     /** The index of the column called {@code name}, or an error listing the columns found. */
@@ -131,64 +234,245 @@ public final class CsvTable {
     }
 
     /**
+     * The cells of {@code columns} (indices) of every row as numbers, row-major into a new array
+     * {@code [rows * columns.length]}: the same values and errors as {@link #number} cell by cell.
+     */
+    public float[] numbers(int[] columns) {
+        for (int c : columns) {
+            start(0, c);
+        }
+        int k = columns.length;
+        float[] out = new float[Math.multiplyExact(rows(), k)];
+        for (int r = 0, o = 0; r < rows; r++) {
+            int base = (r + 1) * this.columns;
+            for (int j = 0; j < k; j++) {
+                int c = columns[j];
+                int to = c + 1 < this.columns ? fieldStart[base + c + 1] - 1 : recordEnd[r + 1];
+                out[o++] = numberIn(r, c, fieldStart[base + c], to);
+            }
+        }
+        return out;
+    }
+
+    /**
      * A cell as a finite decimal number ({@code [+-]digits[.digits][e[+-]digits]}, surrounding spaces
      * allowed), or an error naming file, line, column, and the text found.
      */
     public float number(int row, int column) {
-        String s = rows.get(row)[column].strip();
+        return numberIn(row, column, start(row, column), end(row, column));
+    }
+
+    /** The number in the field {@code [from, to)} of {@code row}, {@code column}. */
+    private float numberIn(int row, int column, int from, int to) {
+        while (from < to && isAsciiSpace(text[from])) {
+            from++;
+        }
+        while (to > from && isAsciiSpace(text[to - 1])) {
+            to--;
+        }
+        long bits = fastNumber(text, from, to);
+        if (bits != NOT_FAST) {
+            return Float.intBitsToFloat((int) bits);
+        }
+        return slowNumber(row, column);
+    }
+
+    /** The result of {@link #fastNumber} when the cell needs the general path (or is not a number at all). */
+    private static final long NOT_FAST = Long.MIN_VALUE;
+
+    /**
+     * The float bits of the ASCII decimal in {@code [from, to)} when the fast path decides them exactly and the
+     * value is finite; else {@link #NOT_FAST}.
+     */
+    static long fastNumber(byte[] b, int from, int to) {
+        int i = from;
+        boolean negative = false;
+        if (i < to && (b[i] == '+' || b[i] == '-')) {
+            negative = b[i] == '-';
+            i++;
+        }
+        long mantissa = 0;
+        int significant = 0;
+        int digits = 0;
+        int scale = 0; // power of ten to apply to the mantissa
+        while (i < to && b[i] >= '0' && b[i] <= '9') {
+            if (mantissa != 0 || b[i] != '0') {
+                if (++significant > FAST_DIGITS) {
+                    return NOT_FAST;
+                }
+                mantissa = mantissa * 10 + (b[i] - '0');
+            }
+            digits++;
+            i++;
+        }
+        if (i < to && b[i] == '.') {
+            i++;
+            while (i < to && b[i] >= '0' && b[i] <= '9') {
+                if (mantissa != 0 || b[i] != '0') {
+                    if (++significant > FAST_DIGITS) {
+                        return NOT_FAST;
+                    }
+                    mantissa = mantissa * 10 + (b[i] - '0');
+                }
+                scale--;
+                digits++;
+                i++;
+            }
+        }
+        if (digits == 0) {
+            return NOT_FAST;
+        }
+        if (i < to && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            boolean negExp = false;
+            if (i < to && (b[i] == '+' || b[i] == '-')) {
+                negExp = b[i] == '-';
+                i++;
+            }
+            int expDigits = 0;
+            int exp = 0;
+            while (i < to && b[i] >= '0' && b[i] <= '9') {
+                if (++expDigits > 4) {
+                    return NOT_FAST;
+                }
+                exp = exp * 10 + (b[i] - '0');
+                i++;
+            }
+            if (expDigits == 0) {
+                return NOT_FAST;
+            }
+            scale += negExp ? -exp : exp;
+        }
+        if (i != to) {
+            return NOT_FAST;
+        }
+        double d;
+        if (mantissa == 0) {
+            d = 0;
+        } else if (scale >= 0 && scale <= FAST_EXPONENT) {
+            d = mantissa * POWERS_OF_TEN[scale];
+        } else if (scale < 0 && scale >= -FAST_EXPONENT) {
+            d = mantissa / POWERS_OF_TEN[-scale];
+        } else {
+            return NOT_FAST;
+        }
+        float f = (float) d;
+        if (!Float.isFinite(f)) {
+            return NOT_FAST;
+        }
+        if (d != f) {
+            // a double exactly halfway between two floats may be the rounding of a value on either side of it
+            float other = d > f ? Math.nextUp(f) : Math.nextDown(f);
+            if ((double) f + (double) other == 2 * d) {
+                return NOT_FAST;
+            }
+        }
+        return Float.floatToRawIntBits(negative ? -f : f);
+    }
+
+    private float slowNumber(int row, int column) {
+        String raw = cell(row, column);
+        String s = raw.strip();
         if (!DECIMAL.matcher(s).matches()) {
-            throw new DataFormatException(file + ", line " + lines[row] + ", column '" + header.get(column) + "': expected a number, got "
-                    + (s.isEmpty() ? "an empty cell" : "'" + rows.get(row)[column] + "'"));
+            throw new DataFormatException(file + ", line " + line(row) + ", column '" + header.get(column) + "': expected a number, got "
+                    + (s.isEmpty() ? "an empty cell" : "'" + raw + "'"));
         }
         float v = Float.parseFloat(s);
         if (!Float.isFinite(v)) {
-            throw new DataFormatException(file + ", line " + lines[row] + ", column '" + header.get(column) + "': " + s
+            throw new DataFormatException(file + ", line " + line(row) + ", column '" + header.get(column) + "': " + s
                     + " is outside the float32 range");
         }
         return v;
     }
 
-    /** One pass over the text, by the RFC 4180 grammar. */
-    private static final class Parser {
+    /** The ASCII characters {@link String#strip()} removes ({@link Character#isWhitespace}). */
+    private static boolean isAsciiSpace(byte c) {
+        return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
+    }
+
+    /** What one pass found: where each record's fields start and where it ends. */
+    private static final class Scan {
+        int records;
+        int[] fieldStart = new int[1024];
+        int fields;
+        int[] recordFirst = new int[64]; // [records + 1]: index in fieldStart of each record's first field
+        int[] recordEnd = new int[64];
+        int[] recordLine = new int[64];
+    }
+
+    /** The bytes that end an unquoted field's scan: comma, line breaks, and a quote (an error there). */
+    private static final boolean[] ENDS_UNQUOTED = new boolean[256];
+
+    static {
+        for (char c : new char[] {',', '\n', '\r', '"'}) {
+            ENDS_UNQUOTED[c] = true;
+        }
+    }
+
+    /** One pass over the bytes, by the RFC 4180 grammar. */
+    private static final class Scanner {
         private final Path file;
-        private final String text;
+        private final byte[] b;
         private int pos;
         private int line = 1;
+        private final Scan s = new Scan();
 
-        Parser(Path file, String text) {
+        Scanner(Path file, byte[] bytes, int begin) {
             this.file = file;
-            this.text = text;
+            this.b = bytes;
+            this.pos = begin;
         }
 
-        void parse(List<String[]> records, List<Integer> starts) {
-            int n = text.length();
+        Scan scan() {
+            int n = b.length;
             while (pos < n) {
-                starts.add(line);
-                records.add(record());
+                record();
             }
+            s.recordFirst = grow(s.recordFirst, s.records + 1);
+            s.recordFirst[s.records] = s.fields;
+            return s;
         }
 
-        private String[] record() {
-            List<String> fields = new ArrayList<>();
+        private void record() {
+            int r = s.records;
+            if (r + 1 >= s.recordFirst.length) {
+                int cap = s.recordFirst.length * 2;
+                s.recordFirst = Arrays.copyOf(s.recordFirst, cap);
+                s.recordEnd = Arrays.copyOf(s.recordEnd, cap);
+                s.recordLine = Arrays.copyOf(s.recordLine, cap);
+            }
+            s.recordFirst[r] = s.fields;
+            s.recordLine[r] = line;
+            int n = b.length;
             while (true) {
-                fields.add(field());
-                if (pos >= text.length()) {
-                    return fields.toArray(new String[0]);
+                addField(pos);
+                field();
+                if (pos >= n) {
+                    s.recordEnd[r] = pos;
+                    break;
                 }
-                char c = text.charAt(pos);
-                if (c == ',') {
+                if (b[pos] == ',') {
                     pos++;
                 } else {
+                    s.recordEnd[r] = pos;
                     endOfLine();
-                    return fields.toArray(new String[0]);
+                    break;
                 }
             }
+            s.records = r + 1;
+        }
+
+        private void addField(int at) {
+            if (s.fields == s.fieldStart.length) {
+                s.fieldStart = Arrays.copyOf(s.fieldStart, s.fieldStart.length * 2);
+            }
+            s.fieldStart[s.fields++] = at;
         }
 
         private void endOfLine() {
-            if (text.charAt(pos) == '\r') {
+            if (b[pos] == '\r') {
                 pos++;
-                if (pos < text.length() && text.charAt(pos) == '\n') {
+                if (pos < b.length && b[pos] == '\n') {
                     pos++;
                 }
             } else {
@@ -197,51 +481,62 @@ public final class CsvTable {
             line++;
         }
 
-        private String field() {
-            int n = text.length();
-            if (pos < n && text.charAt(pos) == '"') {
+        /** Moves past one field, leaving {@code pos} on the comma, line break or end that follows it. */
+        private void field() {
+            int n = b.length;
+            int p = pos;
+            if (p < n && b[p] == '"') {
                 int openLine = line;
-                pos++;
-                StringBuilder sb = new StringBuilder();
+                p++;
                 while (true) {
-                    if (pos >= n) {
+                    if (p >= n) {
                         throw new DataFormatException(file + ", line " + openLine + ": a quoted field opened here is not closed"
                                 + " before the end of the file");
                     }
-                    char c = text.charAt(pos++);
+                    byte c = b[p++];
                     if (c == '"') {
-                        if (pos < n && text.charAt(pos) == '"') {
-                            sb.append('"');
-                            pos++;
+                        if (p < n && b[p] == '"') {
+                            p++;
                         } else {
                             break;
                         }
-                    } else {
-                        if (c == '\n' || (c == '\r' && (pos >= n || text.charAt(pos) != '\n'))) {
-                            line++;
-                        }
-                        sb.append(c);
+                    } else if (c == '\n' || (c == '\r' && (p >= n || b[p] != '\n'))) {
+                        line++;
                     }
                 }
-                if (pos < n && text.charAt(pos) != ',' && text.charAt(pos) != '\r' && text.charAt(pos) != '\n') {
-                    throw new DataFormatException(file + ", line " + line + ": unexpected '" + text.charAt(pos)
+                if (p < n && b[p] != ',' && b[p] != '\r' && b[p] != '\n') {
+                    throw new DataFormatException(file + ", line " + line + ": unexpected '" + charAt(p)
                             + "' after a closing quote (expected a comma or the end of the line)");
                 }
-                return sb.toString();
+                pos = p;
+                return;
             }
-            int start = pos;
-            while (pos < n) {
-                char c = text.charAt(pos);
-                if (c == ',' || c == '\r' || c == '\n') {
-                    break;
-                }
-                if (c == '"') {
-                    throw new DataFormatException(file + ", line " + line + ": a double quote inside an unquoted field"
-                            + " (RFC 4180 allows quotes only in fields enclosed in quotes, doubled)");
-                }
-                pos++;
+            while (p < n && !ENDS_UNQUOTED[b[p] & 0xFF]) {
+                p++;
             }
-            return text.substring(start, pos);
+            if (p < n && b[p] == '"') {
+                throw new DataFormatException(file + ", line " + line + ": a double quote inside an unquoted field"
+                        + " (RFC 4180 allows quotes only in fields enclosed in quotes, doubled)");
+            }
+            pos = p;
+        }
+
+        /** The character starting at byte {@code p} (one code point, decoded from its UTF-8 bytes). */
+        private String charAt(int p) {
+            int len = 1;
+            int lead = b[p] & 0xFF;
+            if (lead >= 0xF0) {
+                len = 4;
+            } else if (lead >= 0xE0) {
+                len = 3;
+            } else if (lead >= 0xC0) {
+                len = 2;
+            }
+            return new String(b, p, Math.min(len, b.length - p), StandardCharsets.UTF_8);
+        }
+
+        private static int[] grow(int[] a, int need) {
+            return need <= a.length ? a : Arrays.copyOf(a, Math.max(need, a.length * 2));
         }
     }
 }

@@ -45,12 +45,7 @@ public final class SequenceCsv {
             }
         }
         int steps = table.rows();
-        float[] s = new float[steps * f];
-        for (int t = 0; t < steps; t++) {
-            for (int j = 0; j < f; j++) {
-                s[t * f + j] = table.number(t, cols[j]);
-            }
-        }
+        float[] s = table.numbers(cols);
         try {
             return Windows.of(Tensor.wrap(s, steps, f), window, horizon, targetIdx);
         } catch (IllegalArgumentException e) {
