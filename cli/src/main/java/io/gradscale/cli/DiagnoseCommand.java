@@ -41,7 +41,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             o.println("gradscale diagnose: " + run.name() + ", probing " + steps + " steps of " + run.model().summary());
             o.flush();
             Path dir = RunRecorder.newRunDir(out, run.name() + "-diagnose");
-            RunRecorder.Outcome res = RunRecorder.run(run, engine, dir, steps, false);
+            RunRecorder.Outcome res = RunRecorder.run(run, config.toAbsolutePath().getParent(), engine, dir, steps, false);
             o.println();
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();

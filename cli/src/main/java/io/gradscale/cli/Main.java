@@ -8,13 +8,15 @@ import picocli.CommandLine.Option;
 /**
  * The {@code gradscale} command line: train, diagnose, run the built-in experiments, render reports.
  *
- * <p>Exit codes: 0 success; 1 the run failed (diverged, or an error while running); 2 bad usage or an
- * invalid configuration; 3 a file that cannot be read or written. Errors print as one line; add
+ * <p>Exit codes: 0 success; 1 the run failed (diverged, or an error while running); 2 bad usage, an
+ * invalid configuration or malformed input data; 3 a file that cannot be read or written (missing, not
+ * permitted, corrupt), the message saying why. Errors print as one line; add
  * {@code --verbose} for the stack trace.
  */
 @Command(name = "gradscale", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train neural networks with healthy gradients, and see, measured, when they are not.",
-        subcommands = {DemoCommand.class, TrainCommand.class, DiagnoseCommand.class, ExperimentCommand.class, ReportCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DiagnoseCommand.class,
+            ExperimentCommand.class, ReportCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Success. */
@@ -44,25 +46,15 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            Throwable t = ex;
-            if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
-                t = u.getCause();
-            }
             PrintWriter e = commandLine.getErr();
-            e.println("gradscale: " + message(t));
+            e.println("gradscale: " + message(ex));
             if (main.verbose) {
                 ex.printStackTrace(e);
             } else {
                 e.println("(run with --verbose for the stack trace)");
             }
             e.flush();
-            if (t instanceof io.gradscale.cli.config.ConfigException || t instanceof IllegalArgumentException) {
-                return USAGE;
-            }
-            if (t instanceof java.io.IOException) {
-                return IO_ERROR;
-            }
-            return RUN_FAILED;
+            return exitCode(ex);
         });
         int code = cl.execute(args);
         out.flush();
@@ -70,11 +62,35 @@ public final class Main implements Runnable {
         return code;
     }
 
-    private static String message(Throwable t) {
-        String m = t.getMessage();
-        if (t instanceof java.nio.file.NoSuchFileException) {
-            return "no such file: " + m;
+    /** The exit code an error ends the command with. */
+    static int exitCode(Throwable t) {
+        if (t instanceof RunRecorder.RunFailedException && t.getCause() != null) {
+            return exitCode(t.getCause());
         }
+        if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException
+                || t instanceof io.gradscale.io.FileFormatException) {
+            return IO_ERROR;
+        }
+        if (t instanceof io.gradscale.cli.config.ConfigException || t instanceof IllegalArgumentException
+                || t instanceof io.gradscale.data.DataFormatException) {
+            return USAGE;
+        }
+        return RUN_FAILED;
+    }
+
+    /**
+     * One line saying what went wrong. A file error says why ("no such file", "permission denied"), not only
+     * the path the JDK's exceptions carry as their message.
+     */
+    static String message(Throwable t) {
+        if (t instanceof java.io.UncheckedIOException u && u.getCause() != null
+                && u.getMessage().equals(u.getCause().toString())) {
+            t = u.getCause(); // wrapped without a message of its own
+        }
+        if (t instanceof java.nio.file.FileSystemException f) {
+            return (f.getFile() != null ? f.getFile() + ": " : "") + io.gradscale.io.FileErrors.reason(f);
+        }
+        String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 

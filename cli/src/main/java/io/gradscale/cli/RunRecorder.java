@@ -2,6 +2,7 @@ package io.gradscale.cli;
 
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.report.HtmlReport;
+import io.gradscale.cli.report.RunStatus;
 import io.gradscale.data.Dataset;
 import io.gradscale.diag.GradientAutocorrelation;
 import io.gradscale.diag.GradientDoctor;
@@ -37,7 +38,7 @@ import java.util.Map;
  */
 final class RunRecorder {
     /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test) {
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, RunStatus status) {
     }
 
     private RunRecorder() {
@@ -57,16 +58,27 @@ final class RunRecorder {
      * Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). A full run
      * ({@code fullRun}: not a probe) writes a checkpoint and then, if the configuration has a test set, evaluates it
      * once with the weights {@link RunSpec#testWeights()} names, recording the metrics in the metrics log and in
-     * {@code diagnosis.json}.
+     * {@code diagnosis.json}. A full run also records its model for {@code evaluate} and {@code predict}
+     * ({@link TrainedModel}); {@code baseDir} is the configuration's directory, against which data paths resolve.
+     *
+     * <p>A run that fails leaves no bare directory: when not one step completed, the run directory is deleted
+     * (there is nothing in it to look at); after that, {@link RunStatus#FILE_NAME} records the failure, which
+     * {@code report} shows.
      */
-    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+    static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
+        RunStatus.running().write(dir);
+        if (fullRun) {
+            TrainedModel.record(spec, baseDir, dir);
+        }
+        RunClock clock = new RunClock(spec.settings().descent(), spec.data().train().size());
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
         TestRecord tested = null;
+        trainer.addListener(clock);
         try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, spec.logEvery())) {
             trainer.addListener(log);
             if (best != null) {
@@ -78,7 +90,12 @@ final class RunRecorder {
             if (bar != null) {
                 trainer.addListener(bar);
             }
-            result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+            try {
+                result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+            } catch (RuntimeException | Error e) {
+                log.close();
+                throw failed(dir, clock, e);
+            }
             if (fullRun) {
                 trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
             }
@@ -103,8 +120,35 @@ final class RunRecorder {
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
         List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
+        RunStatus status = clock.status(RunStatus.COMPLETED, result.stopReason());
+        status.write(dir);
         Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report, tested);
+        return new Outcome(dir, result, verdicts, report, tested, status);
+    }
+
+    /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */
+    private static RunFailedException failed(Path dir, RunClock clock, Throwable e) throws IOException {
+        if (clock.steps() == 0) {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            return new RunFailedException("the run failed before its first step; its directory " + dir + " was removed: "
+                    + Main.message(e), e);
+        }
+        clock.status(RunStatus.FAILED, Main.message(e)).write(dir);
+        return new RunFailedException("the run failed at step " + clock.steps() + " (recorded in " + dir.resolve(RunStatus.FILE_NAME)
+                + "): " + Main.message(e), e);
+    }
+
+    /** A training run that raised an error; the message says what became of its run directory. */
+    static final class RunFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RunFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**

@@ -39,12 +39,13 @@ final class TrainCommand implements Callable<Integer> {
             o.println("  descent:   " + run.settings().descent() + ", " + run.settings().epochs() + " epochs, " + t + " thread(s)");
             o.flush();
             Path dir = RunRecorder.newRunDir(out, run.name());
-            RunRecorder.Outcome res = RunRecorder.run(run, engine, dir, Long.MAX_VALUE, true);
+            RunRecorder.Outcome res = RunRecorder.run(run, config.toAbsolutePath().getParent(), engine, dir, Long.MAX_VALUE, true);
             o.println();
             o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
             if (res.test() != null) {
                 o.println(RunRecorder.testLine(res.test()));
             }
+            o.println(res.status().timeLine());
             o.println();
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();

@@ -85,6 +85,11 @@ public final class CsvTable {
 
     /** Reads and checks a UTF-8 CSV file with a header line, plain or gzip-compressed. */
     public static CsvTable read(Path file) {
+        return parse(file, bytes(file));
+    }
+
+    /** The file's bytes, decompressed when they start with the gzip magic. */
+    private static byte[] bytes(Path file) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -96,7 +101,29 @@ public final class CsvTable {
         if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0x1f && (bytes[1] & 0xFF) == 0x8b) {
             bytes = gunzip(file, bytes);
         }
-        return parse(file, bytes);
+        return bytes;
+    }
+
+    private static int bomLength(byte[] bytes) {
+        return bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
+    }
+
+    /** The column names of a CSV file (plain or gzip), from its first record only: no data row is checked. */
+    public static List<String> header(Path file) {
+        byte[] bytes = bytes(file);
+        checkUtf8(file, bytes);
+        int begin = bomLength(bytes);
+        if (begin == bytes.length) {
+            throw new DataFormatException(file + " is empty: expected a header line of column names");
+        }
+        Scanner sc = new Scanner(file, bytes, begin);
+        sc.record();
+        Scan s = sc.s;
+        String[] head = new String[s.fields];
+        for (int c = 0; c < head.length; c++) {
+            head[c] = fieldText(bytes, s.fieldStart[c], c + 1 < head.length ? s.fieldStart[c + 1] - 1 : s.recordEnd[0]);
+        }
+        return List.of(head);
     }
 
     private static byte[] gunzip(Path file, byte[] compressed) {
@@ -119,7 +146,7 @@ public final class CsvTable {
     /** Parses UTF-8 CSV bytes (not copied: the table keeps the array); {@code file} is used in error messages only. */
     public static CsvTable parse(Path file, byte[] bytes) {
         checkUtf8(file, bytes);
-        int begin = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
+        int begin = bomLength(bytes);
         if (begin == bytes.length) {
             throw new DataFormatException(file + " is empty: expected a header line of column names");
         }

@@ -65,7 +65,7 @@ public final class IdxReader {
         } catch (ZipException | EOFException e) {
             throw new DataFormatException(file + ": the gzip stream is corrupt or truncated (" + e.getMessage() + ")", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read IDX file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read IDX file " + file + ": " + io.gradscale.io.FileErrors.reason(e), e);
         }
     }
 

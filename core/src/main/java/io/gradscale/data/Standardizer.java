@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.io.FileFormatException;
+import io.gradscale.io.Safetensors;
 import io.gradscale.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Per-feature standardisation {@code x' = (x - mean) / std}, features along the last axis.
@@ -19,6 +25,10 @@ import io.gradscale.tensor.Tensor;
  * over every element, and applies them to every element whatever the last axis: the convention of
  * image pipelines, which normalise pixels by one statistic over the whole training set (as
  * torchvision's {@code Normalize((0.1307,), (0.3081,))} does for MNIST) rather than per column.
+ *
+ * <p>{@link #write}/{@link #read} keep it in a safetensors file (tensors {@code mean} and {@code std}, float32
+ * {@code [features]}), so that a trained model's inputs get exactly, bit for bit, the transform its
+ * training data got.
  */
 public final class Standardizer {
     private final float[] mean;
@@ -143,5 +153,32 @@ public final class Standardizer {
             std[j] = (float) s.get(j).asDouble();
         }
         return new Standardizer(mean, std);
+    }
+
+    /** The safetensors metadata value of {@code format} that marks a standardiser's file. */
+    public static final String FORMAT = "gradscale-standardizer";
+
+    /** Writes the statistics to {@code file} (safetensors, written atomically). */
+    public void write(Path file) throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("mean", Tensor.wrap(mean.clone(), mean.length));
+        t.put("std", Tensor.wrap(std.clone(), std.length));
+        Safetensors.write(file, t, Map.of("format", FORMAT));
+    }
+
+    /** Reads what {@link #write} wrote; a file of another shape fails with its name and what it holds. */
+    public static Standardizer read(Path file) throws IOException {
+        Safetensors.Contents c = Safetensors.read(file);
+        Tensor m = c.tensors().get("mean");
+        Tensor s = c.tensors().get("std");
+        if (m == null || s == null || m.rank() != 1 || s.rank() != 1 || m.size() != s.size()) {
+            throw new FileFormatException(file + ": expected a standardiser (tensors 'mean' and 'std' of one equal length), found "
+                    + c.tensors().keySet());
+        }
+        try {
+            return new Standardizer(m.data(), s.data());
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(file + ": " + e.getMessage(), e);
+        }
     }
 }

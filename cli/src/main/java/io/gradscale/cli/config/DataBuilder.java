@@ -119,6 +119,14 @@ public final class DataBuilder {
      * @param root the whole configuration, for its optional {@code validation} and {@code test} sections
      */
     public static Built build(ConfigNode d, ConfigNode root, Path baseDir, Rng rng) {
+        return build(d, root, baseDir, rng, null);
+    }
+
+    /**
+     * As {@link #build(ConfigNode, ConfigNode, Path, Rng)}, but data that are to be standardized get {@code fitted}
+     * (a trained model's statistics, for {@code evaluate}) instead of statistics fitted on this training set; null fits.
+     */
+    public static Built build(ConfigNode d, ConfigNode root, Path baseDir, Rng rng, Standardizer fitted) {
         String source = d.choice("source", "two_spirals", SOURCES);
         boolean ownValidation = root.has("validation");
         double share = d.number("validation", ownValidation ? 0.0 : DEFAULT_VALIDATION_SHARE, 0.0, 0.9);
@@ -150,7 +158,7 @@ public final class DataBuilder {
         String scaling = "";
         if (idxScaling != null) {
             if (idxScaling.equals("standardize")) {
-                s = Standardizer.fitPooled(train.features());
+                s = fitted != null ? fitted : Standardizer.fitPooled(train.features());
                 scaling = String.format(java.util.Locale.ROOT, "pixels / 255, then standardized (mean %.4g, std %.4g over the training pixels)",
                         s.mean()[0], s.std()[0]);
             } else {
@@ -158,7 +166,7 @@ public final class DataBuilder {
             }
         } else if (source.equals("csv")) {
             if (csvStandardize) {
-                s = Standardizer.fit(train.features());
+                s = fitted != null ? fitted : Standardizer.fit(train.features());
                 scaling = "features standardized (mean 0, std 1 per column, fitted on the training rows)";
             } else {
                 scaling = "features as read (standardize: false)";

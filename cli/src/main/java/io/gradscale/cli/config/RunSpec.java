@@ -57,17 +57,22 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
                       ModelFacts facts, String testWeights) {
     /** Without {@code test.weights}, the test set is evaluated with the weights training ended with. */
     public static final String DEFAULT_TEST_WEIGHTS = "last";
+    /** The seed of a configuration that states none. */
+    public static final long DEFAULT_SEED = 42;
 
-
-    /** Reads a YAML or JSON file; a syntax error names the file, line and column. */
+    /**
+     * Reads a YAML or JSON file; a syntax error names the file, line and column; a file that cannot be read
+     * raises an {@link java.io.UncheckedIOException} saying why (the command line's exit code 3).
+     */
     public static JsonNode read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("configuration file " + file + " does not exist");
+        if (Files.isDirectory(file)) {
+            throw new java.io.UncheckedIOException(new java.nio.file.FileSystemException(file.toString(), null,
+                    "is a directory, not a configuration file"));
         }
         String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         ObjectMapper m = n.endsWith(".json") ? JsonMapper.builder().build() : new YAMLMapper();
-        try {
-            JsonNode root = m.readTree(file.toFile());
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            JsonNode root = m.readTree(in);
             if (root == null || !root.isObject()) {
                 throw new ConfigException(file + ": expected a mapping of sections (data, model, optimizer, training, ...)");
             }
@@ -77,7 +82,8 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
             throw new ConfigException(file + (loc == null ? "" : ", line " + loc.getLineNr() + ", column " + loc.getColumnNr())
                     + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+            throw new java.io.UncheckedIOException("cannot read configuration file " + file + ": "
+                    + io.gradscale.io.FileErrors.reason(e), e);
         }
     }
 
@@ -88,24 +94,20 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new ConfigException("name: '" + name + "' may only contain letters, digits, '.', '_' and '-'");
         }
-        long seed = c.longValue("seed", 42);
+        long seed = c.longValue("seed", DEFAULT_SEED);
         int threads = c.integer("threads", 1, 1, 256);
         Rng rng = new Rng(seed);
         DataBuilder.Built data;
         try {
             data = DataBuilder.build(c.object("data"), c, baseDir, rng.split());
-        } catch (ConfigException e) {
-            throw e;
+        } catch (ConfigException | java.io.UncheckedIOException e) {
+            throw e; // a file that cannot be read is not a configuration error: exit code 3, not 2
         } catch (RuntimeException e) {
             throw new ConfigException("data: " + e.getMessage());
         }
         String testWeights = testWeights(c.object("test"), data);
         Task task = data.train().task();
-        int outputs = switch (task) {
-            case Task.Classification cl -> cl.classes();
-            case Task.SequenceClassification sc -> sc.classes();
-            case Task.Regression r -> Math.max(1, product(data.train().targets().shape().dims()) / data.train().size());
-        };
+        DataShape shape = DataShape.of(data);
         ConfigNode tr = c.object("training");
         String mode = tr.choice("mode", "mini_batch", "batch", "stochastic", "mini_batch");
         GradientDescent gd = switch (mode) {
@@ -125,7 +127,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
         int logEvery = mon.integer("log_every", 1, 1, 1 << 30);
         mon.done();
-        ModelBuilder.Built model = ModelBuilder.build(c.object("model"), data, outputs, task instanceof Task.SequenceClassification,
+        ModelBuilder.Built model = ModelBuilder.build(c.object("model"), data, shape.outputs(), shape.everyStep(),
                 rng.split());
         Objective objective = Objective.forTask(task);
         checkFit(model, data, objective, engine);
@@ -166,13 +168,5 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         } finally {
             net.train();
         }
-    }
-
-    private static int product(int[] d) {
-        int p = 1;
-        for (int x : d) {
-            p *= x;
-        }
-        return p;
     }
 }

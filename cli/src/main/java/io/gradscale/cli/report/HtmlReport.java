@@ -51,8 +51,8 @@ public final class HtmlReport {
     }
 
     /**
-     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json}, and writes
-     * {@code runDir/report.html}.
+     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json} and the run's status
+     * ({@link RunStatus}: a failed run says so at the top), and writes {@code runDir/report.html}.
      *
      * @return the path of the report
      */
@@ -69,7 +69,8 @@ public final class HtmlReport {
         List<Verdict> verdicts = Files.exists(diagnosis) ? readVerdicts(diagnosis) : null;
         Path out = runDir.resolve(FILE_NAME);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
-        write(MetricsLog.read(metrics), verdicts, name == null ? "run" : name.toString(), out);
+        String page = render(MetricsLog.read(metrics), verdicts, name == null ? "run" : name.toString(), RunStatus.read(runDir).orElse(null));
+        Files.writeString(out, page, StandardCharsets.UTF_8);
         return out;
     }
 
@@ -116,6 +117,11 @@ public final class HtmlReport {
 
     /** The whole page as a string. */
     public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title) {
+        return render(log, verdicts, title, null);
+    }
+
+    /** The whole page, with the run's {@link RunStatus} ({@code null} when none was recorded). */
+    public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title, RunStatus status) {
         ObjectMapper json = Json.mapper();
         String data;
         try {
@@ -137,8 +143,9 @@ public final class HtmlReport {
                 .append("<script>\n").append(resource("console-capture.js")).append("</script>\n")
                 .append("<header><h1>gradscale report <span class=\"run\">").append(Html.text(title))
                 .append("</span></h1></header>\n<main>\n")
+                .append(PageSections.status(status))
                 .append(PageSections.verdicts(verdicts))
-                .append("<div class=\"columns\">").append(PageSections.summary(log))
+                .append("<div class=\"columns\">").append(PageSections.summary(log, status))
                 .append(PageSections.provenance(log.provenance(), json)).append("</div>\n")
                 .append("<section id=\"charts\"><h2>Charts</h2>\n");
         for (String chart : ChartData.charts(log)) {

@@ -38,12 +38,26 @@ final class PageSections {
         return b.toString();
     }
 
-    static String summary(MetricsLog.Contents log) {
+    /** A failed or interrupted run's notice at the top of the page; empty for a completed one. */
+    static String status(RunStatus status) {
+        if (status == null || RunStatus.COMPLETED.equals(status.status())) {
+            return "";
+        }
+        String text = status.failed() ? "This run failed after " + status.steps() + " steps: " + status.message()
+                : "This run did not finish: its status is still '" + status.status() + "' (still running, or the process was killed).";
+        return "<section id=\"run-status\" class=\"verdict sev-critical\"><h2>Run " + Html.text(status.status()) + "</h2><p>"
+                + Html.text(text) + "</p></section>\n";
+    }
+
+    static String summary(MetricsLog.Contents log, RunStatus status) {
         List<StepRecord> steps = log.steps();
         long clipped = steps.stream().filter(ChartData::clipped).count();
         long skipped = steps.stream().filter(StepRecord::skipped).count();
         long nonFinite = steps.stream().filter(r -> !Double.isFinite(r.loss())).count();
         StringBuilder b = new StringBuilder("<section id=\"summary\"><h2>Summary</h2><table class=\"kv\">");
+        if (status != null) {
+            row(b, "status", status.status() + (status.message().isEmpty() ? "" : ": " + status.message()));
+        }
         if (steps.isEmpty()) {
             row(b, "steps logged", "0");
         } else {
@@ -52,7 +66,16 @@ final class PageSections {
                     + ", epochs " + steps.getFirst().epoch() + " to " + last.epoch() + ")");
             steps.reversed().stream().filter(r -> Double.isFinite(r.loss())).findFirst()
                     .ifPresent(r -> row(b, "last finite loss", fmt(r.loss()) + " at step " + r.step()));
-            row(b, "wall time", fmt(last.elapsedMillis() / 1000) + " s");
+            if (status != null && status.steps() > 0) {
+                row(b, "training time", fmt(status.trainingSeconds()) + " s (from the first step's start to the last step's end)");
+                row(b, "first step (warm-up)", fmt(status.firstStepSeconds()) + " s");
+                if (Double.isFinite(status.examplesPerSecond())) {
+                    row(b, "throughput after the first step", String.format(Locale.ROOT, "%.0f examples/s", status.examplesPerSecond()));
+                }
+                row(b, "process time", fmt(status.processSeconds()) + " s (reading data, building the model, training)");
+            } else {
+                row(b, "training time to the last logged step", fmt(last.elapsedMillis() / 1000) + " s");
+            }
             row(b, "clipped steps", clipped + " of " + steps.size() + " logged (" + String.format(Locale.ROOT, "%.1f", 100.0 * clipped / steps.size()) + " %)");
             row(b, "skipped steps", Long.toString(skipped));
             row(b, "non-finite losses", Long.toString(nonFinite));
