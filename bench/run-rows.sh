@@ -7,7 +7,8 @@
 #
 # Environment: THREADS (default 1), WARMUP and STEPS (per run; defaults 300 and 400), HEAP (default 5g: the
 # million-row set alone is 3.1 GB of features). RESULT lines go to bench/results/rows-<time>.txt, then a
-# table of the median step per row count and its ratio to the first row count of the same round.
+# table of the median and first quartile of the step per row count, and their ratios to the first row count
+# of the same round (the first quartile is the steady state with the fewest interruptions by other processes).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
@@ -20,7 +21,8 @@ threads="${THREADS:-1}"
 warmup="${WARMUP:-300}"
 steps="${STEPS:-400}"
 (cd "$here" && ./mvnw -q -o -B -DskipTests -pl bench -am package) >&2
-java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC "-Xmx${HEAP:-5g}"
+# the launcher's collector settings (./gradscale), so that the steps are timed as a user's run has them
+java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmn256m "-Xmx${HEAP:-5g}"
       -cp "$here/bench/target/benchmarks.jar" io.gradscale.bench.RowsHarness)
 mkdir -p "$here/bench/results"
 out="$here/bench/results/rows-$(date +%Y%m%d-%H%M%S).txt"
@@ -41,14 +43,17 @@ python3 - "$out" <<'PY'
 import re, statistics, sys
 rounds = {}
 for line in open(sys.argv[1]):
-    m = re.search(r"round=(\d+) .*workload=rows-(\d+) .*median_ms=([0-9.]+)", line)
+    m = re.search(r"round=(\d+) .*workload=rows-(\d+) .*median_ms=([0-9.]+) q1_ms=([0-9.]+)", line)
     if m:
-        rounds.setdefault(int(m.group(1)), []).append((int(m.group(2)), float(m.group(3))))
+        rounds.setdefault(int(m.group(1)), []).append((int(m.group(2)), float(m.group(3)), float(m.group(4))))
 rows = [n for n, _ in next(iter(rounds.values()))]
-print("| rows | median step, ms (per round) | ratio to %d rows (median of rounds) |" % rows[0])
-print("|---|---|---|")
+print("| rows | median step, ms (per round) | first quartile, ms (per round) | ratio of medians to %d rows | ratio of first quartiles |" % rows[0])
+print("|---|---|---|---|---|")
 for i, n in enumerate(rows):
     ms = [rs[i][1] for rs in rounds.values() if len(rs) > i]
+    q1 = [rs[i][2] for rs in rounds.values() if len(rs) > i]
     ratios = [rs[i][1] / rs[0][1] for rs in rounds.values() if len(rs) > i]
-    print("| %d | %s | %.2f |" % (n, ", ".join("%.3f" % x for x in ms), statistics.median(ratios)))
+    q1ratios = [rs[i][2] / rs[0][2] for rs in rounds.values() if len(rs) > i]
+    print("| %d | %s | %s | %.2f | %.2f |" % (n, ", ".join("%.3f" % x for x in ms), ", ".join("%.3f" % x for x in q1),
+                                            statistics.median(ratios), statistics.median(q1ratios)))
 PY
