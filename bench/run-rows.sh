@@ -46,7 +46,7 @@ for line in open(sys.argv[1]):
     m = re.search(r"round=(\d+) .*workload=rows-(\d+) .*median_ms=([0-9.]+) q1_ms=([0-9.]+)", line)
     if m:
         rounds.setdefault(int(m.group(1)), []).append((int(m.group(2)), float(m.group(3)), float(m.group(4))))
-rows = [n for n, _ in next(iter(rounds.values()))]
+rows = [r[0] for r in next(iter(rounds.values()))]
 print("| rows | median step, ms (per round) | first quartile, ms (per round) | ratio of medians to %d rows | ratio of first quartiles |" % rows[0])
 print("|---|---|---|---|---|")
 for i, n in enumerate(rows):
