@@ -1,11 +1,9 @@
 package io.gradscale.cli;
 
 import io.gradscale.cli.config.RunSpec;
+import io.gradscale.cli.doctor.Probe;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.data.Dataset;
-import io.gradscale.diag.GradientAutocorrelation;
-import io.gradscale.diag.GradientDoctor;
-import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
@@ -94,14 +92,8 @@ final class RunRecorder {
                 log.onTest(tested);
             }
         }
-        double autocorr = Double.NaN;
-        if (spec.facts().recurrent().isEmpty() && spec.data().train().exampleShape().rank() == 1) {
-            spec.model().model().eval(); // the trained network's function: running statistics, no dropout noise
-            autocorr = GradientAutocorrelation.measure(spec.model().model(), spec.data().train().exampleShape().dim(0),
-                    GradientAutocorrelation.DEFAULT_POINTS, new Rng(spec.seed() ^ 0x5A5AL), engine);
-        }
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
-        List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
+        List<Verdict> verdicts = Probe.diagnose(spec, contents.steps(), engine);
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         Path report = HtmlReport.write(dir);
         return new Outcome(dir, result, verdicts, report, tested);

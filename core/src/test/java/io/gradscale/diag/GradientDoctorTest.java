@@ -32,6 +32,12 @@ class GradientDoctorTest {
     /** A run of 200 steps over 6 layers whose layer-l gradient norm is perLayer^(5-l) * lastNorm(step). */
     static List<StepRecord> run(double perLayer, IntToDoubleFunction lastNorm, IntToDoubleFunction loss,
                                 Map<String, ActivationStats> acts, int nanAt) {
+        return run(perLayer, lastNorm, loss, acts, nanAt, 0.01);
+    }
+
+    /** As above, each layer's update {@code updateShare} times its gradient norm (parameter norms are 1). */
+    static List<StepRecord> run(double perLayer, IntToDoubleFunction lastNorm, IntToDoubleFunction loss,
+                                Map<String, ActivationStats> acts, int nanAt, double updateShare) {
         List<StepRecord> out = new ArrayList<>();
         for (int s = 0; s < 200; s++) {
             Map<String, LayerStats> layers = new LinkedHashMap<>();
@@ -39,7 +45,7 @@ class GradientDoctorTest {
             for (int l = 0; l < 6; l++) {
                 double g = Math.pow(perLayer, 5 - l) * lastNorm.applyAsDouble(s);
                 total += g * g;
-                double upd = 0.01 * g;
+                double upd = updateShare * g;
                 layers.put("fc" + l, new LayerStats(g, g / 3, 1.0, upd, Math.log10(upd), s == nanAt && l == 2 ? 4 : 0));
             }
             boolean nan = s == nanAt;
@@ -57,11 +63,19 @@ class GradientDoctorTest {
                 Arguments.of("healthy", run(0.9, s -> 1.0, s -> 2.0 / (1 + s * 0.05), healthyActs, -1), List.of()),
                 Arguments.of("vanishing", run(0.1, s -> 1.0, s -> 2.0, healthyActs, -1), List.of("vanishing")),
                 Arguments.of("exploding", run(0.9, s -> Math.pow(1.06, s), s -> 1.0 + s * 0.01, healthyActs, -1), List.of("exploding")),
-                Arguments.of("spikes", run(0.9, s -> s % 37 == 36 ? 80.0 : 1.0, s -> 1.0 + (s % 37 == 36 ? 5 : 0), healthyActs, -1),
+                // one-step spikes the loss shrugs off are gradient noise (small batches), not an explosion
+                Arguments.of("noise spikes", run(0.9, s -> s % 37 == 36 ? 80.0 : 1.0 / (1 + s * 0.05),
+                        s -> 2.0 / (1 + s * 0.05) + (s % 37 == 36 ? 5 : 0), healthyActs, -1), List.of()),
+                // a cliff: the norm spikes and the loss stays thrown up afterwards
+                Arguments.of("cliff", run(0.9, s -> s == 100 ? 80.0 : 1.0, s -> s < 100 ? 2.0 / (1 + s * 0.05) : 1.0, healthyActs, -1),
                         List.of("exploding")),
-                Arguments.of("non-finite", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), healthyActs, 120), List.of("non_finite", "exploding")),
-                Arguments.of("dead relu", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), deadActs, -1), List.of("units")),
-                Arguments.of("saturated tanh", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), satActs, -1), List.of("units")));
+                Arguments.of("non-finite", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), healthyActs, 120), List.of("non_finite")),
+                Arguments.of("dead relu", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), deadActs, -1), List.of("dead_units")),
+                Arguments.of("saturated tanh", run(0.9, s -> 1.0, s -> 1.0 / (1 + s), satActs, -1), List.of("saturated_units")),
+                // the loss does not move, every update is 1e-7 of the weights: the learning rate is too low
+                Arguments.of("lr too low", run(0.9, s -> 1.0, s -> 1.0, healthyActs, -1, 1e-7), List.of("lr_too_low")),
+                // the loss diverges while every step moves the weights by half their size: too high
+                Arguments.of("lr too high", run(0.9, s -> 1.0, s -> 1.0 + s * 0.05, healthyActs, -1, 0.5), List.of("lr_too_high")));
     }
 
     @ParameterizedTest(name = "{0}")
