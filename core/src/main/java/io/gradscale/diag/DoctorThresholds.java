@@ -15,9 +15,11 @@ public final class DoctorThresholds {
     // ---- progress
 
     /**
-     * A run trained when its loss over the last tenth of the probe fell below this fraction of the loss over
-     * the first tenth. Corpus (every seed): healthy probes end at 0.0006-0.60 of their start; runs at a
-     * learning rate far too low at 0.989-1.05.
+     * A run trained when its loss over the last tenth of the probe fell below this fraction of its baseline,
+     * the smaller of its loss over the first tenth and the best constant prediction's loss
+     * ({@link TrainingProgress#progress}). Corpus: healthy probes end at 0.0006-0.32 of their baseline; runs at a
+     * learning rate far too low at 0.989-1.05; LSTMs on the adding problem that only learned the targets' mean
+     * at 0.87-1.04.
      */
     public static final double TRAINED_BELOW = 0.9;
 
@@ -54,6 +56,12 @@ public final class DoctorThresholds {
     public static final int SPIKE_WINDOW = 20;
     /** The loss jump after a spike that makes it a cliff: median loss after over median loss before. */
     public static final double CLIFF_LOSS_JUMP = 2.0;
+    /**
+     * ... and the loss after it must be back above this share of the run's first-tenth loss: the cliff undid the
+     * training. Measured on descent-modes' stochastic run (two spirals, 2681 single-example steps): 7 noise spikes
+     * doubled the next 20 losses' median, from about 0.1 to 0.2, against a start of 0.70; none reached 0.35.
+     */
+    public static final double CLIFF_LOSS_RETURN = 0.5;
 
     /**
      * A loss that ends at this multiple of its start (the trainer stops a run at 100x) has diverged. Corpus: the

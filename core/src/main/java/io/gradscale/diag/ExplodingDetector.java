@@ -25,7 +25,8 @@ import java.util.Optional;
  *   <li>cliffs: a step whose norm exceeds {@link DoctorThresholds#SPIKE_FACTOR} times the run's scale (the
  *       larger of the trailing median and the first tenth's median: late in a converging run the median
  *       is small and noise spikes above it) after which the loss jumps by
- *       {@link DoctorThresholds#CLIFF_LOSS_JUMP} (a noise spike does not raise the loss for long);</li>
+ *       {@link DoctorThresholds#CLIFF_LOSS_JUMP} and back above {@link DoctorThresholds#CLIFF_LOSS_RETURN} of its
+ *       start (a noise spike does not raise the loss for long, nor undo the training);</li>
  *   <li>exploding from the start: on the first sampled step some layer's gradient norm is more than
  *       {@link DoctorThresholds#GRAD_TO_PARAM_WARN} times its weights' norm (a large initialization makes
  *       the first step throw the weights away before any growth could be seen);</li>
@@ -62,6 +63,7 @@ public final class ExplodingDetector implements Detector {
         double growth = end / start;
         double layerGrowth = layerGrowth(run);
         int w = DoctorThresholds.SPIKE_WINDOW;
+        double lossStart = Stats.mean(Arrays.copyOf(loss, tenth));
         int spikes = 0;
         int cliffs = 0;
         long firstCliff = -1;
@@ -73,7 +75,10 @@ public final class ExplodingDetector implements Detector {
                 worstSpike = Math.max(worstSpike, norm[i] / scale);
                 double before = Stats.median(Arrays.copyOfRange(loss, i - w, i));
                 double after = Stats.median(Arrays.copyOfRange(loss, i + 1, Math.min(n, i + 1 + w)));
-                boolean jumped = i + 1 < n && (after > DoctorThresholds.CLIFF_LOSS_JUMP * before || !Double.isFinite(after));
+                // a cliff throws the loss up for good, back toward where the run started; a hard example in a
+                // stochastic or small-batch run raises the next few losses, not the run's level
+                boolean jumped = i + 1 < n && (!Double.isFinite(after) || (after > DoctorThresholds.CLIFF_LOSS_JUMP * before
+                        && after > DoctorThresholds.CLIFF_LOSS_RETURN * lossStart));
                 if (jumped) {
                     cliffs++;
                     if (firstCliff < 0) {

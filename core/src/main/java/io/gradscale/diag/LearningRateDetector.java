@@ -12,7 +12,7 @@ import java.util.Optional;
  * A learning rate too low or too high, judged by what the steps do to the weights: the log10 ratio of
  * the applied update's norm to the parameters' norm per layer (the quantity Deeplearning4j's training
  * UI plots; about -3 is the rule of thumb, Karpathy's "ratio of updates to weights ~1e-3"), together with
- * whether the loss trained ({@link TrainingProgress#lossRatio}).
+ * whether the loss trained ({@link TrainingProgress#progress}).
  *
  * <p>Too low ({@code lr_too_low}): the loss does not train and no layer's median update ratio (over the run) reaches
  * {@link DoctorThresholds#LR_LOW_UPDATE_LOG10}: the gradients may be fine, the steps are too small to
@@ -42,7 +42,7 @@ public final class LearningRateDetector implements Detector {
         if (layers.isEmpty() || run.layerSteps().isEmpty()) {
             return Optional.empty();
         }
-        double lossRatio = TrainingProgress.lossRatio(run.steps());
+        double lossRatio = TrainingProgress.progress(run);
         if (Double.isNaN(lossRatio) || lossRatio == Double.POSITIVE_INFINITY) {
             return Optional.empty(); // no loss to judge by, or a non-finite one (NonFiniteDetector's)
         }
@@ -65,7 +65,7 @@ public final class LearningRateDetector implements Detector {
         List<String> ev = new ArrayList<>();
         ev.add("largest median log10 update/parameter ratio" + (kind == Kind.TOO_LOW ? "" : " over the first sampled steps") + ": "
                 + fmt(largest) + " (layer '" + largestLayer + "'; about -3 is healthy)");
-        ev.add("training loss at the end is " + fmt(lossRatio) + " of its start");
+        ev.add("training loss at the end is " + fmt(lossRatio) + " of its baseline (its start, or the best constant prediction's)");
         boolean trained = lossRatio < TrainingProgress.TRAINED_BELOW;
         if (kind == Kind.TOO_LOW) {
             if (trained || largest >= DoctorThresholds.LR_LOW_UPDATE_LOG10) {

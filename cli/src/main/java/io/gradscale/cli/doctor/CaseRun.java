@@ -1,6 +1,7 @@
 package io.gradscale.cli.doctor;
 
 import io.gradscale.cli.config.RunSpec;
+import io.gradscale.diag.RunView;
 import io.gradscale.diag.TrainingProgress;
 import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
@@ -19,7 +20,7 @@ import java.util.Set;
  * @param verdicts the doctor's verdicts, most severe first
  * @param diagnosed the conditions the verdicts diagnose
  * @param steps the steps the probe took (fewer than asked when the run diverged and stopped)
- * @param lossRatio the loss at the end of the probe over the loss at its start ({@link TrainingProgress#lossRatio})
+ * @param lossRatio the loss at the end of the probe over its baseline ({@link TrainingProgress#progress})
  * @param millis wall time of the probe and the examination
  */
 public record CaseRun(LabelledCase labelled, List<Verdict> verdicts, Set<Condition> diagnosed, long steps, double lossRatio,
@@ -39,7 +40,8 @@ public record CaseRun(LabelledCase labelled, List<Verdict> verdicts, Set<Conditi
         });
         Trainer.Result result = trainer.run(spec.data().train(), spec.data().validation(), Corpus.PROBE_STEPS);
         List<Verdict> verdicts = Probe.diagnose(spec, records, engine);
-        return new CaseRun(c, verdicts, Condition.diagnosed(verdicts), result.steps(), TrainingProgress.lossRatio(records),
+        double progress = TrainingProgress.progress(new RunView(records, spec.facts(), Double.NaN, Probe.baseline(spec)));
+        return new CaseRun(c, verdicts, Condition.diagnosed(verdicts), result.steps(), progress,
                 (System.nanoTime() - t0) / 1e6);
     }
 
@@ -70,7 +72,7 @@ public record CaseRun(LabelledCase labelled, List<Verdict> verdicts, Set<Conditi
         return m;
     }
 
-    /** True when the loss fell below {@link TrainingProgress#TRAINED_BELOW} of its start. */
+    /** True when the loss fell below {@link TrainingProgress#TRAINED_BELOW} of its baseline. */
     public boolean trained() {
         return lossRatio < TrainingProgress.TRAINED_BELOW;
     }

@@ -73,9 +73,9 @@ public final class Corpus {
                         spirals(), mlp(relu("he").put("residual", true).put("batch_norm", true), widths((int) s, 32)),
                         adam(0.003), batches(32))));
         f.add(new Family("healthy-lstm", none, none,
-                "LSTM 32 on the adding problem, Adam 0.01; severity = sequence length",
-                new double[] {10, 20}, (s, seed) -> run("healthy-lstm", seed,
-                        adding((int) s), recurrent("lstm", 32), adam(0.01), batches(32))));
+                "LSTM 32 on the temporal order problem, Adam 0.01; severity = sequence length",
+                new double[] {12, 20}, (s, seed) -> run("healthy-lstm", seed,
+                        temporalOrder((int) s), recurrent("lstm", 32), adam(0.01), batches(32))));
         f.add(new Family("healthy-gru", none, none,
                 "GRU 32 on the temporal order problem, Adam 0.01; severity = sequence length",
                 new double[] {12}, (s, seed) -> run("healthy-gru", seed,

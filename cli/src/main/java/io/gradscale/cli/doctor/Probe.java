@@ -4,6 +4,7 @@ import io.gradscale.cli.config.RunSpec;
 import io.gradscale.diag.GradientAutocorrelation;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.RunView;
+import io.gradscale.diag.TrainingProgress;
 import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
@@ -30,6 +31,11 @@ public final class Probe {
             autocorr = GradientAutocorrelation.measure(spec.model().model(), spec.data().train().exampleShape().dim(0),
                     GradientAutocorrelation.DEFAULT_POINTS, new Rng(spec.seed() ^ AUTOCORRELATION_SALT), engine);
         }
-        return GradientDoctor.standard().diagnose(new RunView(steps, spec.facts(), autocorr));
+        return GradientDoctor.standard().diagnose(new RunView(steps, spec.facts(), autocorr, baseline(spec)));
+    }
+
+    /** The loss of the best constant prediction on the run's training set, the bar a run must clear to have trained. */
+    public static double baseline(RunSpec spec) {
+        return TrainingProgress.constantBaseline(spec.data().train());
     }
 }

@@ -67,7 +67,7 @@ public final class Report {
     private static String summaryLine(Scoreboard s) {
         long untrained = s.runs().stream().filter(r -> !r.trained()).count();
         return String.format(Locale.ROOT, "False alarms on healthy runs: %d of %d (%s). Runs that did not train (loss not below %s of its"
-                        + " start): %d, called plain healthy: %d.",
+                        + " baseline): %d, called plain healthy: %d.",
                 s.healthy().stream().filter(r -> !r.calledHealthy()).count(), s.healthy().size(), Scoreboard.pct(s.falseAlarmRate()),
                 io.gradscale.diag.TrainingProgress.TRAINED_BELOW, untrained, s.untrainedCalledHealthy().size());
     }
