@@ -23,8 +23,9 @@ import java.util.Optional;
  *   <li>growth toward the input: on the first sampled steps the first layer's gradient norm is more than
  *       {@link DoctorThresholds#LAYER_GROWTH_WARN} times the last layer's (the mirror of vanishing);</li>
  *   <li>cliffs: a step whose norm exceeds {@link DoctorThresholds#SPIKE_FACTOR} times the run's scale (the
- *       larger of the trailing median and the first tenth's median: late in a converging run the median
- *       is small and noise spikes above it) after which the loss jumps by
+ *       larger of the trailing window's 90th percentile, which a noisy run's own spread raises, and the first
+ *       tenth's median: late in a converging run the median is small and noise spikes above it) after which
+ *       the loss jumps by
  *       {@link DoctorThresholds#CLIFF_LOSS_JUMP} and back above {@link DoctorThresholds#CLIFF_LOSS_RETURN} of its
  *       start (a noise spike does not raise the loss for long, nor undo the training);</li>
  *   <li>exploding from the start: on the first sampled step some layer's gradient norm is more than
@@ -63,18 +64,19 @@ public final class ExplodingDetector implements Detector {
         double growth = end / start;
         double layerGrowth = layerGrowth(run);
         int w = DoctorThresholds.SPIKE_WINDOW;
+        int lw = Math.max(w, n / DoctorThresholds.CLIFF_LOSS_WINDOW_DIVISOR); // long runs: single-example losses need more
         double lossStart = Stats.mean(Arrays.copyOf(loss, tenth));
         int spikes = 0;
         int cliffs = 0;
         long firstCliff = -1;
         double worstSpike = 0;
         for (int i = w; i < n; i++) { // none when the run is shorter than the window
-            double scale = Math.max(Stats.median(Arrays.copyOfRange(norm, i - w, i)), start);
+            double scale = Math.max(Stats.quantile(Arrays.copyOfRange(norm, i - w, i), DoctorThresholds.SPIKE_REFERENCE_QUANTILE), start);
             if (scale > 0 && norm[i] > DoctorThresholds.SPIKE_FACTOR * scale) {
                 spikes++;
                 worstSpike = Math.max(worstSpike, norm[i] / scale);
-                double before = Stats.median(Arrays.copyOfRange(loss, i - w, i));
-                double after = Stats.median(Arrays.copyOfRange(loss, i + 1, Math.min(n, i + 1 + w)));
+                double before = Stats.median(Arrays.copyOfRange(loss, Math.max(0, i - lw), i));
+                double after = Stats.median(Arrays.copyOfRange(loss, i + 1, Math.min(n, i + 1 + lw)));
                 // a cliff throws the loss up for good, back toward where the run started; a hard example in a
                 // stochastic or small-batch run raises the next few losses, not the run's level
                 boolean jumped = i + 1 < n && (!Double.isFinite(after) || (after > DoctorThresholds.CLIFF_LOSS_JUMP * before

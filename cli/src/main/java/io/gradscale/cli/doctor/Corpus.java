@@ -21,10 +21,13 @@ import java.util.Set;
 public final class Corpus {
     /** Training steps of every probe: {@code gradscale diagnose}'s default. */
     public static final int PROBE_STEPS = 200;
-    /** Seeds the detectors' thresholds were set on. */
-    public static final long[] TUNING_SEEDS = {1, 2};
-    /** Seeds held out: never run while the thresholds were set, reported separately. */
-    public static final long[] HELD_OUT_SEEDS = {3};
+    /**
+     * Seeds the detectors' thresholds were set on. Seed 3 was held out until the trailing-quantile spike reference
+     * and the baseline-aware progress were made; its results had been seen by then, so it counts as tuning now.
+     */
+    public static final long[] TUNING_SEEDS = {1, 2, 3};
+    /** Seeds held out: never run before the thresholds were final, reported separately. */
+    public static final long[] HELD_OUT_SEEDS = {4};
 
     /**
      * A family of labelled runs.
