@@ -8,7 +8,6 @@ import io.gradscale.diag.Verdict;
 import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
-import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
