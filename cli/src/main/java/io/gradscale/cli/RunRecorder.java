@@ -1,17 +1,14 @@
 package io.gradscale.cli;
 
 import io.gradscale.cli.config.RunSpec;
+import io.gradscale.cli.doctor.Probe;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.cli.report.RunStatus;
 import io.gradscale.data.Dataset;
-import io.gradscale.diag.GradientAutocorrelation;
-import io.gradscale.diag.GradientDoctor;
-import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
-import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
@@ -111,14 +108,8 @@ final class RunRecorder {
                 log.onTest(tested);
             }
         }
-        double autocorr = Double.NaN;
-        if (spec.facts().recurrent().isEmpty() && spec.data().train().exampleShape().rank() == 1) {
-            spec.model().model().eval(); // the trained network's function: running statistics, no dropout noise
-            autocorr = GradientAutocorrelation.measure(spec.model().model(), spec.data().train().exampleShape().dim(0),
-                    GradientAutocorrelation.DEFAULT_POINTS, new Rng(spec.seed() ^ 0x5A5AL), engine);
-        }
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
-        List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
+        List<Verdict> verdicts = Probe.diagnose(spec, contents.steps(), engine);
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         RunStatus status = clock.status(RunStatus.COMPLETED, result.stopReason());
         status.write(dir);

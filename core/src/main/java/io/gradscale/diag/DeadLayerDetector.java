@@ -8,16 +8,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Layers that receive no gradient at all: every sampled step of the second half of the run shows an
- * exactly zero gradient norm for the layer while other layers still get one. This is what remains of
- * a network after an exploding step pushed every ReLU unit of a layer (or of a recurrent cell, which the
- * activation probe cannot see) into its dead region: the layer is frozen for good, and vanishing
- * detectors, which compare non-zero norms, miss it.
+ * Layers that receive no gradient at all: the trailing sampled steps of the run, up to its end, show an
+ * exactly zero gradient norm for the layer (at least {@link DoctorThresholds#DEAD_LAYER_MIN_SAMPLES} of them,
+ * and on {@link DoctorThresholds#DEAD_LAYER_SHARE} of the second half). This is what remains of a network
+ * after an exploding step pushed every ReLU unit of a layer (or of a recurrent cell, which the activation
+ * probe cannot see) into its dead region: the layer is frozen for good, and vanishing detectors, which
+ * compare non-zero norms, miss it. A layer that died late in the run is caught by its zero tail.
  */
 public final class DeadLayerDetector implements Detector {
-    /** Share of the examined steps on which the layer's gradient must be exactly zero. */
-    public static final double DEAD_SHARE = 0.9;
-
     @Override
     public String name() {
         return "dead_layer";
@@ -43,8 +41,14 @@ public final class DeadLayerDetector implements Detector {
                     zeros += g[i] == 0.0 ? 1 : 0;
                 }
             }
-            if (seen > 0 && zeros >= DEAD_SHARE * seen) {
-                dead.add(layer + " (zero gradient on " + zeros + " of the last " + seen + " sampled steps)");
+            int tail = 0;
+            for (int i = n - 1; i >= 0 && g[i] == 0.0; i--) {
+                tail++;
+            }
+            boolean deadForGood = tail >= DoctorThresholds.DEAD_LAYER_MIN_SAMPLES
+                    && (tail >= (n + 9) / 10 || (seen > 0 && zeros >= DoctorThresholds.DEAD_LAYER_SHARE * seen));
+            if (deadForGood) {
+                dead.add(layer + " (zero gradient on the last " + tail + " of " + n + " sampled steps)");
             } else {
                 anyAlive = true;
             }

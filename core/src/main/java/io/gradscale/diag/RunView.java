@@ -18,10 +18,17 @@ import java.util.Set;
  * @param facts what is known of the model and set-up, for concrete remedies
  * @param autocorrelation lag-1 autocorrelation of input gradients along a line (see
  *     {@link GradientAutocorrelation}); {@code NaN} when not measured
+ * @param baselineLoss the training loss of the best constant prediction (the targets' variance, the labels'
+ *     entropy; {@link TrainingProgress#constantBaseline}); {@code NaN} when not known
  */
-public record RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation) {
+public record RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation, double baselineLoss) {
     public RunView {
         steps = List.copyOf(steps);
+    }
+
+    /** A run whose constant-predictor baseline is not known: progress is then judged against the loss at its start. */
+    public RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation) {
+        this(steps, facts, autocorrelation, Double.NaN);
     }
 
     /** Layer paths in the order their parameters appear (input side first). */

@@ -15,10 +15,6 @@ import java.util.Optional;
  * {@link GradientAutocorrelation}.
  */
 public final class ShatteredDetector implements Detector {
-    /** Lag-1 autocorrelation below which gradients are judged shattered. */
-    public static final double WARN_BELOW = 0.5;
-    /** Below this the gradients are as good as white noise. */
-    public static final double CRITICAL_BELOW = 0.2;
 
     @Override
     public String name() {
@@ -33,7 +29,7 @@ public final class ShatteredDetector implements Detector {
         }
         List<String> ev = List.of("lag-1 autocorrelation of the input gradient along a line of inputs: " + fmt(r)
                 + " (smooth as in a shallow network: near 1; white noise: 0)");
-        if (r >= WARN_BELOW) {
+        if (r >= DoctorThresholds.SHATTERED_WARN) {
             return Optional.of(new Verdict(name(), Verdict.Severity.OK, "Gradients are not shattered (autocorrelation "
                     + fmt(r) + ")", ev, List.of()));
         }
@@ -49,7 +45,7 @@ public final class ShatteredDetector implements Detector {
         if (f.depth() > 0) {
             rem.add("Reduce the depth (" + f.depth() + " layers) or use a 'looks linear' initialization of ReLU layers.");
         }
-        return Optional.of(new Verdict(name(), r < CRITICAL_BELOW ? Verdict.Severity.CRITICAL : Verdict.Severity.WARNING,
+        return Optional.of(new Verdict(name(), r < DoctorThresholds.SHATTERED_CRITICAL ? Verdict.Severity.CRITICAL : Verdict.Severity.WARNING,
                 "Shattered gradients: the input gradient is close to white noise (autocorrelation " + fmt(r) + ")", ev, rem));
     }
 }

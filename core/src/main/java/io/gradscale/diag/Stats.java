@@ -20,6 +20,16 @@ final class Stats {
         return f.length % 2 == 1 ? f[f.length / 2] : 0.5 * (f[f.length / 2 - 1] + f[f.length / 2]);
     }
 
+    /** The q-quantile of the finite values (the element at rank floor(q (n - 1)) of the sorted values); NaN when none. */
+    static double quantile(double[] x, double q) {
+        double[] f = finite(x);
+        if (f.length == 0) {
+            return Double.NaN;
+        }
+        Arrays.sort(f);
+        return f[(int) Math.floor(q * (f.length - 1))];
+    }
+
     static double mean(double[] x) {
         double[] f = finite(x);
         return f.length == 0 ? Double.NaN : Arrays.stream(f).average().orElse(Double.NaN);

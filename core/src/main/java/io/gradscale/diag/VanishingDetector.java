@@ -19,12 +19,6 @@ import java.util.Optional;
  * layer's update-to-parameter ratio.
  */
 public final class VanishingDetector implements Detector {
-    /** Ratio of first- to last-layer gradient norm below which gradients are judged vanishing. */
-    public static final double WARN_RATIO = 1e-2;
-    /** Ratio below which the verdict is critical. */
-    public static final double CRITICAL_RATIO = 1e-4;
-    /** log10 update ratio below which a layer "barely updates" (healthy is around -3). */
-    public static final double STALLED_UPDATE_LOG10 = -5.0;
     /** Number of sampled steps at the start of training that are examined. */
     public static final int WINDOW = 5;
 
@@ -45,7 +39,7 @@ public final class VanishingDetector implements Detector {
         }
         double first = norms[0];
         double last = norms[norms.length - 1];
-        if (!(last > 0) || !Double.isFinite(first)) {
+        if (!(last > 0) || !(first > 0) || !Double.isFinite(first)) { // a zero gradient is a dead layer (DeadLayerDetector), not a vanishing one
             return Optional.empty();
         }
         double ratio = first / last;
@@ -67,12 +61,12 @@ public final class VanishingDetector implements Detector {
         evidence.add(sb.toString());
         if (Double.isFinite(firstUpdate)) {
             evidence.add("log10 update/parameter ratio of the first layer: " + fmt(firstUpdate)
-                    + (firstUpdate < STALLED_UPDATE_LOG10 ? " (it barely updates; about -3 is healthy)" : " (about -3 is healthy)"));
+                    + (firstUpdate < DoctorThresholds.STALLED_UPDATE_LOG10 ? " (it barely updates; about -3 is healthy)" : " (about -3 is healthy)"));
         }
         Verdict.Severity sev;
-        if (ratio < CRITICAL_RATIO || (ratio < WARN_RATIO && firstUpdate < STALLED_UPDATE_LOG10)) {
+        if (ratio < DoctorThresholds.VANISHING_CRITICAL_RATIO || (ratio < DoctorThresholds.VANISHING_WARN_RATIO && firstUpdate < DoctorThresholds.STALLED_UPDATE_LOG10)) {
             sev = Verdict.Severity.CRITICAL;
-        } else if (ratio < WARN_RATIO) {
+        } else if (ratio < DoctorThresholds.VANISHING_WARN_RATIO) {
             sev = Verdict.Severity.WARNING;
         } else {
             return Optional.of(new Verdict(name(), Verdict.Severity.OK, "No vanishing gradients: early layers receive "

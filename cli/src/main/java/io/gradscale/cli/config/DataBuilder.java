@@ -35,6 +35,8 @@ import java.util.Set;
  *   task: classification  # csv: classification | regression
  *   columns: [a, b]       # sequence_csv: input columns; targets: [b]
  *   window: 32            # sequence_csv, sine: input window; horizon: 1
+ *   input_scale: 1.0      # every input feature of data (not of validation or test) multiplied by this (e.g. 100: unnormalized)
+ *   non_finite: 0.0       # share of data's examples whose first input feature is replaced by NaN (a corrupt file)
  *   standardize: true     # csv: standardize each feature column to mean 0, std 1 (fitted on the training examples)
  *   validation: 0.2       # share of the examples held out for validation (0 = none; 0 by default with a validation section)
  * validation:             # optional: validation data from its own files, instead of a share of data
@@ -103,7 +105,13 @@ public final class DataBuilder {
     private static final String[] SOURCES = {"two_spirals", "adding", "temporal_order", "copy", "sine", "csv", "idx", "sequence_csv"};
     private static final Set<String> FILE_SOURCES = Set.of("csv", "idx", "sequence_csv");
     /** Fields of data that a validation or test section does not inherit: the split, the scaling, the files. */
-    private static final Set<String> NOT_INHERITED = Set.of("validation", "standardize", "scaling", "path", "labels");
+    private static final Set<String> NOT_INHERITED = Set.of("validation", "standardize", "scaling", "path", "labels", "input_scale",
+            "non_finite");
+
+    /** Input multiplier when none is given: the inputs as the source makes them. */
+    public static final double DEFAULT_INPUT_SCALE = 1.0;
+    /** Share of corrupted examples when none is given. */
+    public static final double DEFAULT_NON_FINITE = 0.0;
 
     private DataBuilder() {
     }
@@ -137,11 +145,23 @@ public final class DataBuilder {
         String idxScaling = source.equals("idx") ? d.choice("scaling", DEFAULT_IDX_SCALING, "unit", "standardize") : null;
         boolean csvStandardize = source.equals("csv") && d.bool("standardize", DEFAULT_CSV_STANDARDIZE);
         Loaded all = load(d, source, baseDir, rng.split(), 0);
+        double inputScale = d.number("input_scale", DEFAULT_INPUT_SCALE, -1e9, 1e9);
+        double nonFinite = d.number("non_finite", DEFAULT_NON_FINITE, 0.0, 1.0);
         d.done();
 
         Dataset train = all.data();
         Dataset validation = null;
         StringBuilder summary = new StringBuilder(all.summary());
+        if (inputScale != DEFAULT_INPUT_SCALE) {
+            float[] x = train.features().data();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (x[i] * inputScale);
+            }
+            summary.append(", inputs x").append(inputScale);
+        }
+        if (nonFinite > 0) {
+            summary.append(", ").append(corrupt(train, nonFinite, rng.split())).append(" example(s) with a NaN input");
+        }
         if (share > 0 && train.size() >= 2) {
             Dataset.Split s = train.split(share, rng.split());
             train = s.train();
@@ -341,6 +361,21 @@ public final class DataBuilder {
             b.append(i == 0 ? "" : "×").append(dims[i]);
         }
         return b.toString();
+    }
+
+    /** Replaces the first feature of a share of the examples, drawn from {@code rng}, by NaN; returns how many. */
+    private static int corrupt(Dataset all, double share, Rng rng) {
+        int n = all.size();
+        int perExample = all.features().size() / n;
+        float[] x = all.features().data();
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (rng.nextDouble() < share) {
+                x[i * perExample] = Float.NaN;
+                count++;
+            }
+        }
+        return count;
     }
 
     private static List<String> strings(ConfigNode d, String name) {

@@ -34,6 +34,8 @@ import java.util.Map;
  *   hidden: [64, 64]     # mlp: hidden widths; recurrent: one hidden size per layer (all equal)
  *   activation: relu     # mlp: sigmoid | tanh | relu | leaky_relu | elu | gelu | softplus
  *   init: default        # default (PyTorch's) | glorot | he | lecun | orthogonal
+ *   init_gain: 1.0       # every weight matrix multiplied by this after its initialization (1 = as the scheme says)
+ *   bias: 0.0            # mlp: every hidden layer's bias set to this constant (0 = the scheme's bias)
  *   batch_norm: false    # mlp: BatchNorm1d after each hidden Linear, before the activation
  *   residual: false      # mlp: x + f(x) around each hidden block (projection when widths differ)
  *   dropout: 0.0         # mlp: dropout after each hidden activation
@@ -49,6 +51,10 @@ public final class ModelBuilder {
     private static final String[] TYPES = {"mlp", "rnn", "lstm", "gru"};
     private static final String[] ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"};
     private static final String[] INITS = {"default", "glorot", "he", "lecun", "orthogonal"};
+    /** The weight scale when none is given: the initialization scheme's own. */
+    public static final double DEFAULT_INIT_GAIN = 1.0;
+    /** The hidden biases' constant when none is given; 0 leaves the scheme's bias. */
+    public static final double DEFAULT_BIAS = 0.0;
 
     private ModelBuilder() {
     }
@@ -97,12 +103,14 @@ public final class ModelBuilder {
         }
         String chosen = typeGiven ? "" : " (" + m.path() + ".type not set: " + type + " chosen for " + data.layout().noun() + ")";
         String init = m.choice("init", "default", INITS);
+        double gain = m.number("init_gain", DEFAULT_INIT_GAIN, 1e-6, 1e6);
         if (type.equals("mlp")) {
             int[] hidden = m.integers("hidden", new int[] {64, 64}, 1, 1 << 16);
             String act = m.choice("activation", "relu", ACTIVATIONS);
             boolean bn = m.bool("batch_norm", false);
             boolean residual = m.bool("residual", false);
             double dropout = m.number("dropout", 0.0, 0.0, 0.99);
+            double bias = m.number("bias", DEFAULT_BIAS, -1e6, 1e6);
             m.done();
             List<Module> layers = new ArrayList<>();
             layers.add(new Networks.Flatten());
@@ -124,10 +132,15 @@ public final class ModelBuilder {
             layers.add(new Linear(width, outputs, rng));
             Module model = new Sequential(layers.toArray(new Module[0]));
             initialize(model, init, nonlinearity(act), rng);
+            scaleWeights(model, gain);
+            if (bias != DEFAULT_BIAS) {
+                setHiddenBiases(model, hidden.length, bias);
+            }
             ModelFacts facts = new ModelFacts(hidden.length + 1, Collections.nCopies(hidden.length, act), bn, residual, "", init,
                     "", Double.NaN);
             return new Built(model, facts, "MLP " + inputs + "-" + join(hidden) + "-" + outputs + " " + act
-                    + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init + chosen);
+                    + (bn ? " +batchnorm" : "") + (residual ? " +residual" : "") + ", init " + init
+                    + (gain != DEFAULT_INIT_GAIN ? " x" + gain : "") + (bias != DEFAULT_BIAS ? ", hidden bias " + bias : "") + chosen);
         }
         int[] hidden = m.integers("hidden", new int[] {64}, 1, 1 << 14);
         for (int h : hidden) {
@@ -150,9 +163,10 @@ public final class ModelBuilder {
         if (!init.equals("default")) {
             initialize(model, init, nl.equals("relu") ? Nonlinearity.RELU : Nonlinearity.TANH, rng);
         }
+        scaleWeights(model, gain);
         ModelFacts facts = new ModelFacts(hidden.length + 1, List.of(nl), false, false, type, init, "", Double.NaN);
         return new Built(model, facts, type.toUpperCase(java.util.Locale.ROOT) + " " + inputs + "-" + join(hidden) + "-" + outputs
-                + ", init " + init + chosen);
+                + ", init " + init + (gain != DEFAULT_INIT_GAIN ? " x" + gain : "") + chosen);
     }
 
     private static String join(int[] a) {
@@ -184,6 +198,38 @@ public final class ModelBuilder {
             case "leaky_relu" -> Nonlinearity.LEAKY_RELU;
             default -> Nonlinearity.LINEAR;
         };
+    }
+
+    /** Multiplies every weight matrix (rank 2) by {@code gain}: a network initialized too large or too small on purpose. */
+    static void scaleWeights(Module model, double gain) {
+        if (gain == DEFAULT_INIT_GAIN) {
+            return;
+        }
+        for (Parameter p : model.namedParameters().values()) {
+            if (p.value().rank() >= 2) {
+                float[] w = p.value().data();
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) (w[i] * gain);
+                }
+            }
+        }
+    }
+
+    /** Sets the bias of every hidden Linear layer (not the output layer's) to {@code value}. */
+    static void setHiddenBiases(Module model, int hiddenLayers, double value) {
+        Map<String, Parameter> named = model.namedParameters();
+        List<Parameter> biases = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            String k = e.getKey();
+            Parameter weight = k.endsWith(".bias") ? named.get(k.substring(0, k.length() - "bias".length()) + "weight") : null;
+            if (weight != null && weight.value().rank() == 2) { // a Linear layer's bias, not batch normalization's shift
+                biases.add(e.getValue());
+            }
+        }
+        // parameters are in model order: the hidden layers' biases come first, the output layer's last
+        for (Parameter b : biases.subList(0, Math.min(hiddenLayers, biases.size() - 1))) {
+            java.util.Arrays.fill(b.value().data(), (float) value);
+        }
     }
 
     /** Re-initializes every weight matrix (rank 2) by the named scheme; biases become zero. PyTorch's defaults are kept for "default". */

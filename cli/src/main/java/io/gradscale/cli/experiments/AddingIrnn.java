@@ -146,7 +146,7 @@ final class AddingIrnn {
         Trainer.Result result = trainer.fit(data.train(), data.test());
         double mse = trainer.evaluate(data.test()).loss();
         ModelFacts facts = new ModelFacts(2, List.of("relu"), false, false, "rnn", "identity", clipping, lr);
-        RunDir.Finished done = dir.finish(facts, Double.NaN);
+        RunDir.Finished done = dir.finish(facts, Double.NaN, data.train());
         List<StepRecord> steps = done.contents().steps();
         double rnnEnd = Numbers.tailMedian(steps, "rnn", TAIL_SAMPLES);
         boolean success = !result.diverged() && success(mse);

@@ -190,7 +190,7 @@ public final class DescentModes implements Experiment {
                 }
             }
             RunDir.Finished done = dir.finish(new ModelFacts(3, List.of("relu", "relu"), false, false, "", "default", "", LR),
-                    Double.NaN);
+                    Double.NaN, train);
             Point atSteps = curve.stream().filter(p -> p.step() == steps).findFirst().orElse(curve.get(curve.size() - 1));
             Point atTime = curve.get(0);
             for (Point p : curve) {

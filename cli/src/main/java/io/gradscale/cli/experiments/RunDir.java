@@ -1,9 +1,11 @@
 package io.gradscale.cli.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gradscale.data.Dataset;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.diag.RunView;
+import io.gradscale.diag.TrainingProgress;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
@@ -80,15 +82,17 @@ final class RunDir {
     }
 
     /**
-     * Closes the log, reads it back, diagnoses it with {@code facts} and the measured gradient
-     * {@code autocorrelation} ({@code NaN} when not measured), and writes {@value #DIAGNOSIS_FILE}.
+     * Closes the log, reads it back, diagnoses it with {@code facts}, the measured gradient
+     * {@code autocorrelation} ({@code NaN} when not measured) and the constant-prediction baseline of the
+     * training set {@code train}, and writes {@value #DIAGNOSIS_FILE}.
      */
-    Finished finish(ModelFacts facts, double autocorrelation) {
+    Finished finish(ModelFacts facts, double autocorrelation, Dataset train) {
         Path logFile = log.path();
         try {
             log.close();
             MetricsLog.Contents contents = MetricsLog.read(logFile);
-            List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), facts, autocorrelation));
+            List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), facts, autocorrelation,
+                    TrainingProgress.constantBaseline(train)));
             Files.writeString(dir.resolve(DIAGNOSIS_FILE), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(verdicts));
             return new Finished(dir, contents, verdicts);
         } catch (IOException e) {

@@ -165,7 +165,7 @@ public final class ShatteredGradients implements Experiment {
         Trainer.Result result = trainer.fit(data, null);
         double afterTraining = GradientAutocorrelation.measure(model, 1, POINTS, new Rng(ctx.seed()), ctx.engine());
         ModelFacts facts = new ModelFacts(depth + 2, Collections.nCopies(depth, "relu"), true, residual, "", "he", "", LR);
-        RunDir.Finished done = dir.finish(facts, afterTraining);
+        RunDir.Finished done = dir.finish(facts, afterTraining, data);
         ctx.log().printf("%s: %s: autocorrelation %s at init, %s after training; loss %s, %.1f s%n", NAME, label,
                 Cells.fixed(atInit, 3), Cells.fixed(afterTraining, 3), Cells.sci(result.finalTrainLoss()),
                 (System.nanoTime() - start) / 1e9);

@@ -207,7 +207,7 @@ public final class VanishingMlp implements Experiment {
             Trainer.Result result = trainer.fit(train, test);
             Trainer.Evaluation endTest = trainer.evaluate(test);
             List<String> acts = Collections.nCopies(DEPTH, d.activation);
-            RunDir.Finished done = dir.finish(new ModelFacts(DEPTH + 1, acts, d.batchNorm, d.residual, "", d.init, "", LR), Double.NaN);
+            RunDir.Finished done = dir.finish(new ModelFacts(DEPTH + 1, acts, d.batchNorm, d.residual, "", d.init, "", LR), Double.NaN, train);
             List<StepRecord> sampled = done.contents().steps().stream().filter(r -> !r.layers().isEmpty()).toList();
             // Training-mode losses at both ends (batch statistics, as the network trains): the first step's batch
             // and the mean over the last epoch. Evaluation mode at the start would normalize with the untrained
