@@ -37,7 +37,7 @@ import java.util.Map;
  */
 final class RunRecorder {
     /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test) {
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double epsilon) {
     }
 
     private RunRecorder() {
@@ -73,7 +73,7 @@ final class RunRecorder {
                 trainer.addListener(best);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
-                    * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
+                    * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (bar != null) {
                 trainer.addListener(bar);
@@ -104,7 +104,7 @@ final class RunRecorder {
         List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report, tested);
+        return new Outcome(dir, result, verdicts, report, tested, trainer.epsilonSpent());
     }
 
     /**

@@ -107,6 +107,26 @@ public final class PerExample {
         this.clipping = clipping;
     }
 
+    /**
+     * The per-example gradients of a batch with no example (a Poisson draw can be empty): already finished, every
+     * gradient zero, no norm. The step still runs, so that its noise is added and its privacy counted.
+     */
+    public static PerExample none(Clipping clipping) {
+        if (clipping == null) {
+            throw new IllegalArgumentException("per-example gradients need a clipping policy");
+        }
+        PerExample e = new PerExample(0, clipping);
+        e.norms = new double[0];
+        e.weights = new float[0];
+        return e;
+    }
+
+    private PerExample(int examples, Clipping clipping) {
+        this.examples = examples;
+        this.scale = 1f;
+        this.clipping = clipping;
+    }
+
     public int examples() {
         return examples;
     }

@@ -36,6 +36,9 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
     public record State(long rng) {
     }
 
+    /** The clipping bound of the examples of Opacus and of Abadi et al.'s MNIST runs. */
+    public static final double DEFAULT_MAX_GRAD_NORM = 1.0;
+
     private final double maxGradNorm;
     private final double noiseMultiplier;
     private final double expectedBatchSize;
@@ -106,7 +109,7 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
         }
         Rng rng = new Rng(state.rng());
         double std = noiseMultiplier * maxGradNorm;
-        double divisor = expectedBatchSize > 0 ? expectedBatchSize : pe.examples();
+        double divisor = expectedBatchSize > 0 ? expectedBatchSize : Math.max(1, pe.examples());
         float inv = (float) (1.0 / divisor);
         for (int i = 0; i < u.size(); i++) {
             float[] d = u.get(i).data();
@@ -126,8 +129,8 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
             clipped += c[i] < 1f ? 1 : 0;
         }
         u.metrics().put("dp.examples", n.length);
-        u.metrics().put("dp.clipped", (double) clipped / n.length);
-        u.metrics().put("dp.norm_mean", sum / n.length);
+        u.metrics().put("dp.clipped", n.length == 0 ? 0 : (double) clipped / n.length);
+        u.metrics().put("dp.norm_mean", n.length == 0 ? Double.NaN : sum / n.length);
         u.metrics().put("dp.norm_max", max);
         u.metrics().put("dp.noise_std", std / divisor);
         return new State(rng.state());
