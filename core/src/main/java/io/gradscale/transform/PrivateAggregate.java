@@ -22,16 +22,19 @@ import io.gradscale.tensor.Rng;
  * then checks that the step's gradients were clipped by this policy ({@link Updates#perExample()}; a step without
  * them is an error, never a silently non-private step), adds the noise and averages.
  *
- * <p>The noise comes from an explicit generator whose state is this transform's state (saved in checkpoints):
- * the same seed gives the same noise, element by element in parameter order, on any number of threads. Its
- * numbers are {@link Gaussian} (ziggurat) draws in double, added to the float sums.
+ * <p>The noise comes from an explicit generator whose state is this transform's state (saved in checkpoints): each
+ * step draws one seed per parameter tensor from it, in parameter order, and each tensor's noise comes from its own
+ * seed in element order, so the same seed gives the same noise on any number of threads. Its numbers are
+ * {@link Gaussian#noise} (ziggurat, counter-based) draws in double; {@code (g + sigma C z) / B} is rounded to float once. It is a
+ * {@link TensorwiseTransform}: its per-tensor pass runs tensor by tensor with the optimizer's and the weights'
+ * update, while the tensor is in cache.
  *
  * <p>A non-finite norm gives its example weight 0: it is left out, which keeps the sensitivity at {@code C}.
  * Metrics: {@code dp.examples}, {@code dp.clipped} (fraction of examples scaled down), {@code dp.norm_mean},
  * {@code dp.norm_max} (before clipping), {@code dp.noise_std} (the noise's standard deviation in the average,
  * {@code sigma C / B}).
  */
-public final class PrivateAggregate implements GradientTransform<PrivateAggregate.State>, PerExample.Clipping {
+public final class PrivateAggregate implements TensorwiseTransform<PrivateAggregate.State>, PerExample.Clipping {
     /** @param rng the noise generator's state */
     public record State(long rng) {
     }
@@ -96,8 +99,13 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
         return PerExample.clipFactors(norms, maxGradNorm);
     }
 
+    /**
+     * Per step: checks the step's per-example gradients, reports the metrics and draws one generator seed per
+     * tensor (in parameter order, so the noise does not depend on which thread handles which tensor); per tensor:
+     * {@code u = (g + sigma C z) / B} in one pass that reads the clipped sum and writes the update.
+     */
     @Override
-    public State update(Updates u, State state, ParameterSet params) {
+    public StagedUpdate<State> stage(Updates u, State state, ParameterSet params) {
         PerExample pe = u.perExample();
         if (pe == null || !pe.finished()) {
             throw new IllegalStateException("dp: this step's gradients were not clipped per example; per-example clipping needs"
@@ -108,16 +116,22 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
             throw new IllegalStateException("dp: this step's per-example gradients were weighted by another policy than this transform");
         }
         Rng rng = new Rng(state.rng());
+        long[] seeds = new long[u.size()];
+        for (int i = 0; i < seeds.length; i++) {
+            seeds[i] = rng.nextLong();
+        }
         double std = noiseMultiplier * maxGradNorm;
         double divisor = expectedBatchSize > 0 ? expectedBatchSize : Math.max(1, pe.examples());
-        float inv = (float) (1.0 / divisor);
-        for (int i = 0; i < u.size(); i++) {
-            float[] d = u.get(i).data();
-            if (std > 0) {
-                Gaussian.addNoise(rng, std, d, 0, d.length);
-            }
-            u.deferScale(i, inv);
-        }
+        double inv = 1.0 / divisor;
+        report(u, pe, std / divisor);
+        return StagedUpdate.of(new State(rng.state()), i -> {
+            float[] src = u.rewriteSource(i);
+            float[] dst = u.get(i).data();
+            Gaussian.noise(seeds[i], std, inv, src, dst, 0, dst.length);
+        });
+    }
+
+    private static void report(Updates u, PerExample pe, double noiseStd) {
         double[] n = pe.norms();
         float[] c = pe.weights();
         double sum = 0;
@@ -132,7 +146,6 @@ public final class PrivateAggregate implements GradientTransform<PrivateAggregat
         u.metrics().put("dp.clipped", n.length == 0 ? 0 : (double) clipped / n.length);
         u.metrics().put("dp.norm_mean", n.length == 0 ? Double.NaN : sum / n.length);
         u.metrics().put("dp.norm_max", max);
-        u.metrics().put("dp.noise_std", std / divisor);
-        return new State(rng.state());
+        u.metrics().put("dp.noise_std", noiseStd);
     }
 }
