@@ -114,18 +114,26 @@ final class StepWorkloads {
         return new GradientStep(ParameterSet.of(model), chain, engine);
     }
 
-    private static Workload mlp(Engine engine, boolean adam) {
-        Rng rng = new Rng(1);
-        Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
-                Activation.relu(), new Linear(256, 10, rng));
-        Tensor x = Tensor.randn(rng, 128, 784);
-        int[] y = new int[128];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rng.nextInt(10);
+    /** The MLP 784-512-256-10 of {@code mlp-sgd}, {@code mlp-adam} and {@code mlp-dp}, with its batch of 128. */
+    private record Mlp(Sequential model, Tensor x, int[] y) {
+        static Mlp make() {
+            Rng rng = new Rng(1);
+            Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
+                    Activation.relu(), new Linear(256, 10, rng));
+            Tensor x = Tensor.randn(rng, 128, 784);
+            int[] y = new int[128];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rng.nextInt(10);
+            }
+            return new Mlp(model, x, y);
         }
-        GradientStep opt = optimizer(model, adam, true, engine);
+    }
+
+    private static Workload mlp(Engine engine, boolean adam) {
+        Mlp m = Mlp.make();
+        GradientStep opt = optimizer(m.model(), adam, true, engine);
         CrossEntropyLoss ce = new CrossEntropyLoss();
-        return trainingStep(engine, model, opt, x, out -> ce.apply(out, y));
+        return trainingStep(engine, m.model(), opt, m.x(), out -> ce.apply(out, m.y()));
     }
 
     /** DP-SGD's per-example clipping at C and noise of this multiplier (Abadi et al.'s MNIST setting, sigma 1.1). */
@@ -137,14 +145,10 @@ final class StepWorkloads {
      * per-example tape ({@link PerExample}) with the chain's clipping policy, as the trainer does.
      */
     private static Workload mlpDp(Engine engine) {
-        Rng rng = new Rng(1);
-        Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
-                Activation.relu(), new Linear(256, 10, rng));
-        Tensor x = Tensor.randn(rng, 128, 784);
-        int[] y = new int[128];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rng.nextInt(10);
-        }
+        Mlp m = Mlp.make();
+        Sequential model = m.model();
+        Tensor x = m.x();
+        int[] y = m.y();
         GradientStep opt = new GradientStep(ParameterSet.of(model), Transforms.chain(
                 new PrivateAggregate(CLIP, DP_NOISE, 128, 7), Optimizers.sgd(Schedule.constant(SGD_LR), SGD_MOMENTUM, 0, false, 0)), engine);
         CrossEntropyLoss ce = new CrossEntropyLoss();
