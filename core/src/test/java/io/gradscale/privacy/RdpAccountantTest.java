@@ -146,7 +146,7 @@ class RdpAccountantTest {
                 .getMessage().contains("sampling rate"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RdpAccountant.epsilon(0.1, 1, 10, 0))
                 .getMessage().contains("delta"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RdpAccountant.noiseMultiplier(1e-9, 1e-5, 0.5, 100000, 0.01))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RdpAccountant.noiseMultiplier(1e-3, 1e-5, 0.01, 1000, 0.01))
                 .getMessage().contains("too small"));
     }
 }
