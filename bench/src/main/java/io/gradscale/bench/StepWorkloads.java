@@ -1,6 +1,7 @@
 package io.gradscale.bench;
 
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.nn.Activation;
@@ -21,6 +22,7 @@ import io.gradscale.transform.EmptyState;
 import io.gradscale.transform.GradientStep;
 import io.gradscale.transform.GradientTransform;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.PrivateAggregate;
 import io.gradscale.transform.Schedule;
 import io.gradscale.transform.Transforms;
 import io.gradscale.transform.Updates;
@@ -52,6 +54,9 @@ import java.util.function.Function;
  *       fused loop per tensor that moves exactly the bytes any Adam step must move (read g, m, v, w; write
  *       m, v, w: 280 MB for 10M floats) with Adam's arithmetic, and nothing else. No PyTorch twin: the
  *       harness sets it against PyTorch's {@code adam-1000} of the same round.</li>
+ *   <li>{@code mlp-dp}: {@code mlp-sgd}'s MLP trained by DP-SGD (per-example clipping at 1.0, noise multiplier 1.1,
+ *       then SGD with momentum); no PyTorch twin (Opacus does not install here): {@link DpStepBench} sets it against
+ *       {@code mlp-sgd} in alternating rounds.</li>
  *   <li>{@code clip-floor}: the same for {@code clip-1000}: per tensor, one Vector API loop summing the squares
  *       (four float accumulators), then, with the global factor, one loop scaling it in place: the 120 MB any
  *       clip that writes its result back must move (read all; read and write all), with nothing else; set
@@ -97,6 +102,7 @@ final class StepWorkloads {
             case "adam-1000" -> adam(engine, 1000);
             case "adam-floor" -> adamFloor(1000);
             case "clip-floor" -> clipFloor(1000);
+            case "mlp-dp" -> mlpDp(engine);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; expected one of " + ALL);
         };
     }
@@ -108,18 +114,53 @@ final class StepWorkloads {
         return new GradientStep(ParameterSet.of(model), chain, engine);
     }
 
-    private static Workload mlp(Engine engine, boolean adam) {
-        Rng rng = new Rng(1);
-        Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
-                Activation.relu(), new Linear(256, 10, rng));
-        Tensor x = Tensor.randn(rng, 128, 784);
-        int[] y = new int[128];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rng.nextInt(10);
+    /** The MLP 784-512-256-10 of {@code mlp-sgd}, {@code mlp-adam} and {@code mlp-dp}, with its batch of 128. */
+    private record Mlp(Sequential model, Tensor x, int[] y) {
+        static Mlp make() {
+            Rng rng = new Rng(1);
+            Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),
+                    Activation.relu(), new Linear(256, 10, rng));
+            Tensor x = Tensor.randn(rng, 128, 784);
+            int[] y = new int[128];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rng.nextInt(10);
+            }
+            return new Mlp(model, x, y);
         }
-        GradientStep opt = optimizer(model, adam, true, engine);
+    }
+
+    private static Workload mlp(Engine engine, boolean adam) {
+        Mlp m = Mlp.make();
+        GradientStep opt = optimizer(m.model(), adam, true, engine);
         CrossEntropyLoss ce = new CrossEntropyLoss();
-        return trainingStep(engine, model, opt, x, out -> ce.apply(out, y));
+        return trainingStep(engine, m.model(), opt, m.x(), out -> ce.apply(out, m.y()));
+    }
+
+    /** DP-SGD's per-example clipping at C and noise of this multiplier (Abadi et al.'s MNIST setting, sigma 1.1). */
+    static final double DP_NOISE = 1.1;
+
+    /**
+     * {@code mlp-dp}: the MLP of {@code mlp-sgd} trained by DP-SGD: per-example clipping at {@link #CLIP}, noise
+     * {@link #DP_NOISE} C, the average over the batch, then the same SGD with momentum. Each step records a
+     * per-example tape ({@link PerExample}) with the chain's clipping policy, as the trainer does.
+     */
+    private static Workload mlpDp(Engine engine) {
+        Mlp m = Mlp.make();
+        Sequential model = m.model();
+        Tensor x = m.x();
+        int[] y = m.y();
+        GradientStep opt = new GradientStep(ParameterSet.of(model), Transforms.chain(
+                new PrivateAggregate(CLIP, DP_NOISE, 128, 7), Optimizers.sgd(Schedule.constant(SGD_LR), SGD_MOMENTUM, 0, false, 0)), engine);
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        return () -> {
+            PerExample pe = new PerExample(128, 128, opt.perExampleClipping());
+            Tape tape = Tape.recording(engine, pe);
+            Var loss = ce.apply(model.forward(tape.constant(x)), y);
+            tape.backward(loss);
+            opt.step(false, pe);
+            model.zeroGrad();
+            return loss.item();
+        };
     }
 
     private static Workload deepMlp(Engine engine) {

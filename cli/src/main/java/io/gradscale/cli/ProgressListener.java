@@ -32,7 +32,9 @@ final class ProgressListener implements TrainingListener {
     @Override
     public void onStep(StepRecord r) {
         bar.stepTo(r.step() + 1);
-        bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  loss %.4g  |g| %.3g", r.epoch() + 1, r.loss(), r.gradNorm()));
+        Double eps = r.transforms().get(io.gradscale.train.Trainer.EPSILON_METRIC);
+        bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  loss %.4g  |g| %.3g", r.epoch() + 1, r.loss(), r.gradNorm())
+                + (eps == null ? "" : String.format(java.util.Locale.ROOT, "  ε %.3g", eps)));
         epoch = r.epoch();
     }
 

@@ -35,7 +35,8 @@ import java.util.Map;
  */
 final class RunRecorder {
     /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, RunStatus status) {
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, RunStatus status,
+            double epsilon) {
     }
 
     private RunRecorder() {
@@ -82,7 +83,7 @@ final class RunRecorder {
                 trainer.addListener(best);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
-                    * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
+                    * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (bar != null) {
                 trainer.addListener(bar);
@@ -114,7 +115,7 @@ final class RunRecorder {
         RunStatus status = clock.status(RunStatus.COMPLETED, result.stopReason());
         status.write(dir);
         Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report, tested, status);
+        return new Outcome(dir, result, verdicts, report, tested, status, trainer.epsilonSpent());
     }
 
     /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */

@@ -42,6 +42,10 @@ final class TrainCommand implements Callable<Integer> {
             RunRecorder.Outcome res = RunRecorder.run(run, config.toAbsolutePath().getParent(), engine, dir, Long.MAX_VALUE, true);
             o.println();
             o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
+            if (!Double.isNaN(res.epsilon())) {
+                o.printf(java.util.Locale.ROOT, "privacy spent: epsilon %.4g at delta %s (RDP accountant)%n", res.epsilon(),
+                        run.settings().privacyDelta());
+            }
             if (res.test() != null) {
                 o.println(RunRecorder.testLine(res.test()));
             }

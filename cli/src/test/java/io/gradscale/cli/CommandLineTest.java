@@ -92,7 +92,33 @@ class CommandLineTest {
                 Arguments.of("training: {mode: mini_batch, batch_size: many}", "training.batch_size: expected a whole number, got 'many'"),
                 Arguments.of("transforms:\n  - {type: clip_global_norm, max_norm: -1}", "transforms[0].max_norm: -1.0 is outside the allowed range"),
                 Arguments.of("transforms:\n  - {type: clip_everything}", "transforms[0].type: unknown value 'clip_everything'"),
-                Arguments.of("data: {source: two_spirals}\nmodel: [1, 2", "line 3"));
+                Arguments.of("data: {source: two_spirals}\nmodel: [1, 2", "line 3"),
+                Arguments.of("privacy: {target_epsilon: 3, noise_multiplier: 1}", "privacy: give exactly one of target_epsilon"),
+                Arguments.of("privacy: {target_epsilon: 3, delta: 2}", "privacy.delta: 2.0 is outside the allowed range"),
+                Arguments.of("data: {source: two_spirals, size: 100}\ntraining: {mode: batch, epochs: 1000}\nprivacy: {target_epsilon: 1e-9}",
+                        "privacy.target_epsilon: the privacy budget epsilon = 1.0E-9"),
+                Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"));
+    }
+
+    @Test
+    void aPrivateRunReportsTheEpsilonItSpentWithinItsBudget() throws IOException {
+        String yaml = TINY.replace("transforms:\n  - {type: clip_global_norm, max_norm: 1.0}\n", "")
+                .replace("optimizer: {type: adam, lr: 0.01}", "optimizer: {type: sgd, lr: 0.1}")
+                + "privacy: {target_epsilon: 3, delta: 1e-3, max_grad_norm: 1.0}\n";
+        Run r = run("train", config("private.yaml", yaml).toString(), "--out", dir.resolve("runs").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("dp(max_grad_norm=1.0, noise_multiplier="), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("privacy spent: epsilon ([0-9.]+) at delta 0.001").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double eps = Double.parseDouble(m.group(1));
+        assertTrue(eps <= 3 && eps > 3 - 0.02, "spent " + eps + " of a budget of 3 (tolerance 0.01)");
+        Path runDir;
+        try (Stream<Path> s = Files.list(dir.resolve("runs"))) {
+            runDir = s.findFirst().orElseThrow();
+        }
+        List<String> lines = Files.readAllLines(runDir.resolve(MetricsLog.FILE_NAME));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"privacy.epsilon\"")), "epsilon in the metrics log");
+        assertTrue(Files.readString(runDir.resolve("report.html")).contains("privacy spent"), "epsilon in the report");
     }
 
     @ParameterizedTest

@@ -22,7 +22,9 @@ public final class Ops {
     /** The primitives, for provenance in the tape and coverage in the gradient check. */
     public enum Primitive {
         ADD, SUB, MUL, DIV, SCALE_SHIFT, UNARY, SUM, SUM_AXIS, MAX_AXIS, MATMUL, SOFTMAX, LOG_SOFTMAX,
-        SLICE, CONCAT, GATHER_LAST, RESHAPE, TRANSPOSE, LINEAR, RNN_CELL, LSTM_CELL, GRU_CELL
+        SLICE, CONCAT, GATHER_LAST, RESHAPE, TRANSPOSE, LINEAR, RNN_CELL, LSTM_CELL, GRU_CELL,
+        /** The identity through which a layer receives its output's gradient for per-example gradients ({@link PerExample}). */
+        PER_EXAMPLE_TAP
     }
 
     /** A backward rule: given {@code dL/dy}, accumulate into the inputs. */

@@ -29,30 +29,45 @@ public final class Tape {
 
     private final Engine engine;
     private final boolean recording;
+    /** Per-example gradients being recorded, or null for the ordinary gradient. */
+    private final PerExample perExample;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<Parameter, Var> params = new IdentityHashMap<>();
     private final Map<Var, StepWeightGrad> stepWeightGrads = new IdentityHashMap<>();
     private final List<StepWeightGrad> stepWeightOrder = new ArrayList<>();
     private boolean backwardDone;
 
-    private Tape(Engine engine, boolean recording) {
+    private Tape(Engine engine, boolean recording, PerExample perExample) {
         this.engine = engine;
         this.recording = recording;
+        this.perExample = perExample;
     }
 
     /** A recording tape on the given engine. */
     public static Tape recording(Engine engine) {
-        return new Tape(engine, true);
+        return new Tape(engine, true, null);
+    }
+
+    /**
+     * A recording tape that records per-example gradients into {@code perExample} (see {@link PerExample}): layers
+     * read their parameters as constants and tap their outputs, and the backward pass ends by writing the weighted
+     * sum of the per-example gradients into the parameters' gradients.
+     */
+    public static Tape recording(Engine engine, PerExample perExample) {
+        if (perExample == null) {
+            throw new IllegalArgumentException("a per-example tape needs a PerExample");
+        }
+        return new Tape(engine, true, perExample);
     }
 
     /** A recording tape on the serial engine. */
     public static Tape recording() {
-        return new Tape(Engine.serial(), true);
+        return new Tape(Engine.serial(), true, null);
     }
 
     /** A tape that records nothing: values only, for evaluation and inference. */
     public static Tape noGrad(Engine engine) {
-        return new Tape(engine, false);
+        return new Tape(engine, false, null);
     }
 
     public Engine engine() {
@@ -61,6 +76,11 @@ public final class Tape {
 
     public boolean isRecording() {
         return recording;
+    }
+
+    /** The per-example gradients this tape records, or null when it records the ordinary gradient. */
+    public PerExample perExample() {
+        return perExample;
     }
 
     /** Number of recorded operations. */
@@ -83,6 +103,11 @@ public final class Tape {
      * of it adds to one gradient. A frozen parameter is a constant.
      */
     public Var param(Parameter p) {
+        if (perExample != null && !p.frozen()) {
+            throw new IllegalStateException("a trainable parameter " + p.value().shape() + " was read as a differentiable value"
+                    + " while per-example gradients are recorded: the module using it has no per-example gradient rule"
+                    + " (supported: Linear, PReLU, LayerNorm, RNN, LSTM, GRU), and its ordinary gradient would mix the examples");
+        }
         return params.computeIfAbsent(p, q -> new Var(this, q.value(), recording && !q.frozen(), q));
     }
 
@@ -129,6 +154,28 @@ public final class Tape {
         return vs;
     }
 
+    /**
+     * A var equal to {@code y} whose backward rule first hands the gradient arriving at it to {@code rule}, then
+     * passes it on to {@code y}. Recorded whenever the tape records, even when {@code y} needs no gradient (a layer
+     * whose parameters are read as constants still needs its output's gradient): the per-example taps.
+     */
+    Var tap(Var y, Ops.Rule rule) {
+        if (y.tape != this) {
+            throw new IllegalArgumentException("tap: the value belongs to another tape");
+        }
+        if (!recording) {
+            return y;
+        }
+        Var v = new Var(this, y.value, true, null);
+        nodes.add(new Node(Ops.Primitive.PER_EXAMPLE_TAP, v, new Var[] {y}, g -> {
+            rule.backward(g);
+            if (y.requiresGrad) {
+                y.accumulate(g);
+            }
+        }, null));
+        return v;
+    }
+
     /** The gradient collector of parameter weight {@code w} shared by the steps of a sequence, made on first use. */
     StepWeightGrad stepWeightGrad(Var w) {
         return stepWeightGrads.computeIfAbsent(w, v -> {
@@ -160,6 +207,9 @@ public final class Tape {
         }
         backwardDone = true;
         if (!out.requiresGrad) {
+            if (perExample != null) {
+                perExample.finish(engine); // no parameter reached the loss: every per-example gradient is zero
+            }
             return;
         }
         out.accumulate(seed);
@@ -203,6 +253,9 @@ public final class Tape {
             } else {
                 engine.axpyInPlace(1f, v.grad, e.getKey().grad());
             }
+        }
+        if (perExample != null) {
+            perExample.finish(engine);
         }
     }
 }

@@ -74,6 +74,12 @@ public final class BatchNorm1d extends Module {
             throw new ShapeException(where() + ": expected input of shape [N, " + channels + "] or [N, " + channels
                     + ", L], got " + x.shape());
         }
+        if (x.tape().perExample() != null) {
+            throw new IllegalStateException(where() + ": batch normalization mixes the examples of a batch (each example's"
+                    + " output depends on the batch's mean and variance), so no example has a gradient of its own and"
+                    + " per-example clipping (DP-SGD) cannot bound one example's influence; use LayerNorm instead,"
+                    + " as Opacus also requires");
+        }
         int count = x.shape().size() / channels;
         // Statistics have shape [1, C] or [1, C, 1] so that they broadcast against x.
         int[] statDims = rank == 2 ? new int[] {1, channels} : new int[] {1, channels, 1};

@@ -1,6 +1,7 @@
 package io.gradscale.nn;
 
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.ShapeException;
 import io.gradscale.tensor.Tensor;
@@ -11,6 +12,9 @@ import java.util.Arrays;
  * each sample is normalized over its trailing {@code normalizedShape} dimensions,
  * {@code y = (x - mu) / sqrt(var + eps) * gamma + beta} with the biased variance; the same in training and
  * evaluation. Default initialization: {@code gamma = 1}, {@code beta = 0}.
+ *
+ * <p>Per-example gradients ({@link PerExample}): each sample is normalized on its own, so
+ * {@code d gamma_i = sum over example i's rows of g xhat} and {@code d beta_i = sum of its g}, materialized.
  */
 public final class LayerNorm extends Module {
     /** PyTorch's default {@code eps}. */
@@ -64,9 +68,23 @@ public final class LayerNorm extends Module {
         Var xc = rows.sub(rows.mean(1, true));
         Var var = xc.square().mean(1, true);
         Var y = xc.div(var.add(eps).sqrt()).reshape(dims);
-        if (weight != null) {
-            y = y.mul(x.tape().param(weight)).add(x.tape().param(bias));
+        if (weight == null) {
+            return y;
         }
-        return y;
+        PerExample pe = x.tape().perExample();
+        if (pe == null) {
+            return y.mul(x.tape().param(weight)).add(x.tape().param(bias));
+        }
+        Tensor xhat = y.value();
+        Var out = y.mul(x.tape().constant(weight.value())).add(x.tape().constant(bias.value()));
+        return pe.dense(out, g -> {
+            // per example: d gamma_i = sum over its rows of g * xhat, d beta_i = sum over its rows of g
+            var kern = x.tape().engine().kernels();
+            int n = xhat.size() / width;
+            float[] gx = new float[xhat.size()];
+            kern.mul(g.data(), 0, xhat.data(), 0, gx, 0, gx.length);
+            pe.addDense(weight, pe.sumPerExample(kern, gx, n, width));
+            pe.addDense(bias, pe.sumPerExample(kern, g.data(), n, width));
+        });
     }
 }

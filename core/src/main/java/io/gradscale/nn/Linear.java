@@ -2,6 +2,7 @@ package io.gradscale.nn;
 
 import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
@@ -12,6 +13,10 @@ import io.gradscale.tensor.Tensor;
  * <p>Default initialization (PyTorch's {@code nn.Linear}): {@code W ~ U(-1/sqrt(in), 1/sqrt(in))}, which
  * is {@code kaiming_uniform(a = sqrt(5))}, and {@code b ~ U(-1/sqrt(in), 1/sqrt(in))}. Use
  * {@link Init} on {@link #weight()} for Glorot, He or orthogonal instead.
+ *
+ * <p>Per-example gradients ({@link PerExample}): {@code dW_i = sum over example i's rows of g^T x},
+ * {@code db_i = sum of its g}; the norm of {@code dW_i} is {@code ||x_i|| ||g_i||} for a non-sequence input, never
+ * materializing {@code dW_i}.
  */
 public final class Linear extends Module {
     private final int in;
@@ -56,6 +61,12 @@ public final class Linear extends Module {
     @Override
     public Var forward(Var x) {
         Checks.lastDim(this, x, in);
-        return Ops.linear(x, x.tape().param(weight), bias == null ? null : x.tape().param(bias));
+        PerExample pe = x.tape().perExample();
+        if (pe == null) {
+            return Ops.linear(x, x.tape().param(weight), bias == null ? null : x.tape().param(bias));
+        }
+        // per-example gradients: dW_i = sum of g_r^T x_r over example i's rows, db_i = sum of its g_r (see PerExample)
+        Var y = Ops.linear(x, x.tape().constant(weight.value()), bias == null ? null : x.tape().constant(bias.value()));
+        return pe.linear(y, x.value(), weight, bias, null, 0);
     }
 }

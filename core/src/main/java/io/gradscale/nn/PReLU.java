@@ -1,7 +1,9 @@
 package io.gradscale.nn;
 
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Var;
+import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.ShapeException;
 import io.gradscale.tensor.Tensor;
 
@@ -12,6 +14,9 @@ import io.gradscale.tensor.Tensor;
  *
  * <p>Computed as {@code relu(x) - a * relu(-x)}, so {@code dy/dx = 1} for {@code x > 0}, {@code a} for
  * {@code x < 0}, and {@code dy/da = min(0, x)}. Default initialization: every slope {@value #DEFAULT_INIT}.
+ *
+ * <p>Per-example gradients ({@link PerExample}): {@code da_i = sum over example i's elements of g min(0, x)}, per
+ * channel, materialized ({@code [examples, channels]}).
  */
 public final class PReLU extends Module {
     /** PyTorch's default initial slope. */
@@ -39,7 +44,8 @@ public final class PReLU extends Module {
     @Override
     public Var forward(Var x) {
         int c = weight.size();
-        Var a = x.tape().param(weight);
+        PerExample pe = x.tape().perExample();
+        Var a = pe == null ? x.tape().param(weight) : x.tape().constant(weight.value());
         if (c > 1) {
             int rank = x.shape().rank();
             if (rank < 2 || x.dim(1) != c) {
@@ -51,6 +57,34 @@ public final class PReLU extends Module {
             dims[0] = c;
             a = a.reshape(dims);
         }
-        return x.relu().sub(a.mul(x.neg().relu()));
+        Var y = x.relu().sub(a.mul(x.neg().relu()));
+        return pe == null ? y : pe.dense(y, g -> pe.addDense(weight, slopeGradients(pe, x.tape().engine().kernels(), x.value(), g)));
+    }
+
+    /**
+     * Per-example {@code da_{i,c} = sum over example i's elements of channel c of g min(0, x)}, {@code [examples, C]}
+     * (one column for a shared slope).
+     */
+    private float[] slopeGradients(PerExample pe, Kernels k, Tensor x, Tensor g) {
+        int c = weight.size();
+        float[] xd = x.data();
+        float[] gd = g.data();
+        float[] prod = new float[xd.length];
+        for (int j = 0; j < xd.length; j++) {
+            prod[j] = xd[j] < 0f ? gd[j] * xd[j] : 0f;
+        }
+        int n = pe.examples();
+        if (x.dim(0) != n) {
+            throw new IllegalArgumentException(where() + ": axis 0 of the input " + x.shape() + " should hold the " + n
+                    + " examples of the batch");
+        }
+        int inner = xd.length / (n * c); // elements per channel of one example (all of them for a shared slope)
+        float[] out = new float[n * c];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                out[i * c + ch] = (float) k.sum(prod, (i * c + ch) * inner, inner);
+            }
+        }
+        return out;
     }
 }

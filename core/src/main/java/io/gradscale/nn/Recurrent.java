@@ -2,6 +2,7 @@ package io.gradscale.nn;
 
 import io.gradscale.autograd.Ops;
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.StepWeight;
 import io.gradscale.autograd.Var;
 import io.gradscale.tensor.Rng;
@@ -23,6 +24,11 @@ import java.util.function.Supplier;
  * {@code k > 0}, the state is detached every {@code k} steps (before steps {@code k, 2k, ...}): each step's
  * output still trains the weights, but gradients reach back at most to the start of its window
  * (truncated BPTT, Williams and Peng 1990), which bounds both memory of the past and exploding products.
+ *
+ * <p>Per-example gradients ({@link PerExample}): a weight's per-example gradient is a sum over the time steps of
+ * per-step outer products, {@code dW_ih_i = sum_t g_{t,i}^T x_{t,i}}, {@code dW_hh_i = sum_t g_{t,i}^T h_{t-1,i}}, kept
+ * factored (the rows of every step) so that its norm comes from the Gram matrices of those rows, or from the
+ * materialized sum where that is cheaper; the biases' are the sums of the rows' gradients.
  *
  * <p>Default initialization (PyTorch's): every weight and bias {@code ~ U(-1/sqrt(H), 1/sqrt(H))}, drawn
  * in parameter order.
@@ -184,6 +190,7 @@ public abstract class Recurrent extends Module {
         }
         checkState("c0", c0, batch);
         Var zeros = x.tape().constant(Tensor.zeros(batch, hiddenSize));
+        PerExample pe = x.tape().perExample();
         Var[] finalH = new Var[numLayers];
         Var[] finalC = new Var[numLayers];
         // Time-major inside: [seq, batch, in], so that each step's rows of the input projection (and of its
@@ -193,13 +200,16 @@ public abstract class Recurrent extends Module {
         for (int k = 0; k < numLayers; k++) {
             Var h = h0 == null ? zeros : layerState(h0, k, batch);
             Var c = hasCellState() ? (c0 == null ? zeros : layerState(c0, k, batch)) : null;
-            Var wi = x.tape().param(wIh[k]);
-            Var wh = x.tape().param(wHh[k]);
-            Var bi = bIh[k] == null ? null : x.tape().param(bIh[k]);
-            Var bh = bHh[k] == null ? null : x.tape().param(bHh[k]);
+            Var wi = param(x, wIh[k]);
+            Var wh = param(x, wHh[k]);
+            Var bi = bIh[k] == null ? null : param(x, bIh[k]);
+            Var bh = bHh[k] == null ? null : param(x, bHh[k]);
             Var inBias = bi == null ? null : (hiddenBiasInCell() ? bi : bi.add(bh));
             Var hBias = hiddenBiasInCell() ? bh : null;
             Var xp = Ops.linear(layerIn, wi, inBias);
+            if (pe != null) { // per example: dW_ih_i = sum over steps of g^T x, d b_ih_i (and b_hh_i when summed in) = sum of g
+                xp = pe.linear(xp, layerIn.value(), wIh[k], bIh[k], hiddenBiasInCell() ? null : bHh[k], 1);
+            }
             StepWeight whPacked = new StepWeight(wh); // packed once per pass, not by every step's product
             for (int t = 0; t < seq; t++) {
                 if (truncation > 0 && t > 0 && t % truncation == 0) {
@@ -207,6 +217,9 @@ public abstract class Recurrent extends Module {
                     c = c == null ? null : c.detach();
                 }
                 Var hp = Ops.linear(h, wh, hBias, whPacked);
+                if (pe != null) { // dW_hh_i = sum over steps of g_t^T h_{t-1}: one block per step (nothing from a zero state)
+                    hp = pe.linear(hp, h.value(), h == zeros ? null : wHh[k], hiddenBiasInCell() ? bHh[k] : null, null, 0);
+                }
                 Var[] next = step(xp, t, hp, h, c);
                 h = next[0];
                 c = next[1];
@@ -222,6 +235,11 @@ public abstract class Recurrent extends Module {
         return new Output(() -> Ops.concat(1, reshaped(top, batch, 1)), // batch-first
                 numLayers == 1 ? finalH[0] : Ops.concat(0, finalH),
                 hasCellState() ? (numLayers == 1 ? finalC[0] : Ops.concat(0, finalC)) : null);
+    }
+
+    /** The tape's var of a parameter: a constant when per-example gradients are recorded (the taps give its gradient). */
+    private static Var param(Var x, Parameter p) {
+        return x.tape().perExample() == null ? x.tape().param(p) : x.tape().constant(p.value());
     }
 
     /** Each step's {@code [batch, H]} output reshaped to {@code [d0, d1, H]}, in a new array (concat keeps it for backward). */

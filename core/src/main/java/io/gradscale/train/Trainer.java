@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.data.Batch;
 import io.gradscale.data.Dataset;
 import io.gradscale.diag.GradientMonitor;
 import io.gradscale.nn.Module;
+import io.gradscale.privacy.RdpAccountant;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.GradientStep;
 import io.gradscale.transform.Metrics;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.PrivateAggregate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,11 +42,17 @@ import java.util.Map;
 public final class Trainer {
     /** Everything about a run that is not the model, the data or the optimizer. */
     public record Settings(GradientDescent descent, int epochs, long seed, int monitorEvery, DivergencePolicy divergence,
-                           int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery) {
+                           int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery, boolean poissonSampling,
+                           double privacyDelta) {
         /** Sample per-layer statistics every this many steps by default. */
         public static final int DEFAULT_MONITOR_EVERY = 10;
+        /** The delta at which a private run's epsilon is reported when none is given (Opacus's examples use it). */
+        public static final double DEFAULT_PRIVACY_DELTA = 1e-5;
 
         public Settings {
+            if (!(privacyDelta > 0 && privacyDelta < 1)) {
+                throw new IllegalArgumentException("the privacy delta must be in (0, 1), got " + privacyDelta);
+            }
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             }
@@ -57,23 +66,44 @@ public final class Trainer {
 
         /** Mini-batch descent, no early stopping, stop on divergence, snapshots every epoch. */
         public static Settings of(GradientDescent descent, int epochs, long seed) {
-            return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0);
+            return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0, false,
+                    DEFAULT_PRIVACY_DELTA);
         }
 
         public Settings withMonitorEvery(int n) {
-            return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
+                    poissonSampling, privacyDelta);
         }
 
         public Settings withDivergence(DivergencePolicy p) {
-            return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
+                    poissonSampling, privacyDelta);
         }
 
         public Settings withEarlyStopping(int patience, double minDelta) {
-            return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery,
+                    poissonSampling, privacyDelta);
+        }
+
+        /**
+         * Poisson sampling of batches (each example joins each step's batch independently with probability
+         * {@code q = batch size / n}, {@code round(1/q)} steps per epoch): the sampling the privacy accountant of
+         * DP-SGD assumes. Without it, each epoch visits a shuffled permutation in fixed-size batches.
+         */
+        public Settings withPoissonSampling(boolean on) {
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta,
+                    snapshotEvery, on, privacyDelta);
+        }
+
+        /** The delta at which a private run reports the epsilon it spent. */
+        public Settings withPrivacyDelta(double delta) {
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta,
+                    snapshotEvery, poissonSampling, delta);
         }
 
         public Settings withEpochs(int e) {
-            return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
+                    poissonSampling, privacyDelta);
         }
     }
 
@@ -85,6 +115,11 @@ public final class Trainer {
     /** A full snapshot of a run: tensors (weights and buffers, PyTorch names) and JSON state. */
     public record Snapshot(Map<String, Tensor> tensors, JsonNode state) {
     }
+
+    /** The metric holding the epsilon a private run has spent so far (at {@link Settings#privacyDelta()}). */
+    public static final String EPSILON_METRIC = "privacy.epsilon";
+    /** The metric holding the delta of {@link #EPSILON_METRIC}. */
+    public static final String DELTA_METRIC = "privacy.delta";
 
     private static final ObjectMapper JSON = Json.mapper();
     private static final int EVAL_BATCH = 1024;
@@ -105,6 +140,8 @@ public final class Trainer {
     /** Steps whose mean loss is the divergence reference (see {@link DivergencePolicy#referenceSteps}). */
     private int referenceSteps = 1;
     private Snapshot lastGood;
+    /** The privacy accountant of a private run (see {@link #preparePrivacy}), else null. */
+    private RdpAccountant accountant;
 
     public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
         this.model = model;
@@ -151,7 +188,9 @@ public final class Trainer {
         int n = train.size();
         int bs = settings.descent().stepSize(n);
         referenceSteps = DivergencePolicy.referenceSteps(bs);
-        int stepsPerEpoch = settings.descent().stepsPerEpoch(n);
+        boolean poisson = settings.poissonSampling();
+        int stepsPerEpoch = stepsPerEpoch(settings, n);
+        preparePrivacy((double) bs / n);
         String stopReason = "completed " + settings.epochs() + " epochs";
         boolean diverged = false;
         double lastVal = Double.NaN;
@@ -165,7 +204,7 @@ public final class Trainer {
             if (state.batchInEpoch() == 0 && perm == null) {
                 state = state.startEpoch(shuffle.state());
             }
-            if (perm == null) {
+            if (perm == null && !poisson) {
                 shuffle.setState(state.epochShuffleState());
                 perm = permutation(n, shuffle);
             }
@@ -175,9 +214,16 @@ public final class Trainer {
                     stopReason = "reached step " + untilStep;
                     break outer;
                 }
-                int lo = b * bs;
-                int hi = Math.min(n, lo + bs);
-                int[] idx = java.util.Arrays.copyOfRange(perm, lo, hi);
+                int[] idx = poisson ? poissonBatch(n, (double) bs / n, shuffle)
+                        : java.util.Arrays.copyOfRange(perm, b * bs, Math.min(n, b * bs + bs));
+                if (idx.length == 0) { // a Poisson draw with no example: the noise step is still taken (and spent)
+                    StepRecord r = emptyStep();
+                    state = state.afterEmptyStep(shuffle.state());
+                    for (TrainingListener l : listeners) {
+                        l.onStep(r);
+                    }
+                    continue;
+                }
                 StepRecord r = trainStep(train.batch(idx));
                 String why = divergence(r.loss());
                 state = state.afterStep(shuffle.state(), r.loss());
@@ -247,23 +293,99 @@ public final class Trainer {
         return p;
     }
 
+    /**
+     * Steps per epoch over {@code n} examples: the descent's count, or with Poisson sampling {@code round(n / b)}
+     * (about {@code 1/q} draws of expected size {@code b}, as Opacus's Poisson loader).
+     */
+    public static int stepsPerEpoch(Settings settings, int n) {
+        if (settings.poissonSampling()) {
+            return Math.max(1, (int) Math.round((double) n / settings.descent().stepSize(n)));
+        }
+        return settings.descent().stepsPerEpoch(n);
+    }
+
+    /** The epsilon this run has spent so far at {@link Settings#privacyDelta()}, or NaN when it is not private. */
+    public double epsilonSpent() {
+        return accountant == null ? Double.NaN : accountant.epsilon(state.step(), settings.privacyDelta());
+    }
+
+    /** Each example of {@code 0..n-1} drawn independently with probability {@code q}, in index order. */
+    static int[] poissonBatch(int n, double q, Rng rng) {
+        int[] picked = new int[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (rng.nextDouble() < q) {
+                picked[k++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(picked, k);
+    }
+
+    /**
+     * When the optimizer's chain aggregates per-example gradients privately ({@link PrivateAggregate}): the accountant
+     * of this run's sampling rate and noise multiplier. The accounting assumes Poisson sampling; with shuffled
+     * fixed-size batches it is the usual approximation (as TF Privacy's "assuming Poisson sampling" statement).
+     */
+    private void preparePrivacy(double q) {
+        accountant = null;
+        if (optimizer.perExampleClipping() instanceof PrivateAggregate pa) {
+            if (rollsBack()) {
+                throw new IllegalArgumentException("privacy: divergence rollback would discard noisy steps whose privacy was"
+                        + " already spent; use the stop policy with per-example clipping");
+            }
+            accountant = new RdpAccountant(Math.min(1.0, q), pa.noiseMultiplier());
+        }
+    }
+
+    /** The privacy spent once {@code steps} noisy steps are taken, as metrics (empty for a run that is not private). */
+    private Map<String, Double> privacyMetrics(long steps) {
+        if (accountant == null) {
+            return Map.of();
+        }
+        Map<String, Double> p = new LinkedHashMap<>();
+        p.put(EPSILON_METRIC, accountant.epsilon(steps, settings.privacyDelta()));
+        p.put(DELTA_METRIC, settings.privacyDelta());
+        return p;
+    }
+
     /** One step on one batch; returns its record (not yet sent to listeners). */
     private StepRecord trainStep(Batch batch) {
         long step = state.step();
-        Tape tape = Tape.recording(engine);
+        PerExample.Clipping clipping = optimizer.perExampleClipping();
+        double scale = optimizer.lossScale();
+        if (clipping != null && scale != 1.0) {
+            throw new IllegalStateException("per-example clipping with loss scaling is not supported: the per-example norms"
+                    + " would be of the scaled loss");
+        }
+        // per-example clipping: a mean loss, so each example's own gradient is the batch size times its share
+        PerExample pe = clipping == null ? null : new PerExample(batch.size(), batch.size(), clipping);
+        Tape tape = pe == null ? Tape.recording(engine) : Tape.recording(engine, pe);
         Var out = model.forward(tape.constant(batch.inputs()));
         Var loss = objective.loss(out, batch);
-        double scale = optimizer.lossScale();
         tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
         double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
         Map<String, ActivationStats> acts = monitor.samples(step) ? ActivationProbe.collect(model, engine) : Map.of();
-        Metrics m = optimizer.step(monitor.samples(step)); // the monitor reads the updates when it samples
+        Metrics m = optimizer.step(monitor.samples(step), pe); // the monitor reads the updates when it samples
+        return record(step, loss.item(), gradNorm, m, acts);
+    }
+
+    /** A step on an empty Poisson batch: no forward pass; the private aggregate adds its noise to zero gradients. */
+    private StepRecord emptyStep() {
+        long step = state.step();
+        PerExample.Clipping clipping = optimizer.perExampleClipping();
+        Metrics m = optimizer.step(monitor.samples(step), clipping == null ? null : PerExample.none(clipping));
+        return record(step, Double.NaN, 0.0, m, Map.of());
+    }
+
+    private StepRecord record(long step, double loss, double gradNorm, Metrics m, Map<String, ActivationStats> acts) {
         boolean skipped = m.contains("skipped") && m.get("skipped") != 0;
         Map<String, LayerStats> layers = monitor.afterUpdate(optimizer.updates(), skipped);
         model.zeroGrad();
         double lr = m.contains("lr") ? m.get("lr") : Double.NaN;
-        return new StepRecord(step, state.epoch(), loss.item(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
-                layers, m.asMap(), acts, monitor.parameterStats());
+        Map<String, Double> metrics = m.asMap();
+        metrics.putAll(privacyMetrics(step + 1));
+        return new StepRecord(step, state.epoch(), loss, lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
+                layers, metrics, acts, monitor.parameterStats());
     }
 
     /**

@@ -40,6 +40,13 @@ public record TrainerState(long step, int epoch, int batchInEpoch, long epochShu
                 epochsWithoutImprovement, lrMultiplier, rollbacks, epochLossSum, epochLossCount, moduleRngs);
     }
 
+    /** After one more step of this epoch whose batch was empty (Poisson sampling drew no example): no loss to count. */
+    public TrainerState afterEmptyStep(long shuffleState) {
+        return new TrainerState(step + 1, epoch, batchInEpoch + 1, epochShuffleState, shuffleState, referenceLoss,
+                referenceCount, bestValLoss, epochsWithoutImprovement, lrMultiplier, rollbacks, epochLossSum,
+                epochLossCount, moduleRngs);
+    }
+
     /** After one more step of this epoch, whose batch loss was {@code loss}. */
     public TrainerState afterStep(long shuffleState, double loss) {
         return new TrainerState(step + 1, epoch, batchInEpoch + 1, epochShuffleState, shuffleState, referenceLoss,

@@ -108,6 +108,29 @@ public final class GradientStep {
         return t instanceof Chain c && !c.parts().isEmpty() && startsWithGuard(c.parts().get(0));
     }
 
+    /**
+     * The part of the chain that weighs per-example gradients ({@link PrivateAggregate}), or null when none does:
+     * then the trainer records ordinary gradients; otherwise it records per-example ones with this policy.
+     */
+    public io.gradscale.autograd.PerExample.Clipping perExampleClipping() {
+        return clippingIn(transform);
+    }
+
+    private static io.gradscale.autograd.PerExample.Clipping clippingIn(GradientTransform<?> t) {
+        if (t instanceof io.gradscale.autograd.PerExample.Clipping c) {
+            return c;
+        }
+        if (t instanceof Chain ch) {
+            for (GradientTransform<?> p : ch.parts()) {
+                io.gradscale.autograd.PerExample.Clipping c = clippingIn(p);
+                if (c != null) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The transform that runs, with the guard put in front when there was none. */
     public GradientTransform<?> transform() {
         return transform;
@@ -152,7 +175,17 @@ public final class GradientStep {
      * and the optimizer state come out bit for bit the same either way.
      */
     public Metrics step(boolean keepUpdates) {
+        return step(keepUpdates, null);
+    }
+
+    /**
+     * Runs one step on gradients that a per-example backward pass formed ({@code perExample}, whose weights the
+     * chain's {@link #perExampleClipping()} gave); a transform that needs them ({@link PrivateAggregate}) reads them
+     * from {@link Updates#perExample()}. Null runs an ordinary step.
+     */
+    public Metrics step(boolean keepUpdates, io.gradscale.autograd.PerExample perExample) {
         updates.loadGradients(params, step, checkOnLoad, sumSquaresOnLoad, deferCopy);
+        updates.setPerExample(perExample);
         try {
             if (scaler != null) {
                 scaleState = scaler.unscale(updates, scaleState);
@@ -174,6 +207,7 @@ public final class GradientStep {
         } finally {
             // a skipped (or failed) step leaves its gradients in the updates, as a full load would
             updates.loadAll();
+            updates.setPerExample(null);
         }
         updates.metrics().put("skipped", updates.skipped() ? 1 : 0);
         step++;

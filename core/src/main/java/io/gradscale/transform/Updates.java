@@ -61,6 +61,8 @@ public final class Updates {
     /** Set by a checked load that found every update finite; cleared by the first reader and by {@link #begin}. */
     private boolean loadedFinite;
     private long step;
+    /** The step's per-example gradients, when the backward pass recorded them (see {@link #perExample()}). */
+    private io.gradscale.autograd.PerExample perExample;
     private boolean skipped;
     private String skipReason = "";
 
@@ -288,6 +290,19 @@ public final class Updates {
 
     public int size() {
         return tensors.length;
+    }
+
+    /**
+     * The per-example gradients of this step's backward pass, or null when it recorded none: what a per-example
+     * transform ({@link PrivateAggregate}) reads its norms and weights from. Set by {@code GradientStep} for each step.
+     */
+    public io.gradscale.autograd.PerExample perExample() {
+        return perExample;
+    }
+
+    /** Sets the step's per-example gradients (null for none). */
+    public void setPerExample(io.gradscale.autograd.PerExample pe) {
+        this.perExample = pe;
     }
 
     /** The update tensor of parameter {@code i}, rewritten in place by transforms (a deferred factor applied first). */

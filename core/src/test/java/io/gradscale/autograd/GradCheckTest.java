@@ -148,6 +148,9 @@ class GradCheckTest {
             return Ops.gruCell(v.get(0), 0, Ops.linear(h1, v.get(2), v.get(3)), h1);
         }, g -> new Tensor[] {Tensor.randn(g, seq, m, 3 * hs), Tensor.randn(g, m, hs), Tensor.randn(g, 3 * hs, hs),
                 Tensor.randn(g, 3 * hs)}));
+        c.add(new Case("per-example tap (the identity, its rule seeing the gradient)", Ops.Primitive.PER_EXAMPLE_TAP, null,
+                v -> v.get(0).tape().tap(v.get(0).tanh(), g -> { }).mul(v.get(0)),
+                g -> new Tensor[] {Tensor.randn(g, m, n)}));
         c.add(new Case("composite: tanh MLP layer with log-softmax loss", Ops.Primitive.MATMUL, null,
                 v -> v.get(0).matmul(v.get(1)).add(v.get(2)).tanh().logSoftmax().gatherLast(idx).mean().neg(),
                 g -> new Tensor[] {Tensor.randn(g, m, k), Tensor.randn(g, k, n), Tensor.randn(g, n)}));

@@ -16,6 +16,7 @@ import io.gradscale.transform.LossScaler;
 import io.gradscale.transform.NonFinitePolicy;
 import io.gradscale.transform.NormScope;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.PrivateAggregate;
 import io.gradscale.transform.Schedule;
 import io.gradscale.transform.Transforms;
 import io.gradscale.transform.ZClip;
@@ -57,7 +58,29 @@ public final class OptimizerBuilder {
     private OptimizerBuilder() {
     }
 
+    /**
+     * DP-SGD's private aggregation ({@link PrivateAggregate}), put first in the chain so that every later transform
+     * and the optimizer see only the privatized gradient.
+     *
+     * @param targetEpsilon the budget the noise multiplier was found for (NaN when it was given)
+     * @param samplingRate  {@code q}, the expected fraction of the data in a step
+     * @param steps         the steps the budget covers
+     */
+    public record Privacy(double maxGradNorm, double noiseMultiplier, double expectedBatchSize, long seed, double targetEpsilon,
+                          double delta, double samplingRate, long steps) {
+        String summary() {
+            return String.format(java.util.Locale.ROOT, "dp(max_grad_norm=%s, noise_multiplier=%.4f%s, delta=%s, q=%.4g, %d steps)",
+                    maxGradNorm, noiseMultiplier, Double.isNaN(targetEpsilon) ? "" : " for epsilon " + targetEpsilon, delta,
+                    samplingRate, steps);
+        }
+    }
+
     public static Built build(ConfigNode root, Module model, Engine engine) {
+        return build(root, model, engine, null);
+    }
+
+    /** With {@code privacy} not null, the chain starts with its private aggregation. */
+    public static Built build(ConfigNode root, Module model, Engine engine, Privacy privacy) {
         List<ConfigNode> ts = root.list("transforms");
         List<String> names = new ArrayList<>();
         String clipping = "";
@@ -136,15 +159,20 @@ public final class OptimizerBuilder {
                 default -> Optimizers.nadam(sch, b1, b2, eps, wd, mdecay);
             };
             List<GradientTransform<?>> chain = new ArrayList<>();
+            if (privacy != null) {
+                chain.add(new PrivateAggregate(privacy.maxGradNorm(), privacy.noiseMultiplier(), privacy.expectedBatchSize(),
+                        privacy.seed()));
+            }
             for (var p : parts) {
                 chain.add(p.get());
             }
             chain.add(opt);
             return new GradientStep(ParameterSet.of(model), Transforms.chain(chain), scaling ? LossScaler.defaults() : null, engine);
         };
-        String summary = (names.isEmpty() ? "" : String.join(" -> ", names) + " -> ") + type + "(lr=" + lr + ")"
+        String summary = (privacy == null ? "" : privacy.summary() + " -> ")
+                + (names.isEmpty() ? "" : String.join(" -> ", names) + " -> ") + type + "(lr=" + lr + ")"
                 + (st.equals("constant") ? "" : " with " + st + " schedule") + (scaling ? ", dynamic loss scaling" : "");
-        return new Built(factory, lr, clipping, summary);
+        return new Built(factory, lr, privacy == null ? clipping : clipping.isEmpty() ? "dp" : "dp+" + clipping, summary);
     }
 
     private static GradientTransform<?> transform(String type, ConfigNode t) {

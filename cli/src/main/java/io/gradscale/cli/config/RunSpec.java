@@ -9,12 +9,14 @@ import io.gradscale.data.Batch;
 import io.gradscale.data.Task;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.nn.Module;
+import io.gradscale.privacy.RdpAccountant;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.train.DivergencePolicy;
 import io.gradscale.train.GradientDescent;
 import io.gradscale.train.Objective;
 import io.gradscale.train.Trainer;
+import io.gradscale.transform.PrivateAggregate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,8 @@ import java.nio.file.Path;
  *   epochs: 10
  *   early_stopping: 0    # patience in epochs (0 = off); needs validation data
  *   divergence: stop     # stop | rollback
+ *   sampling: shuffle    # shuffle (a permutation per epoch) | poisson (the default with a privacy section)
+ * privacy: {...}         # DP-SGD; see privacy(): target_epsilon, delta, max_grad_norm
  * monitor:
  *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
@@ -122,6 +126,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
                     + " has no validation data; set data.validation above 0, add a validation section, or set early_stopping: 0");
         }
         String div = tr.choice("divergence", "stop", "stop", "rollback");
+        boolean poisson = tr.choice("sampling", c.has("privacy") ? "poisson" : "shuffle", "shuffle", "poisson").equals("poisson");
         tr.done();
         ConfigNode mon = c.object("monitor");
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
@@ -131,14 +136,19 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
                 rng.split());
         Objective objective = Objective.forTask(task);
         checkFit(model, data, objective, engine);
-        OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine);
+        Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
+                div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0, poisson,
+                Trainer.Settings.DEFAULT_PRIVACY_DELTA);
+        OptimizerBuilder.Privacy privacy = privacy(c.object("privacy"), settings, data.train().size(), rng.split().nextLong());
+        if (privacy != null) {
+            settings = settings.withPrivacyDelta(privacy.delta());
+        }
+        OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine, privacy);
         c.done();
         // the doctor's facts learn the clipping and the learning rate from the optimizer section
         ModelFacts f0 = model.facts();
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
                 opt.clipping(), opt.lr());
-        Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
-                div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0);
         return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights);
     }
 
@@ -169,4 +179,46 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
             net.train();
         }
     }
+
+    /**
+     * The {@code privacy} section, or null without one:
+     * <pre>
+     * privacy:
+     *   target_epsilon: 3     # the budget; the noise multiplier is found for it (or give noise_multiplier instead)
+     *   delta: 1e-5           # the delta of the budget and of the epsilon reported
+     *   max_grad_norm: 1.0    # C, each example's gradient is clipped to it
+     * </pre>
+     * The noise multiplier is the smallest (within Opacus's tolerance) for which the run's steps, at sampling rate
+     * {@code batch_size / n}, spend at most {@code target_epsilon} by the RDP accountant.
+     */
+    private static OptimizerBuilder.Privacy privacy(ConfigNode p, Trainer.Settings settings, int n, long seed) {
+        if (p.isMissing()) {
+            return null;
+        }
+        double delta = p.number("delta", Trainer.Settings.DEFAULT_PRIVACY_DELTA, Double.MIN_NORMAL, 0.5);
+        double clip = p.number("max_grad_norm", PrivateAggregate.DEFAULT_MAX_GRAD_NORM, Double.MIN_NORMAL, 1e12);
+        boolean hasTarget = p.has("target_epsilon");
+        if (hasTarget == p.has("noise_multiplier")) {
+            throw new ConfigException(p.path() + ": give exactly one of target_epsilon (the noise multiplier is then computed)"
+                    + " and noise_multiplier");
+        }
+        int batch = settings.descent().stepSize(n);
+        double q = (double) batch / n;
+        long steps = (long) settings.epochs() * Trainer.stepsPerEpoch(settings, n);
+        double sigma;
+        double target = Double.NaN;
+        if (hasTarget) {
+            target = p.number("target_epsilon", 1, Double.MIN_NORMAL, 1e6);
+            try {
+                sigma = RdpAccountant.noiseMultiplier(target, delta, q, steps, RdpAccountant.DEFAULT_EPSILON_TOLERANCE);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(p.path() + ".target_epsilon: " + e.getMessage());
+            }
+        } else {
+            sigma = p.number("noise_multiplier", 1, 0, 1e6);
+        }
+        p.done();
+        return new OptimizerBuilder.Privacy(clip, sigma, batch, seed, target, delta, q, steps);
+    }
+
 }

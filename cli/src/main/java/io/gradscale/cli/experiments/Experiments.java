@@ -12,7 +12,8 @@ public final class Experiments {
 
     /** Every built-in experiment. */
     public static List<Experiment> all() {
-        return List.of(new ExplodingRnn(), new VanishingMlp(), new ShatteredGradients(), new ClippersCompared(), new DescentModes());
+        return List.of(new ExplodingRnn(), new VanishingMlp(), new ShatteredGradients(), new ClippersCompared(), new DescentModes(),
+                new PrivateDigits());
     }
 
     /** The names of the built-in experiments, in order. */

@@ -9,6 +9,7 @@ import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import io.gradscale.train.TestRecord;
+import io.gradscale.train.Trainer;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -79,6 +80,11 @@ final class PageSections {
             row(b, "clipped steps", clipped + " of " + steps.size() + " logged (" + String.format(Locale.ROOT, "%.1f", 100.0 * clipped / steps.size()) + " %)");
             row(b, "skipped steps", Long.toString(skipped));
             row(b, "non-finite losses", Long.toString(nonFinite));
+            Double eps = last.transforms().get(Trainer.EPSILON_METRIC);
+            if (eps != null) {
+                row(b, "privacy spent", "ε = " + fmt(eps) + " at δ = " + fmt(last.transforms().get(Trainer.DELTA_METRIC))
+                        + " after step " + last.step() + " (Rényi-DP accountant, Poisson-subsampled Gaussian mechanism)");
+            }
         }
         log.evals().stream().filter(e -> Double.isFinite(e.valLoss())).min(Comparator.comparingDouble(EvalRecord::valLoss))
                 .ifPresent(e -> row(b, "best validation loss", fmt(e.valLoss()) + " at epoch " + e.epoch()));

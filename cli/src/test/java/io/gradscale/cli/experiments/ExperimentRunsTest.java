@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.gradscale.diag.Verdict;
+import io.gradscale.privacy.RdpAccountant;
 import io.gradscale.tensor.Engine;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
@@ -167,6 +168,25 @@ class ExperimentRunsTest {
                 default -> assertTrue(share > 0, label + " never clipped");
             }
             assertTrue(o.number("skipped_steps") >= 0 && o.number("skipped_steps") <= o.number("steps"));
+        }
+    }
+
+    @Test
+    void privateTrainingSpendsItsBudgetAndMoreNoiseBuysASmallerEpsilon() {
+        ExperimentResult r = RESULTS.get(PrivateDigits.NAME);
+        RunOutcome plain = r.run("non-private");
+        assertEquals(0.0, plain.number("noise_multiplier"));
+        assertTrue(plain.number("test_accuracy") > 0.5, "the network learns the digits: " + r.table());
+        double previousSigma = Double.POSITIVE_INFINITY;
+        for (double eps : PrivateDigits.EPSILONS) {
+            RunOutcome o = r.run("dp-eps" + (int) eps);
+            assertTrue(o.number("epsilon") <= eps && o.number("epsilon") > eps - 2 * RdpAccountant.DEFAULT_EPSILON_TOLERANCE,
+                    "spent " + o.number("epsilon") + " of " + eps);
+            assertTrue(o.number("noise_multiplier") < previousSigma, "a larger budget needs less noise: " + r.table());
+            previousSigma = o.number("noise_multiplier");
+            assertTrue(o.number("test_accuracy") > 0.1, "above chance: " + r.table());
+            assertTrue(o.number("clipped_share") > 0, "the clip bound is live: " + o.label());
+            assertEquals(0.0, o.number("diverged"));
         }
     }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class ExperimentsCatalogueTest {
     @Test
     void theCatalogueHoldsTheFiveExperimentsOfTheIssueInOrder() {
-        assertEquals(List.of("exploding-rnn", "vanishing-mlp", "shattered", "clippers", "descent-modes"), Experiments.names());
+        assertEquals(List.of("exploding-rnn", "vanishing-mlp", "shattered", "clippers", "descent-modes", "private-digits"),
+                Experiments.names());
         for (Experiment e : Experiments.all()) {
             assertTrue(e.name().matches("[a-z]+(-[a-z]+)*"), "kebab-case: " + e.name());
             assertFalse(e.title().isBlank(), e.name());
