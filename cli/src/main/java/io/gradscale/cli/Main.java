@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gradscale", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train neural networks with healthy gradients, and see, measured, when they are not.",
-        subcommands = {DemoCommand.class, TrainCommand.class, DiagnoseCommand.class, ExperimentCommand.class, ReportCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, DiagnoseCommand.class, ExperimentCommand.class, ReportCommand.class, WatchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Success. */

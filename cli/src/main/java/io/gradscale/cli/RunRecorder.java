@@ -1,6 +1,8 @@
 package io.gradscale.cli;
 
 import io.gradscale.cli.config.RunSpec;
+import io.gradscale.cli.live.LiveFeed;
+import io.gradscale.cli.live.LiveServer;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.data.Dataset;
 import io.gradscale.diag.GradientAutocorrelation;
@@ -57,9 +59,9 @@ final class RunRecorder {
      * Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). A full run
      * ({@code fullRun}: not a probe) writes a checkpoint and then, if the configuration has a test set, evaluates it
      * once with the weights {@link RunSpec#testWeights()} names, recording the metrics in the metrics log and in
-     * {@code diagnosis.json}.
+     * {@code diagnosis.json}. {@code live}, when not null, receives the run's records for the live view.
      */
-    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun, LiveFeed live) throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
@@ -71,6 +73,10 @@ final class RunRecorder {
             trainer.addListener(log);
             if (best != null) {
                 trainer.addListener(best);
+            }
+            if (live != null) {
+                live.begin(prov);
+                trainer.addListener(live);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
                     * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
@@ -161,6 +167,27 @@ final class RunRecorder {
     static String testLine(TestRecord t) {
         return String.format(Locale.ROOT, "test (%d examples, %s weights from step %d): loss %.5g", t.examples(), t.weights(), t.step(), t.loss())
                 + (Double.isNaN(t.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * t.accuracy()));
+    }
+
+    /** How a run ended, for the live view's status line. */
+    static String ending(Outcome res) {
+        return res.result().stopReason() + " after " + res.result().steps() + " steps; report: " + res.report().toAbsolutePath();
+    }
+
+    /**
+     * Runs {@link #run} with the live view when {@code live} is set: the server is started (and a taken
+     * port reported) before anything is trained or written, and shows the final diagnosis at the end.
+     */
+    static Outcome runLive(RunSpec spec, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
+                           boolean live, LiveOptions options, PrintWriter console) throws IOException {
+        LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
+        try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
+            Outcome res = run(spec, engine, newRunDir(out, dirName), maxSteps, fullRun, feed);
+            if (server != null) {
+                server.finish(res.verdicts(), ending(res));
+            }
+            return res;
+        }
     }
 
     static void printVerdicts(List<Verdict> verdicts, PrintWriter out) {
