@@ -6,8 +6,10 @@
 #
 # ROUNDS (default 3) pairs of runs, each pair in alternating order (plain first, then live first).
 # Speed is steps per second over the second half of each run, read from its metrics log (training only:
-# no JVM start, no report writing; the browser is attached by then). Prints one line per run and the
-# ratio of the medians; the raw lines go to bench/results/live-overhead-<time>.txt.
+# no JVM start, no report writing, the JIT warmed up); a live run counts only when the browser had loaded
+# the page before that half began (from_step, the step at which it had). Prints one line per run (for live runs also the processor seconds the browser used
+# and the training's wall seconds) and the ratio of the medians; the raw lines go to
+# bench/results/live-overhead-<time>.txt.
 # Needs Debian's chromium and curl.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +45,37 @@ print("%.1f" % ((b["step"] - a["step"]) / (b["elapsedMillis"] - a["elapsedMillis
 PY
 }
 
+# wall seconds of training (first to last step) of a run directory
+train_seconds() {
+  python3 - "$1"/*/metrics.jsonl <<'PY'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if '"type":"step"' in l]
+print("%.1f" % ((steps[-1]["elapsedMillis"] - steps[0]["elapsedMillis"]) / 1000))
+PY
+}
+
+# the step in the middle of a run directory's metrics log
+half_step() {
+  python3 - "$1"/*/metrics.jsonl <<'PY'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if '"type":"step"' in l]
+print(steps[len(steps) // 2]["step"])
+PY
+}
+
+# the last step written to a run directory's metrics log so far
+last_step() {
+  tail -n 1 "$1"/*/metrics.jsonl 2>/dev/null | python3 -c 'import json, sys; print(json.loads(sys.stdin.read()).get("step", 0))' 2>/dev/null || echo 0
+}
+
+# processor seconds (user + system) of a process and its descendants so far
+cpu_seconds() {
+  local pids
+  pids="$(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()')"
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done \
+    | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.1f", t / hz }'
+}
+
 plain() {
   local out="$work/plain-$1"
   GRADSCALE_NO_PROGRESS=1 "${java[@]}" train "$config" --out "$out" >"$out.log" 2>&1
@@ -50,7 +83,7 @@ plain() {
 }
 
 live() {
-  local out="$work/live-$1" port debug pages
+  local out="$work/live-$1" port debug from="" cpu_browser
   port="$(free_port)"
   debug="$(free_port)"
   GRADSCALE_NO_PROGRESS=1 "${java[@]}" train "$config" --live --port "$port" --out "$out" >"$out.log" 2>&1 &
@@ -63,14 +96,24 @@ live() {
     --disable-component-update --disable-sync --user-data-dir="$work/profile-$1" --remote-debugging-port="$debug" \
     "http://127.0.0.1:$port/" >/dev/null 2>&1 &
   browser=$!
-  # the run counts only if the page was open in the browser while it trained
-  sleep 3
-  pages="$(curl -s "http://127.0.0.1:$debug/json/list" | grep -c '"title": "gradscale live' || true)"
+  # speed counts from the moment the page is loaded and drawing (its title is set, its charts exist)
+  while kill -0 "$trainer" 2>/dev/null; do
+    if curl -s "http://127.0.0.1:$debug/json/list" | grep -q '"title": "gradscale live'; then
+      from="$(last_step "$out")"
+      break
+    fi
+    sleep 0.2
+  done
   wait "$trainer"
+  cpu_browser="$(cpu_seconds "$browser")"
   kill "$browser" 2>/dev/null || true
   wait "$browser" 2>/dev/null || true
   browser=""
-  echo "live $(rate "$out") pages=$pages"
+  if [ -z "$from" ] || [ "$from" -ge "$(half_step "$out")" ]; then
+    echo "live-unattached $(rate "$out")"
+  else
+    echo "live $(rate "$out") from_step=$from browser_cpu_s=$cpu_browser train_s=$(train_seconds "$out")"
+  fi
 }
 
 for ((i = 1; i <= rounds; i++)); do
@@ -82,8 +125,8 @@ import statistics, sys
 runs = [l.split() for l in open(sys.argv[1])]
 plain = [float(r[1]) for r in runs if r[0] == "plain"]
 live = [float(r[1]) for r in runs if r[0] == "live"]
-if any(r[0] == "live" and r[2] != "pages=1" for r in runs):
-    print("WARNING: a live run had no page open in the browser")
+if any(r[0] == "live-unattached" for r in runs):
+    print("WARNING: in a live run the browser had not loaded the page by mid-run; it is left out")
 p, l = statistics.median(plain), statistics.median(live)
 print("median steps/s: plain %.1f, live + browser %.1f; live/plain %.3f (%+.1f %%)" % (p, l, l / p, 100 * (l / p - 1)))
 PY

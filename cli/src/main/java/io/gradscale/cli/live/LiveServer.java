@@ -54,8 +54,13 @@ public final class LiveServer implements AutoCloseable {
     public static final String DEFAULT_BIND = "127.0.0.1";
     /** How often the publishing thread looks for new records. */
     static final long PUBLISH_INTERVAL_MILLIS = 500;
-    /** Largest share of one processor the publishing thread spends building updates (it waits longer when it would spend more). */
+    /**
+     * Share of one processor the publishing thread aims to stay under: after an update that took t of processor
+     * time it waits t / PUBLISH_DUTY, at least {@link #PUBLISH_INTERVAL_MILLIS}, at most {@link #MAX_PUBLISH_INTERVAL_MILLIS}.
+     */
     static final double PUBLISH_DUTY = 0.02;
+    /** Longest wait between updates, however long the last one took: the page lags the run by at most about this. */
+    static final long MAX_PUBLISH_INTERVAL_MILLIS = 5_000;
     /** A comment line sent this often keeps idle connections open through proxies and finds closed ones. */
     static final long HEARTBEAT_MILLIS = 15_000;
     /** Browsers served at once; more get 503, so that a crowd of them cannot slow the trainer. */
@@ -197,12 +202,14 @@ public final class LiveServer implements AutoCloseable {
      * updates less often instead of taking processor time from the trainer.
      */
     private void publishAndReschedule() {
-        long start = System.nanoTime();
+        // processor time, not wall time: on a crowded machine the thread also waits for its turn
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long start = threads.getCurrentThreadCpuTime();
         publish();
-        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long took = TimeUnit.NANOSECONDS.toMillis(threads.getCurrentThreadCpuTime() - start);
         if (!publisher.isShutdown()) {
-            publisher.schedule(this::publishAndReschedule, Math.max(PUBLISH_INTERVAL_MILLIS, (long) (took / PUBLISH_DUTY)),
-                    TimeUnit.MILLISECONDS);
+            long delay = Math.min(MAX_PUBLISH_INTERVAL_MILLIS, Math.max(PUBLISH_INTERVAL_MILLIS, (long) (took / PUBLISH_DUTY)));
+            publisher.schedule(this::publishAndReschedule, delay, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -62,6 +62,7 @@ public final class LivePage {
     public static String update(MetricsLog.Contents log, List<Verdict> verdicts, boolean finished, String status) {
         ObjectMapper json = Json.mapper();
         ObjectNode root = json.createObjectNode();
+        // first, so that the page can tell the last update from its first bytes without parsing it (live.js)
         root.put("finished", finished);
         root.put("status", status);
         List<StepRecord> steps = log.steps();

@@ -21,20 +21,19 @@
   }
 
   // Charts appear as their data does (per-layer statistics come with the first sampled step); a new card
-  // goes in its place in the report's order, existing ones (and their drawn charts) stay.
+  // goes in its place in the report's order, existing ones (and their drawn charts) are not touched.
   function placeCards(names, cards) {
-    names.forEach(function (name) {
-      var el = document.getElementById('chart-' + name);
-      var card;
-      if (el) {
-        card = el.closest('.chart-card');
-      } else {
+    var next = null;
+    for (var i = names.length - 1; i >= 0; i--) {
+      var el = document.getElementById('chart-' + names[i]);
+      if (!el) {
         var t = document.createElement('template');
-        t.innerHTML = cards[name];
-        card = t.content.firstElementChild;
+        t.innerHTML = cards[names[i]];
+        el = t.content.firstElementChild.querySelector('[data-chart]');
+        charts.insertBefore(t.content.firstElementChild, next);
       }
-      charts.appendChild(card);
-    });
+      next = el.closest('.chart-card');
+    }
   }
 
   function apply(update) {
@@ -45,18 +44,51 @@
     setStatus(update.finished ? 'finished' : 'live', update.status);
   }
 
-  var source = new EventSource(document.body.getAttribute('data-events'));
-  source.addEventListener('update', function (e) {
+  // Each update holds the whole state, so skipping one loses nothing but latency. Drawing waits until the
+  // last drawing's cost is at most DRAW_DUTY of the time since it, and while the tab is hidden: on a
+  // machine that also trains, the page takes little processor time from the trainer.
+  var DRAW_DUTY = 0.05;
+  var MAX_DRAW_WAIT = 5000; // ms: the page lags the run by at most about this
+  var pending = null;
+  var timer = null;
+  var lastDrawEnd = 0;
+  var lastDrawCost = 0;
+
+  function drawPending() {
+    timer = null;
+    if (!pending || (document.hidden && !pending.finished)) { return; }
+    var wait = lastDrawEnd + Math.min(lastDrawCost / DRAW_DUTY, MAX_DRAW_WAIT) - performance.now();
+    if (wait > 0 && !pending.finished) {
+      timer = setTimeout(drawPending, wait);
+      return;
+    }
+    var text = pending.text;
+    pending = null;
+    var start = performance.now();
     try {
-      var update = JSON.parse(e.data);
-      apply(update);
-      if (update.finished) {
-        finished = true;
-        source.close();
-      }
+      apply(JSON.parse(text));
     } catch (err) {
       console.error('live update failed: ', err);
     }
+    lastDrawEnd = performance.now();
+    lastDrawCost = lastDrawEnd - start;
+  }
+
+  var source = new EventSource(document.body.getAttribute('data-events'));
+  source.addEventListener('update', function (e) {
+    // Parsed only when drawn (an update can be large); the server marks the last one in its first bytes.
+    pending = { text: e.data, finished: e.data.lastIndexOf('{"finished":true', 0) === 0 };
+    if (pending.finished) {
+      finished = true;
+      source.close();
+      if (timer) { clearTimeout(timer); }
+      drawPending();
+    } else if (!timer) {
+      drawPending();
+    }
+  });
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && !timer) { drawPending(); }
   });
   source.addEventListener('failure', function (e) {
     finished = true;

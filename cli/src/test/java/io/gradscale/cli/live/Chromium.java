@@ -123,6 +123,11 @@ final class Chromium implements AutoCloseable {
             }
         }
 
+        /** Makes this the tab the user looks at (the page skips drawing while its tab is hidden). */
+        void front() throws Exception {
+            call("Page.bringToFront", JSON.createObjectNode());
+        }
+
         void reload() throws Exception {
             call("Page.reload", JSON.createObjectNode());
         }

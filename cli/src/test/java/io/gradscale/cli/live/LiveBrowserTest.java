@@ -94,6 +94,7 @@ class LiveBrowserTest {
             Chromium.Tab second = chromium.open(server.url());
             second.await(STEP + " === " + SECOND_LOOK, WAIT, DESCRIBE);
             tab.reload();
+            tab.front();
             tab.await(STEP + " === " + SECOND_LOOK, WAIT, DESCRIBE);
             assertEquals(SECOND_LOOK + 1, tab.eval(POINTS + "('chart-loss')").asInt(), "loss points after the reload");
             assertEquals(SECOND_LOOK + 1, tab.eval(POINTS + "('chart-grad-norm')").asInt());
