@@ -78,15 +78,16 @@ cpu_seconds() {
 
 plain() {
   local out="$work/plain-$1"
-  GRADSCALE_NO_PROGRESS=1 "${java[@]}" train "$config" --out "$out" >"$out.log" 2>&1
-  echo "plain $(rate "$out")"
+  GRADSCALE_NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$out.cpu" "${java[@]}" train "$config" --out "$out" >"$out.log" 2>&1
+  echo "plain $(rate "$out") jvm_cpu_s=$(awk '{ print $1 + $2 }' "$out.cpu")"
 }
 
 live() {
   local out="$work/live-$1" port debug from="" cpu_browser
   port="$(free_port)"
   debug="$(free_port)"
-  GRADSCALE_NO_PROGRESS=1 "${java[@]}" train "$config" --live --port "$port" --out "$out" >"$out.log" 2>&1 &
+  GRADSCALE_NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$out.cpu" "${java[@]}" train "$config" --live --port "$port" \
+    --out "$out" >"$out.log" 2>&1 &
   local trainer=$!
   until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
     kill -0 "$trainer" 2>/dev/null || { cat "$out.log" >&2; exit 1; }
@@ -112,7 +113,7 @@ live() {
   if [ -z "$from" ] || [ "$from" -ge "$(half_step "$out")" ]; then
     echo "live-unattached $(rate "$out")"
   else
-    echo "live $(rate "$out") from_step=$from browser_cpu_s=$cpu_browser train_s=$(train_seconds "$out")"
+    echo "live $(rate "$out") jvm_cpu_s=$(awk '{ print $1 + $2 }' "$out.cpu") browser_cpu_s=$cpu_browser from_step=$from train_s=$(train_seconds "$out")"
   fi
 }
 
@@ -129,4 +130,12 @@ if any(r[0] == "live-unattached" for r in runs):
     print("WARNING: in a live run the browser had not loaded the page by mid-run; it is left out")
 p, l = statistics.median(plain), statistics.median(live)
 print("median steps/s: plain %.1f, live + browser %.1f; live/plain %.3f (%+.1f %%)" % (p, l, l / p, 100 * (l / p - 1)))
+# Processor time is what the live view takes from training on a machine whose cores are all busy; it is far
+# less noisy there than wall time.
+cpu = lambda r, k: float(next(f for f in r if f.startswith(k + "=")).split("=")[1])
+pc = statistics.median(cpu(r, "jvm_cpu_s") for r in runs if r[0] == "plain")
+lc = statistics.median(cpu(r, "jvm_cpu_s") for r in runs if r[0] == "live")
+bc = statistics.median(cpu(r, "browser_cpu_s") for r in runs if r[0] == "live")
+print("median processor seconds per run: plain JVM %.1f; live JVM %.1f (%+.1f %%), browser %.1f; live JVM + browser %+.1f %%"
+      % (pc, lc, 100 * (lc / pc - 1), bc, 100 * ((lc + bc) / pc - 1)))
 PY
