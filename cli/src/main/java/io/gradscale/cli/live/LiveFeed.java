@@ -6,6 +6,9 @@ import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import io.gradscale.train.TrainingListener;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -25,6 +28,7 @@ public final class LiveFeed implements TrainingListener, RecordSource {
     private final ArrayBlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final AtomicLong dropped = new AtomicLong();
     private final int logEvery;
+    private volatile long trainingThread = -1;
 
     /** A feed that keeps every {@code logEvery}-th step, as the run's metrics log does. */
     public LiveFeed(int logEvery) {
@@ -41,6 +45,9 @@ public final class LiveFeed implements TrainingListener, RecordSource {
 
     @Override
     public void onStep(StepRecord record) {
+        if (trainingThread < 0) {
+            trainingThread = Thread.currentThread().threadId();
+        }
         if (MetricsLog.logs(record, logEvery)) {
             offer(record);
         }
@@ -68,6 +75,22 @@ public final class LiveFeed implements TrainingListener, RecordSource {
         queue.drainTo(batch);
         batch.forEach(run::add);
         return !batch.isEmpty();
+    }
+
+    @Override
+    public boolean inProcess() {
+        return true;
+    }
+
+    @Override
+    public long producerCpuNanos() {
+        long id = trainingThread;
+        if (id < 0) {
+            return -1;
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ThreadInfo info = threads.getThreadInfo(id);
+        return info == null || info.getThreadState() != Thread.State.RUNNABLE ? -1 : threads.getThreadCpuTime(id);
     }
 
     @Override

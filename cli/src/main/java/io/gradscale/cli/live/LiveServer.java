@@ -37,7 +37,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * events at {@code /events}.
  *
  * <p>One publishing thread drains the {@link RecordSource} every {@link #PUBLISH_INTERVAL_MILLIS}, and when
- * anything changed builds one update (the whole page state, {@link LivePage#update}) and offers it to
+ * anything changed and its budget ({@link #PUBLISH_SHARE}) allows, builds one update (the whole page state, {@link LivePage#update}) and offers it to
  * every connected browser. Each browser has a one-slot mailbox: a browser still receiving the previous
  * update gets only the newest one when it is ready, so a slow or stalled browser costs neither the
  * trainer nor the other browsers anything. Writes are asynchronous; no thread waits on a socket.
@@ -55,18 +55,21 @@ public final class LiveServer implements AutoCloseable {
     /** How often the publishing thread looks for new records. */
     static final long PUBLISH_INTERVAL_MILLIS = 500;
     /**
-     * Share of one processor the publishing thread aims to stay under: after an update that took t of processor
-     * time it waits t / PUBLISH_DUTY, at least {@link #PUBLISH_INTERVAL_MILLIS}, at most {@link #MAX_PUBLISH_INTERVAL_MILLIS}.
+     * Share of the trainer's processor time the live view may spend building updates: after an update that
+     * cost t of processor time, the next one waits until the training thread has computed for t / PUBLISH_SHARE
+     * (a run in another process: until that much wall time has passed). While the training thread waits (or
+     * has ended), an update costs it nothing and is not held back.
      */
-    static final double PUBLISH_DUTY = 0.02;
+    static final double PUBLISH_SHARE = 0.01;
     /** Longest wait between updates, however long the last one took: the page lags the run by at most about this. */
-    static final long MAX_PUBLISH_INTERVAL_MILLIS = 5_000;
+    static final long MAX_PUBLISH_INTERVAL_MILLIS = 30_000;
+    /** How long {@link #close} waits for connected browsers to receive the final update. */
+    static final long FINAL_DELIVERY_MILLIS = 5_000;
     /** A comment line sent this often keeps idle connections open through proxies and finds closed ones. */
     static final long HEARTBEAT_MILLIS = 15_000;
     /** Browsers served at once; more get 503, so that a crowd of them cannot slow the trainer. */
     static final int MAX_CLIENTS = 16;
-    /** How long {@link #close} waits for connected browsers to receive the final update. */
-    static final long FINAL_DELIVERY_MILLIS = 5_000;
+
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII);
     /** The stream's first bytes: the browser reconnects 2 s after a break (SSE {@code retry}). */
     private static final byte[] OPENING = "retry: 2000\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -81,6 +84,10 @@ public final class LiveServer implements AutoCloseable {
     private final AtomicReference<byte[]> latest = new AtomicReference<>();
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
     private volatile boolean changed = true;
+    // the publishing thread's accounts: processor time of the last update, and the producer's and the wall clock then
+    private long lastCost;
+    private long producerAtLast;
+    private long wallAtLast;
 
     private LiveServer(String bind, int port, String title, RecordSource source, ModelFacts facts) throws IOException {
         if (port < 0 || port > 65_535) {
@@ -196,39 +203,48 @@ public final class LiveServer implements AutoCloseable {
         return failed;
     }
 
-    /**
-     * Publishes, then waits {@link #PUBLISH_INTERVAL_MILLIS}, or longer when building the update took more
-     * than {@link #PUBLISH_DUTY} of that time: on a long run (large updates) or a busy machine the page then
-     * updates less often instead of taking processor time from the trainer.
-     */
+    /** Publishes when the budget of {@link #PUBLISH_SHARE} allows, then looks again after {@link #PUBLISH_INTERVAL_MILLIS}. */
     private void publishAndReschedule() {
-        // processor time, not wall time: on a crowded machine the thread also waits for its turn
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long start = threads.getCurrentThreadCpuTime();
-        publish();
-        long took = TimeUnit.NANOSECONDS.toMillis(threads.getCurrentThreadCpuTime() - start);
+        long now = System.nanoTime();
+        long producer = source.producerCpuNanos();
+        boolean due = lastCost == 0
+                || (producer >= 0 ? producer - producerAtLast : now - wallAtLast) >= lastCost / PUBLISH_SHARE
+                || producer < 0 && source.inProcess()
+                || now - wallAtLast >= TimeUnit.MILLISECONDS.toNanos(MAX_PUBLISH_INTERVAL_MILLIS);
+        if (due) {
+            // processor time, not wall time: on a crowded machine the thread also waits for its turn
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long start = threads.getCurrentThreadCpuTime();
+            if (publish()) {
+                lastCost = Math.max(1, threads.getCurrentThreadCpuTime() - start);
+                producerAtLast = source.producerCpuNanos();
+                wallAtLast = now;
+            }
+        }
         if (!publisher.isShutdown()) {
-            long delay = Math.min(MAX_PUBLISH_INTERVAL_MILLIS, Math.max(PUBLISH_INTERVAL_MILLIS, (long) (took / PUBLISH_DUTY)));
-            publisher.schedule(this::publishAndReschedule, delay, TimeUnit.MILLISECONDS);
+            publisher.schedule(this::publishAndReschedule, PUBLISH_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void publish() {
+    /** Builds and sends an update if anything changed and a browser is connected; true when it did. */
+    private boolean publish() {
         if (failed.isDone()) {
-            return;
+            return false;
         }
         try {
             changed |= source.drainInto(run);
             // With no browser connected nothing is built; the first one to connect gets an update at the next turn.
             if (!changed || clients.isEmpty()) {
-                return;
+                return false;
             }
             changed = false;
             byte[] message = event("update", run.update(source.dropped()));
             latest.set(message);
             clients.forEach(c -> c.offer(message));
+            return true;
         } catch (IOException | RuntimeException e) {
             fail(e);
+            return false;
         }
     }
 

@@ -20,6 +20,9 @@ import java.nio.file.StandardOpenOption;
  * (e.g. a Spark job) shows as live until that file appears.
  */
 final class LogFollower implements RecordSource {
+    /** How long a {@code diagnosis.json} that does not parse is taken to be still in writing. */
+    static final long DIAGNOSIS_SETTLE_MILLIS = 5_000;
+
     private final Path log;
     private final Path diagnosis;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -51,8 +54,16 @@ final class LogFollower implements RecordSource {
             changed |= readFrom(run, size);
         }
         if (!run.finished() && Files.exists(diagnosis) && position == size && partial.size() == 0) {
-            run.finish(HtmlReport.readVerdicts(diagnosis), "the run directory holds its final diagnosis");
-            changed = true;
+            try {
+                run.finish(HtmlReport.readVerdicts(diagnosis), "final diagnosis from " + diagnosis.getFileName());
+                changed = true;
+            } catch (IOException e) {
+                // possibly still being written: only a file left unreadable for a while is an error
+                long age = System.currentTimeMillis() - Files.getLastModifiedTime(diagnosis).toMillis();
+                if (age > DIAGNOSIS_SETTLE_MILLIS) {
+                    throw e;
+                }
+            }
         }
         return changed;
     }

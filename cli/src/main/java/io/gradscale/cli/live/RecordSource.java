@@ -12,6 +12,19 @@ interface RecordSource {
      */
     boolean drainInto(LiveRun run) throws IOException;
 
+    /**
+     * Processor time the producer of the records (the training thread) has used so far, in nanoseconds, or -1
+     * when unknown (a run in another process) or the producer is not computing now (waiting, or ended).
+     */
+    default long producerCpuNanos() {
+        return -1;
+    }
+
+    /** True when the records come from a training thread of this process, whose processor time {@link #producerCpuNanos} reads. */
+    default boolean inProcess() {
+        return false;
+    }
+
     /** Records dropped so far because the page fell behind; 0 for a source that never drops. */
     default long dropped() {
         return 0;

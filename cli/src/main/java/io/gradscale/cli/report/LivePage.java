@@ -23,6 +23,12 @@ import java.util.List;
  * same markup as the report), and the status. So the live page and the final report read the same.
  */
 public final class LivePage {
+    /**
+     * Most step records a live chart draws: half the report's, since the page draws every update again and
+     * on a machine that trains every processor second counts.
+     */
+    public static final int MAX_CHART_STEPS = ChartData.MAX_CHART_STEPS / 2;
+
     /** Id of the status line. */
     public static final String STATUS_ID = "live-status";
 
@@ -67,7 +73,7 @@ public final class LivePage {
         root.put("status", status);
         List<StepRecord> steps = log.steps();
         root.put("step", steps.isEmpty() ? -1 : steps.getLast().step());
-        root.set("data", ChartData.build(log, ChartData.MAX_CHART_STEPS));
+        root.set("data", ChartData.build(log, MAX_CHART_STEPS));
         int layers = ChartData.layerNames(steps).size();
         ArrayNode charts = root.putArray("charts");
         ObjectNode cards = root.putObject("cards");

@@ -80,7 +80,15 @@ class LogFollowerTest {
         Files.write(file, log(2));
         assertTrue(follower.drainInto(run));
         assertEquals(2, run.seenSteps(), "a shorter log is a new run, read from its start");
-        Files.writeString(dir.resolve("diagnosis.json"), "[]");
+        Path diagnosis = dir.resolve("diagnosis.json");
+        Files.writeString(diagnosis, "[{\"detector\": \"expl");
+        assertFalse(follower.drainInto(run), "a diagnosis still being written is waited for");
+        assertFalse(run.finished());
+        Files.setLastModifiedTime(diagnosis, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 2 * LogFollower.DIAGNOSIS_SETTLE_MILLIS));
+        IOException e = assertThrows(IOException.class, () -> follower.drainInto(run), "one left broken is an error");
+        assertTrue(e.getMessage().contains("diagnosis.json"), e.getMessage());
+        Files.writeString(diagnosis, "[]");
         assertTrue(follower.drainInto(run));
         assertTrue(run.finished());
     }
