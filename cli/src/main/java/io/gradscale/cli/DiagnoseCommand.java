@@ -6,6 +6,7 @@ import io.gradscale.tensor.Engine;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +26,12 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs", description = "Directory for run directories (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--live", description = LiveOptions.LIVE_DESCRIPTION)
+    boolean live;
+
+    @Mixin
+    LiveOptions liveOptions;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -40,8 +47,8 @@ final class DiagnoseCommand implements Callable<Integer> {
             RunSpec run = RunSpec.build(root, config.toAbsolutePath().getParent(), engine, config.toString());
             o.println("gradscale diagnose: " + run.name() + ", probing " + steps + " steps of " + run.model().summary());
             o.flush();
-            Path dir = RunRecorder.newRunDir(out, run.name() + "-diagnose");
-            RunRecorder.Outcome res = RunRecorder.run(run, config.toAbsolutePath().getParent(), engine, dir, steps, false);
+            RunRecorder.Outcome res = RunRecorder.runLive(run, config.toAbsolutePath().getParent(), engine, out, run.name() + "-diagnose",
+                    steps, false, live, liveOptions, o);
             o.println();
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();

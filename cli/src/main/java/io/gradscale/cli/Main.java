@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gradscale", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train neural networks with healthy gradients, and see, measured, when they are not.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DiagnoseCommand.class,
-            DoctorBenchCommand.class, ExperimentCommand.class, ReportCommand.class,
+            DoctorBenchCommand.class, ExperimentCommand.class, ReportCommand.class, WatchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Success. */

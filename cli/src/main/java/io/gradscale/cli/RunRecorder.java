@@ -2,6 +2,8 @@ package io.gradscale.cli;
 
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.doctor.Probe;
+import io.gradscale.cli.live.LiveFeed;
+import io.gradscale.cli.live.LiveServer;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.cli.report.RunStatus;
 import io.gradscale.data.Dataset;
@@ -61,9 +63,10 @@ final class RunRecorder {
      *
      * <p>A run that fails leaves no bare directory: when not one step completed, the run directory is deleted
      * (there is nothing in it to look at); after that, {@link RunStatus#FILE_NAME} records the failure, which
-     * {@code report} shows.
+     * {@code report} shows. {@code live}, when not null, receives the run's records for the live view.
      */
-    static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+    static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun, LiveFeed live)
+            throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         RunStatus.running().write(dir);
         if (fullRun) {
@@ -81,6 +84,10 @@ final class RunRecorder {
             trainer.addListener(log);
             if (best != null) {
                 trainer.addListener(best);
+            }
+            if (live != null) {
+                live.begin(prov);
+                trainer.addListener(live);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
                     * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
@@ -197,6 +204,27 @@ final class RunRecorder {
     static String testLine(TestRecord t) {
         return String.format(Locale.ROOT, "test (%d examples, %s weights from step %d): loss %.5g", t.examples(), t.weights(), t.step(), t.loss())
                 + (Double.isNaN(t.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * t.accuracy()));
+    }
+
+    /** How a run ended, for the live view's status line. */
+    static String ending(Outcome res) {
+        return res.result().stopReason() + " after " + res.result().steps() + " steps; report: " + res.report().toAbsolutePath();
+    }
+
+    /**
+     * Runs {@link #run} with the live view when {@code live} is set: the server is started (and a taken
+     * port reported) before anything is trained or written, and shows the final diagnosis at the end.
+     */
+    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
+                           boolean live, LiveOptions options, PrintWriter console) throws IOException {
+        LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
+        try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
+            Outcome res = run(spec, baseDir, engine, newRunDir(out, dirName), maxSteps, fullRun, feed);
+            if (server != null) {
+                server.finish(res.verdicts(), ending(res));
+            }
+            return res;
+        }
     }
 
     static void printVerdicts(List<Verdict> verdicts, PrintWriter out) {

@@ -5,6 +5,7 @@ import io.gradscale.tensor.Engine;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,6 +21,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Compute threads (overrides the configuration).")
     Integer threads;
+
+    @Option(names = "--live", description = LiveOptions.LIVE_DESCRIPTION)
+    boolean live;
+
+    @Mixin
+    LiveOptions liveOptions;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -38,8 +45,8 @@ final class TrainCommand implements Callable<Integer> {
             o.println("  optimizer: " + run.optimizer().summary());
             o.println("  descent:   " + run.settings().descent() + ", " + run.settings().epochs() + " epochs, " + t + " thread(s)");
             o.flush();
-            Path dir = RunRecorder.newRunDir(out, run.name());
-            RunRecorder.Outcome res = RunRecorder.run(run, config.toAbsolutePath().getParent(), engine, dir, Long.MAX_VALUE, true);
+            RunRecorder.Outcome res = RunRecorder.runLive(run, config.toAbsolutePath().getParent(), engine, out, run.name(),
+                    Long.MAX_VALUE, true, live, liveOptions, o);
             o.println();
             o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
             if (!Double.isNaN(res.epsilon())) {
@@ -53,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
             o.println();
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();
-            o.println("run directory: " + dir.toAbsolutePath());
+            o.println("run directory: " + res.dir().toAbsolutePath());
             o.println("report:        " + res.report().toAbsolutePath());
             return res.result().diverged() ? Main.RUN_FAILED : Main.OK;
         } finally {

@@ -222,7 +222,7 @@ class RunLifecycleTest {
             try {
                 RunSpec spec = failing(RunSpec.build(root, dir, engine, cfg.toString()), failAt);
                 RunRecorder.RunFailedException e = assertThrows(RunRecorder.RunFailedException.class,
-                        () -> RunRecorder.run(spec, dir, engine, runDir, Long.MAX_VALUE, true));
+                        () -> RunRecorder.run(spec, dir, engine, runDir, Long.MAX_VALUE, true, null));
                 assertTrue(e.getMessage().contains("forward pass " + failAt + " broke"), e.getMessage());
                 assertEquals(Main.RUN_FAILED, Main.exitCode(e));
             } finally {

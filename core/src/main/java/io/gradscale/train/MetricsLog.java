@@ -26,6 +26,13 @@ public final class MetricsLog implements TrainingListener, Closeable {
     /** The file name of the metrics log inside a run directory. */
     public static final String FILE_NAME = "metrics.jsonl";
 
+    /**
+     * Longest time buffered lines wait before they reach the file, so that a reader following the log while
+     * the run trains ({@code gradscale watch}) lags by at most this much; flushing every step would cost a
+     * system call per step.
+     */
+    public static final long FLUSH_INTERVAL_NANOS = 1_000_000_000L;
+
     private static final ObjectMapper JSON = Json.mapper();
     private static final String VAL_LOSS = "valLoss";
     private static final String VAL_ACCURACY = "valAccuracy";
@@ -33,6 +40,7 @@ public final class MetricsLog implements TrainingListener, Closeable {
     private final Path path;
     private final BufferedWriter out;
     private final int every;
+    private long lastFlush = System.nanoTime();
 
     /** Opens (truncating) {@code path} and writes the header. Logs every {@code every}-th step (1 = all). */
     public MetricsLog(Path path, Provenance provenance, int every) throws IOException {
@@ -55,9 +63,18 @@ public final class MetricsLog implements TrainingListener, Closeable {
 
     @Override
     public void onStep(StepRecord r) {
-        if (r.step() % every == 0 || r.skipped() || !Double.isFinite(r.loss())) {
+        if (logs(r, every)) {
             write("step", JSON.valueToTree(r));
+            long now = System.nanoTime();
+            if (now - lastFlush >= FLUSH_INTERVAL_NANOS) {
+                flush();
+            }
         }
+    }
+
+    /** True when a log that keeps every {@code every}-th step writes {@code r}: skipped and non-finite steps always are. */
+    public static boolean logs(StepRecord r, int every) {
+        return r.step() % every == 0 || r.skipped() || !Double.isFinite(r.loss());
     }
 
     @Override
@@ -95,6 +112,7 @@ public final class MetricsLog implements TrainingListener, Closeable {
 
     /** Flushes buffered lines to the file. */
     public void flush() {
+        lastFlush = System.nanoTime();
         try {
             out.flush();
         } catch (IOException e) {
@@ -132,18 +150,15 @@ public final class MetricsLog implements TrainingListener, Closeable {
                     continue;
                 }
                 try {
-                    ObjectNode o = (ObjectNode) JSON.readTree(line);
-                    String type = o.path("type").asText("");
-                    o.remove("type");
-                    switch (type) {
-                        case "header" -> prov = JSON.treeToValue(o, Provenance.class);
-                        case "step" -> steps.add(JSON.treeToValue(o, StepRecord.class));
-                        case "eval" -> evals.add(JSON.treeToValue(withoutValidationAsNaN(o), EvalRecord.class));
-                        case "test" -> tests.add(JSON.treeToValue(o, TestRecord.class));
-                        case "event" -> events.add(JSON.treeToValue(o, EventRecord.class));
-                        default -> throw new IOException("unknown record type '" + type + "'");
+                    switch (parseLine(line)) {
+                        case Provenance p -> prov = p;
+                        case StepRecord r -> steps.add(r);
+                        case EvalRecord r -> evals.add(r);
+                        case TestRecord r -> tests.add(r);
+                        case EventRecord r -> events.add(r);
+                        default -> throw new IllegalStateException("parseLine returned an unexpected type");
                     }
-                } catch (IOException | ClassCastException e) {
+                } catch (IOException e) {
                     throw new IOException(path + ", line " + lineNo + ": not a metrics record: " + e.getMessage(), e);
                 }
             }
@@ -163,5 +178,29 @@ public final class MetricsLog implements TrainingListener, Closeable {
             o.put(VAL_ACCURACY, "NaN");
         }
         return o;
+    }
+
+    /**
+     * One line of a metrics log as its record: a {@link Provenance} (the header), {@link StepRecord},
+     * {@link EvalRecord}, {@link TestRecord} or {@link EventRecord}. For readers that follow a log as it grows.
+     *
+     * @throws IOException when the line is not JSON or not a known record type
+     */
+    public static Object parseLine(String line) throws IOException {
+        try {
+            ObjectNode o = (ObjectNode) JSON.readTree(line);
+            String type = o.path("type").asText("");
+            o.remove("type");
+            return switch (type) {
+                case "header" -> JSON.treeToValue(o, Provenance.class);
+                case "step" -> JSON.treeToValue(o, StepRecord.class);
+                case "eval" -> JSON.treeToValue(withoutValidationAsNaN(o), EvalRecord.class);
+                case "test" -> JSON.treeToValue(o, TestRecord.class);
+                case "event" -> JSON.treeToValue(o, EventRecord.class);
+                default -> throw new IOException("unknown record type '" + type + "'");
+            };
+        } catch (ClassCastException e) {
+            throw new IOException("expected a JSON object, got: " + e.getMessage(), e);
+        }
     }
 }

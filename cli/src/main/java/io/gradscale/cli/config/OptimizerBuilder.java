@@ -51,6 +51,11 @@ public final class OptimizerBuilder {
     public record Built(OptimizerFactory factory, double lr, String clipping, String summary) {
     }
 
+    /** Threshold of the clip_*_norm transforms when the configuration gives none. */
+    public static final double DEFAULT_MAX_NORM = 1.0;
+    /** The p of the clip_*_norm transforms' p-norm when the configuration gives none. */
+    public static final double DEFAULT_NORM_P = 2.0;
+
     private static final String[] TRANSFORMS = {"guard", "clip_global_norm", "clip_layer_norm", "clip_tensor_norm", "clip_value",
         "normalize", "agc", "autoclip", "zclip", "weight_decay"};
     private static final String[] OPTIMIZERS = {"sgd", "adam", "adamw", "amsgrad", "rmsprop", "adagrad", "adadelta", "nadam"};
@@ -182,9 +187,9 @@ public final class OptimizerBuilder {
                 case "fail" -> NonFinitePolicy.FAIL;
                 default -> NonFinitePolicy.SKIP;
             });
-            case "clip_global_norm" -> Transforms.clipByGlobalNorm(t.number("max_norm", 1.0, 0, 1e12), t.number("p", 2.0, 1, Double.POSITIVE_INFINITY));
-            case "clip_layer_norm" -> Transforms.clipByLayerNorm(t.number("max_norm", 1.0, 0, 1e12), t.number("p", 2.0, 1, Double.POSITIVE_INFINITY));
-            case "clip_tensor_norm" -> Transforms.clipByTensorNorm(t.number("max_norm", 1.0, 0, 1e12), t.number("p", 2.0, 1, Double.POSITIVE_INFINITY));
+            case "clip_global_norm" -> Transforms.clipByGlobalNorm(t.number("max_norm", DEFAULT_MAX_NORM, 0, 1e12), t.number("p", DEFAULT_NORM_P, 1, Double.POSITIVE_INFINITY));
+            case "clip_layer_norm" -> Transforms.clipByLayerNorm(t.number("max_norm", DEFAULT_MAX_NORM, 0, 1e12), t.number("p", DEFAULT_NORM_P, 1, Double.POSITIVE_INFINITY));
+            case "clip_tensor_norm" -> Transforms.clipByTensorNorm(t.number("max_norm", DEFAULT_MAX_NORM, 0, 1e12), t.number("p", DEFAULT_NORM_P, 1, Double.POSITIVE_INFINITY));
             case "clip_value" -> Transforms.clipByValue(t.number("clip", 1.0, 0, 1e12));
             case "normalize" -> Transforms.normalize(switch (t.choice("scope", "global", "tensor", "layer", "global")) {
                 case "tensor" -> NormScope.TENSOR;

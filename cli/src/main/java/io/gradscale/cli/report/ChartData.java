@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.cli.config.OptimizerBuilder;
 import io.gradscale.train.ActivationStats;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.EventRecord;
 import io.gradscale.train.LayerStats;
 import io.gradscale.train.MetricsLog;
+import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -164,12 +166,33 @@ final class ChartData {
         // linear axis; a log axis needs every value positive.
         root.put("lossLogScale", lossMin > 0 && lossMax / lossMin > 1e3);
 
+        putClipLimits(root, log.provenance());
         putLayers(root, shown, layers);
         putTransforms(root, shown);
         putEvals(root, log.evals());
         putEvents(root, log.events());
         putActivations(root, all, maxSteps);
         return root;
+    }
+
+    /**
+     * The fixed thresholds the global gradient norm is clipped at, read from the run's configuration: each
+     * {@code clip_global_norm} transform with the 2-norm (the norm the chart draws). Adaptive clippers report
+     * their threshold per step as a {@code *.threshold} transform metric, which the chart draws as a line.
+     */
+    private static void putClipLimits(ObjectNode root, Provenance provenance) {
+        ArrayNode limits = root.putArray("clipLimits");
+        JsonNode transforms = provenance == null || provenance.config() == null ? null : provenance.config().get("transforms");
+        if (transforms == null || !transforms.isArray()) {
+            return;
+        }
+        for (JsonNode t : transforms) {
+            if ("clip_global_norm".equals(t.path("type").asText())
+                    && t.path("p").asDouble(OptimizerBuilder.DEFAULT_NORM_P) == 2.0) {
+                limits.addObject().put("name", "clip_global_norm").put("value",
+                        t.path("max_norm").asDouble(OptimizerBuilder.DEFAULT_MAX_NORM));
+            }
+        }
     }
 
     private static void putLayers(ObjectNode root, List<StepRecord> shown, List<String> layers) {

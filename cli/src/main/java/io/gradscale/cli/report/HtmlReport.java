@@ -129,10 +129,7 @@ public final class HtmlReport {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize the chart data: " + e.getMessage(), e);
         }
-        String library = resource(VENDOR_SCRIPT);
-        if (library.toLowerCase(Locale.ROOT).contains("</script")) {
-            throw new IllegalStateException(VENDOR_SCRIPT + " contains '</script' and cannot be inlined");
-        }
+        String library = library();
         int layers = ChartData.layerNames(log.steps()).size();
         StringBuilder b = new StringBuilder(library.length() + data.length() + 64 * 1024);
         b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -158,7 +155,16 @@ public final class HtmlReport {
         return b.toString();
     }
 
-    private static String resource(String name) {
+    /** The vendored chart library's script, checked to be safe to inline. */
+    static String library() {
+        String library = resource(VENDOR_SCRIPT);
+        if (library.toLowerCase(Locale.ROOT).contains("</script")) {
+            throw new IllegalStateException(VENDOR_SCRIPT + " contains '</script' and cannot be inlined");
+        }
+        return library;
+    }
+
+    static String resource(String name) {
         try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + name + " is missing from the classpath next to "

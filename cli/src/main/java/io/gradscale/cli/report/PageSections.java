@@ -157,7 +157,8 @@ final class PageSections {
                     "Training loss per logged step; validation loss and accuracy at the end of each epoch; events as vertical lines."};
             case ChartData.LEARNING_RATE -> new String[] {"Learning rate", "The learning rate each step used."};
             case ChartData.GRAD_NORM -> new String[] {"Global gradient norm",
-                    "L2 norm of all gradients before any transform (log scale); triangles mark clipped steps, red lines skipped steps."};
+                    "L2 norm of all gradients before any transform (log scale); dashed: the clipping threshold, triangles mark clipped"
+                    + " steps, red lines skipped steps."};
             case ChartData.GRAD_HEATMAP -> new String[] {"Per-layer gradient norms",
                     "log10 of each layer's gradient L2 norm over steps, layers in parameter order from the input down;"
                     + " blank cells are zero or non-finite norms."};

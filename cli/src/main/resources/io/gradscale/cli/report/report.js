@@ -1,8 +1,10 @@
-// Draws the report's charts from the JSON in #report-data (built by ChartData.java) into every
-// element with a data-chart attribute, and marks each drawn container with data-rendered="true".
-(function () {
+// Draws the report's charts from chart data (built by ChartData.java) into every element with a
+// data-chart attribute, marks each drawn container with data-rendered="true" and data-points (the
+// number of steps it shows). The static report draws the JSON in #report-data once; the live page
+// (live.js) calls window.gradscaleCharts.draw(data) again with every update it receives.
+window.gradscaleCharts = (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('report-data').textContent);
+  var data = null;
 
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
   var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
@@ -94,6 +96,20 @@
                     markLine: { silent: true, symbol: 'none', lineStyle: { color: SKIP_COLOUR, width: 1.5 },
                                 label: { show: false },
                                 data: data.skipped.map(function (s) { return { xAxis: s }; }) } });
+      // Clipping thresholds: fixed ones from the configuration, adaptive ones (AutoClip, ZClip) per step.
+      if (data.clipLimits.length > 0) {
+        series[0].markLine = { silent: true, symbol: 'none', lineStyle: { color: CLIP_COLOUR, type: 'dashed' },
+                               label: { formatter: '{b}', position: 'insideEndTop', color: '#7a4f00' },
+                               data: data.clipLimits.map(function (l) {
+                                 return { name: l.name + ' = ' + fmt(l.value), yAxis: l.value };
+                               }) };
+      }
+      data.transforms.names.forEach(function (name, i) {
+        if (/\.threshold$/.test(name)) {
+          series.push(line(name, pairs(data.steps, data.transforms.values[i], positive),
+            { itemStyle: { color: CLIP_COLOUR }, lineStyle: { type: 'dashed' } }));
+        }
+      });
       return base({ xAxis: stepAxis(), yAxis: { type: 'log', name: '‖g‖₂' }, series: series });
     },
 
@@ -169,8 +185,11 @@
     }
   };
 
-  var charts = [];
-  document.querySelectorAll('[data-chart]').forEach(function (el) {
+  var charts = {};
+  // series each chart was last given, by container id: what 'finished' checks against
+  var wanted = {};
+
+  function drawOne(el) {
     var name = el.getAttribute('data-chart');
     var make = renderers[name];
     if (!make) {
@@ -179,6 +198,14 @@
     }
     try {
       var option = make();
+      var existing = charts[el.id];
+      el.setAttribute('data-points', String(name === 'grad-heatmap' ? data.heatSteps.length : data.steps.length));
+      wanted[el.id] = (option.series || []).length;
+      if (existing) {
+        // An update keeps the reader's zoom and legend choices; only the series are replaced.
+        existing.setOption(option, { replaceMerge: ['series'] });
+        return;
+      }
       var chart = echarts.init(el, null, { renderer: 'canvas' });
       // ECharts reports 'finished' inside setOption when animation is off, and also for a chart that has
       // no option yet; only the first kind counts as drawn.
@@ -188,9 +215,8 @@
         if (!applying && !applied) { return; }
         // The production build drops a series it cannot draw without a word; count them instead.
         var drawn = (chart.getOption().series || []).length;
-        var wanted = (option.series || []).length;
-        if (drawn !== wanted) {
-          console.error('chart "' + name + '" drew ' + drawn + ' of ' + wanted + ' series');
+        if (drawn !== wanted[el.id]) {
+          console.error('chart "' + name + '" drew ' + drawn + ' of ' + wanted[el.id] + ' series');
           return;
         }
         el.setAttribute('data-rendered', 'true');
@@ -204,14 +230,23 @@
       }
       // Zoom and tooltips follow together on the charts whose x axis is the step number.
       if (name !== 'grad-heatmap') { chart.group = 'steps'; }
-      charts.push(chart);
+      charts[el.id] = chart;
+      echarts.connect('steps');
     } catch (e) {
       el.removeAttribute('data-rendered');
       console.error('chart "' + name + '" failed: ', e);
     }
-  });
-  echarts.connect('steps');
+  }
+
+  function draw(newData) {
+    data = newData;
+    document.querySelectorAll('[data-chart]').forEach(drawOne);
+  }
+
   window.addEventListener('resize', function () {
-    charts.forEach(function (c) { c.resize(); });
+    Object.keys(charts).forEach(function (id) { charts[id].resize(); });
   });
+  var embedded = document.getElementById('report-data');
+  if (embedded) { draw(JSON.parse(embedded.textContent)); }
+  return { draw: draw };
 })();

@@ -64,6 +64,25 @@ class HtmlChartDataTest {
         }
     }
 
+    /** The fixed clipping threshold the gradient-norm chart draws: a global 2-norm clip from the config, nothing else. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "[{\"type\": \"clip_global_norm\", \"max_norm\": 0.5}]                 | 0.5",
+        "[{\"type\": \"clip_global_norm\"}]                                     | 1.0",
+        "[{\"type\": \"guard\"}, {\"type\": \"clip_global_norm\", \"max_norm\": 3}] | 3.0",
+        "[{\"type\": \"clip_global_norm\", \"max_norm\": 2, \"p\": 1}]          | ''",
+        "[{\"type\": \"clip_layer_norm\", \"max_norm\": 2}]                     | ''",
+        "[]                                                                   | ''"})
+    void clipLimitsComeFromTheConfiguredGlobalNormClip(String transforms, String expected) throws Exception {
+        ObjectNode config = io.gradscale.train.Json.mapper().createObjectNode();
+        config.set("transforms", io.gradscale.train.Json.mapper().readTree(transforms));
+        Provenance prov = new Provenance(config, 1, "t", "25", "m", 1, 1, "scalar", "now");
+        JsonNode limits = ChartData.build(new MetricsLog.Contents(prov, List.of(plain(0)), List.of(), List.of()), 10).get("clipLimits");
+        List<Double> values = new ArrayList<>();
+        limits.forEach(l -> values.add(l.get("value").asDouble()));
+        assertEquals(expected.isEmpty() ? List.of() : List.of(Double.parseDouble(expected)), values);
+    }
+
     @Test
     void thinningRejectsNonPositiveMax() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChartData.thin(List.of(), 0));

@@ -42,7 +42,8 @@ final class SyntheticRun {
         Rng rng = new Rng(seed);
         ObjectNode config = Json.mapper().createObjectNode();
         config.put("model", "mlp").put("hidden", 64).put("activation", "relu").put("note", HOSTILE);
-        config.putObject("optimizer").put("name", "adam").put("lr", 1e-3).put("clip_global_norm", MAX_NORM);
+        config.putArray("transforms").addObject().put("type", "clip_global_norm").put("max_norm", MAX_NORM);
+        config.putObject("optimizer").put("type", "adam").put("lr", 1e-3);
         Provenance prov = new Provenance(config, seed, "0.1.0-test", "25", "Linux amd64 Test CPU", 2, 2, "scalar",
                 "2025-01-01T00:00:00Z");
         try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, 1)) {

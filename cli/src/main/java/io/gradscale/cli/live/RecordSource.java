@@ -1,0 +1,32 @@
+package io.gradscale.cli.live;
+
+import java.io.IOException;
+
+/** Where the live page's records come from: a training run in this process, or a metrics log being written. */
+interface RecordSource {
+    /**
+     * Moves the records that arrived since the last call into {@code run} (and finishes it when the source
+     * knows the run has ended). Called on the server's publishing thread only.
+     *
+     * @return true when anything changed
+     */
+    boolean drainInto(LiveRun run) throws IOException;
+
+    /**
+     * Processor time the producer of the records (the training thread) has used so far, in nanoseconds, or -1
+     * when unknown (a run in another process) or the producer is not computing now (waiting, or ended).
+     */
+    default long producerCpuNanos() {
+        return -1;
+    }
+
+    /** True when the records come from a training thread of this process, whose processor time {@link #producerCpuNanos} reads. */
+    default boolean inProcess() {
+        return false;
+    }
+
+    /** Records dropped so far because the page fell behind; 0 for a source that never drops. */
+    default long dropped() {
+        return 0;
+    }
+}
