@@ -3,8 +3,10 @@ package io.gradscale.cli;
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.data.Dataset;
+import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.GradientAutocorrelation;
 import io.gradscale.diag.GradientDoctor;
+import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.nn.Module;
@@ -36,8 +38,30 @@ import java.util.Map;
  * runs) {@code checkpoint/}.
  */
 final class RunRecorder {
-    /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test) {
+    /**
+     * What a recorded run produced.
+     *
+     * @param report the report's path, or null when none was written
+     * @param test the test set's metrics, or null
+     * @param lossAfter the loss of the model as training left it (the last good state when the live doctor ended the
+     *     run) on the validation set, or on the training set when there is none
+     * @param stoppedBy the live doctor's critical verdict that ended the run ({@code on_critical: stop}), or null
+     * @param keptStep when {@code stoppedBy} is set, the step after which the kept state was taken ({@code -1}: the
+     *     initial state)
+     */
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double lossAfter,
+                   Verdict stoppedBy, long keptStep) {
+    }
+
+    /**
+     * How to record a run.
+     *
+     * @param maxSteps train at most this many steps (all epochs when {@code Long.MAX_VALUE})
+     * @param fullRun not a probe: write {@code checkpoint/} and evaluate the test set, if any
+     * @param report write {@code report.html}
+     * @param live where the live doctor's verdict changes are printed as lines (null: nowhere)
+     */
+    record Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live) {
     }
 
     private RunRecorder() {
@@ -54,12 +78,14 @@ final class RunRecorder {
     }
 
     /**
-     * Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). A full run
-     * ({@code fullRun}: not a probe) writes a checkpoint and then, if the configuration has a test set, evaluates it
-     * once with the weights {@link RunSpec#testWeights()} names, recording the metrics in the metrics log and in
-     * {@code diagnosis.json}.
+     * Trains {@code spec} as {@code options} say, in {@code dir}. A full run writes a checkpoint and then, if the
+     * configuration has a test set, evaluates it once with the weights {@link RunSpec#testWeights()} names, recording
+     * the metrics in the metrics log and in {@code diagnosis.json}. When the live doctor ends the run
+     * ({@code on_critical: stop}), the last good state is restored first: the checkpoint and the figures are of it.
      */
-    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+    static Outcome run(RunSpec spec, Engine engine, Path dir, Options options) throws IOException {
+        long maxSteps = options.maxSteps();
+        boolean fullRun = options.fullRun();
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
@@ -67,6 +93,8 @@ final class RunRecorder {
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
         TestRecord tested = null;
+        LiveDoctor live = null;
+        double lossAfter;
         try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, spec.logEvery())) {
             trainer.addListener(log);
             if (best != null) {
@@ -75,10 +103,29 @@ final class RunRecorder {
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
                     * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
+            if (spec.liveDoctor()) {
+                live = new LiveDoctor(GradientDoctor.standard(), spec.facts(), LiveDoctor.DEFAULT_WINDOW,
+                        List.of(log), (step, v) -> {
+                            if (bar != null) {
+                                bar.showVerdict(v == null ? "healthy" : v.severity() + " " + v.detector());
+                            }
+                            if (options.live() != null) {
+                                options.live().println("  step " + step + ": doctor: " + headline(v));
+                                options.live().flush();
+                            }
+                        }, spec.onCritical(), trainer);
+                trainer.addListener(live);
+            }
             if (bar != null) {
                 trainer.addListener(bar);
             }
             result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+            if (live != null && live.stoppedBy() != null) {
+                trainer.restore(live.lastGood());
+            }
+            Dataset eval = spec.data().validation() != null && spec.data().validation().size() > 0 ? spec.data().validation()
+                    : spec.data().train();
+            lossAfter = trainer.evaluate(eval).loss();
             if (fullRun) {
                 trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
             }
@@ -103,8 +150,27 @@ final class RunRecorder {
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
         List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), spec.facts(), autocorr));
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
-        Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report, tested);
+        Path report = options.report() ? HtmlReport.write(dir) : null;
+        Verdict stoppedBy = live == null ? null : live.stoppedBy();
+        return new Outcome(dir, result, verdicts, report, tested, lossAfter, stoppedBy, stoppedBy == null ? -1 : live.lastGoodStep());
+    }
+
+    /** A live headline as the progress line shows it. */
+    static String headline(Verdict v) {
+        return v == null ? "healthy (no warning or critical verdict)" : v.severity() + " " + v.detector() + ": " + v.title();
+    }
+
+    /** The conditions the live doctor recorded in a run's log, one line each (none: nothing is printed). */
+    static void printConditions(Path runDir, PrintWriter out) throws IOException {
+        List<ConditionEpisode> eps = ConditionEpisode.from(MetricsLog.read(runDir.resolve(MetricsLog.FILE_NAME)).events());
+        if (eps.isEmpty()) {
+            return;
+        }
+        out.println("conditions while training (live doctor):");
+        for (ConditionEpisode e : eps) {
+            out.println("  " + e.condition() + " (" + e.worst() + "): from step " + e.began()
+                    + (e.open() ? " to the end" : " to step " + e.ended()) + "; " + e.title());
+        }
     }
 
     /**

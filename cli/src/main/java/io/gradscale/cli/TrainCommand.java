@@ -39,13 +39,19 @@ final class TrainCommand implements Callable<Integer> {
             o.println("  descent:   " + run.settings().descent() + ", " + run.settings().epochs() + " epochs, " + t + " thread(s)");
             o.flush();
             Path dir = RunRecorder.newRunDir(out, run.name());
-            RunRecorder.Outcome res = RunRecorder.run(run, engine, dir, Long.MAX_VALUE, true);
+            RunRecorder.Outcome res = RunRecorder.run(run, engine, dir, new RunRecorder.Options(Long.MAX_VALUE, true, true, o));
             o.println();
             o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
             if (res.test() != null) {
                 o.println(RunRecorder.testLine(res.test()));
             }
+            if (res.stoppedBy() != null) {
+                o.println("the live doctor stopped the run (training.on_critical: stop); the checkpoint holds "
+                        + (res.keptStep() < 0 ? "the initial state" : "the state after step " + res.keptStep())
+                        + ", the last judged free of a critical non-finite or exploding verdict");
+            }
             o.println();
+            RunRecorder.printConditions(dir, o);
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();
             o.println("run directory: " + dir.toAbsolutePath());

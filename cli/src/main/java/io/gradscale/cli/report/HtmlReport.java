@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.cli.remedy.TrialResults;
+import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
@@ -22,7 +24,8 @@ import java.util.Locale;
  * Writes the report of a training run: one self-contained HTML file that opens with no network.
  *
  * <p>The page holds the run's provenance, a summary, the gradient doctor's verdicts with evidence and
- * remedies, the events, and charts drawn by Apache ECharts (inlined from the vendored build, see
+ * remedies, the remedies tried by {@code diagnose --try-remedies} before and after side by side (from
+ * {@code remedies.json}, when present), the conditions the live doctor saw begin and end, the events, and charts drawn by Apache ECharts (inlined from the vendored build, see
  * {@code vendor/README.md}): loss and validation metrics, learning rate, the global gradient norm with
  * clipped and skipped steps, a heatmap of {@code log10} per-layer gradient norms over steps, per-layer
  * {@code log10(‖update‖ / ‖param‖)} (the quantity the Deeplearning4j training UI plots, healthy near -3),
@@ -67,9 +70,16 @@ public final class HtmlReport {
         }
         Path diagnosis = runDir.resolve(DIAGNOSIS_FILE);
         List<Verdict> verdicts = Files.exists(diagnosis) ? readVerdicts(diagnosis) : null;
+        Path trials = runDir.resolve(TrialResults.FILE_NAME);
+        TrialResults remedies = Files.exists(trials) ? TrialResults.read(trials) : null;
         Path out = runDir.resolve(FILE_NAME);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
-        write(MetricsLog.read(metrics), verdicts, name == null ? "run" : name.toString(), out);
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(out, render(MetricsLog.read(metrics), verdicts, remedies, name == null ? "run" : name.toString()),
+                StandardCharsets.UTF_8);
         return out;
     }
 
@@ -114,8 +124,16 @@ public final class HtmlReport {
         }
     }
 
-    /** The whole page as a string. */
+    /** The whole page as a string, without remedy trials. */
     public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title) {
+        return render(log, verdicts, null, title);
+    }
+
+    /**
+     * The whole page as a string; {@code remedies} (the results of {@code diagnose --try-remedies}, shown before
+     * and after side by side) is {@code null} when none were tried.
+     */
+    public static String render(MetricsLog.Contents log, List<Verdict> verdicts, TrialResults remedies, String title) {
         ObjectMapper json = Json.mapper();
         String data;
         try {
@@ -138,6 +156,8 @@ public final class HtmlReport {
                 .append("<header><h1>gradscale report <span class=\"run\">").append(Html.text(title))
                 .append("</span></h1></header>\n<main>\n")
                 .append(PageSections.verdicts(verdicts))
+                .append(remedies == null ? "" : PageSections.remedies(remedies))
+                .append(PageSections.conditions(ConditionEpisode.from(log.events())))
                 .append("<div class=\"columns\">").append(PageSections.summary(log))
                 .append(PageSections.provenance(log.provenance(), json)).append("</div>\n")
                 .append("<section id=\"charts\"><h2>Charts</h2>\n");
