@@ -104,7 +104,7 @@ final class RunRecorder {
                     * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (spec.liveDoctor()) {
-                live = new LiveDoctor(GradientDoctor.standard(), spec.facts(), LiveDoctor.DEFAULT_WINDOW,
+                live = new LiveDoctor(GradientDoctor.standard(), spec.facts(), LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY,
                         List.of(log), (step, v) -> {
                             if (bar != null) {
                                 bar.showVerdict(v == null ? "healthy" : v.severity() + " " + v.detector());

@@ -16,16 +16,17 @@ import java.util.Set;
  * log, and (on request) an end to a run that has gone non-finite or exploding, with the last good state kept.
  *
  * <p>Incremental and cheap: each step's record is appended to a window of the last {@link #DEFAULT_WINDOW}
- * steps (a ring buffer, O(1)); the detectors of a {@link GradientDoctor} run over that window only on the steps
- * the gradient monitor samples (those carrying per-layer statistics), and on a non-finite step while no
- * non-finite condition is on. Nothing is re-read from the log, and the work per evaluation is bounded by the
- * window, so it does not grow with the run. A window as long as {@code diagnose}'s default probe makes a probe's
- * last live verdict the same computation as its final diagnosis (minus the probes on the model, such as the
- * gradient autocorrelation, which the live doctor does not run).
+ * steps (a ring buffer, O(1)); the detectors of a {@link GradientDoctor} run over that window every
+ * {@link #DEFAULT_EVERY}-th step, and at once on a non-finite step while no non-finite condition is on. Nothing is
+ * re-read from the log, and the work per evaluation is bounded by the window, so it does not grow with the run.
+ * The window is as long as {@code diagnose}'s default probe, so a live verdict
+ * judges as many steps as a probe's diagnosis does (without the probes on the model, such as the gradient
+ * autocorrelation, which the live doctor does not run).
  *
  * <p>A <em>condition</em> is a detector whose verdict is {@code WARNING} or {@code CRITICAL}. When one begins,
  * changes severity or ends, an {@link EventRecord} of kind {@link #BEGAN}, {@link #CHANGED} or {@link #ENDED} goes
- * to the sinks (the metrics log; the message of a began or changed event is the severity, a space and the verdict's title), so that {@code report} and {@code diagnose} can tell when each held
+ * to the sinks (the metrics log; the message of a began or changed event is the severity, a space and the
+ * verdict's title), so that {@code report} and {@code diagnose} can tell when each held
  * ({@link ConditionEpisode#from}). The <em>headline</em> is the most severe condition (or none: healthy); the
  * {@link Observer} hears when it changes, which is what a progress line shows.
  *
@@ -36,6 +37,14 @@ import java.util.Set;
 public final class LiveDoctor implements TrainingListener {
     /** Steps the live verdicts are computed over: the most recent ones (the length of {@code diagnose}'s default probe). */
     public static final int DEFAULT_WINDOW = 200;
+    /**
+     * Steps between two evaluations. One evaluation over a full window costs about as much as one to three steps of
+     * the deep-sigmoid example (MLP 2-32x10-2, batch 32), the cheapest step of the examples; judged on every 10th step
+     * the doctor took 24 % of that example's training time, every 50th far less (measured side by side with
+     * {@code LiveDoctorBench}, in docs/PERFORMANCE.md), and a condition is still seen within 50 steps of showing in
+     * the window (a non-finite step at once).
+     */
+    public static final int DEFAULT_EVERY = 50;
     /** Event kind: a detector's verdict rose to WARNING or CRITICAL. */
     public static final String BEGAN = "condition_began";
     /** Event kind: a condition went from WARNING to CRITICAL or back. */
@@ -69,6 +78,7 @@ public final class LiveDoctor implements TrainingListener {
     private final GradientDoctor doctor;
     private final ModelFacts facts;
     private final int window;
+    private final int every;
     private final List<TrainingListener> sinks;
     private final Observer observer;
     private final OnCritical onCritical;
@@ -85,15 +95,19 @@ public final class LiveDoctor implements TrainingListener {
      * @param doctor the detectors to run
      * @param facts what is known of the model, for the verdicts' remedies
      * @param window steps the verdicts are computed over (at least 10)
+     * @param every the detectors run on every step whose index is a multiple of this (at least 1)
      * @param sinks where condition events go (e.g. the metrics log)
      * @param observer hears the headline change (may be null)
      * @param onCritical what a critical non-finite or exploding verdict does
      * @param trainer the trainer to checkpoint and abort; required with {@link OnCritical#STOP}, else may be null
      */
-    public LiveDoctor(GradientDoctor doctor, ModelFacts facts, int window, List<TrainingListener> sinks, Observer observer,
+    public LiveDoctor(GradientDoctor doctor, ModelFacts facts, int window, int every, List<TrainingListener> sinks, Observer observer,
                       OnCritical onCritical, Trainer trainer) {
         if (window < 10) {
             throw new IllegalArgumentException("live doctor window must be at least 10 steps, got " + window);
+        }
+        if (every < 1) {
+            throw new IllegalArgumentException("live doctor interval must be at least 1 step, got " + every);
         }
         if (onCritical == OnCritical.STOP && trainer == null) {
             throw new IllegalArgumentException("on_critical stop needs the trainer to checkpoint and stop");
@@ -101,6 +115,7 @@ public final class LiveDoctor implements TrainingListener {
         this.doctor = doctor;
         this.facts = facts;
         this.window = window;
+        this.every = every;
         this.sinks = List.copyOf(sinks);
         this.observer = observer;
         this.onCritical = onCritical;
@@ -119,7 +134,7 @@ public final class LiveDoctor implements TrainingListener {
         }
         recent.addLast(r);
         boolean nonFinite = !Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm());
-        if (!r.layers().isEmpty() || nonFinite && !active.containsKey("non_finite")) {
+        if (r.step() % every == 0 || nonFinite && !active.containsKey("non_finite")) {
             evaluate(r.step());
         }
     }

@@ -87,7 +87,7 @@ class LiveDoctorTest {
         List<String> headlines = new ArrayList<>();
         GradientDoctor doctor = new GradientDoctor(List.of(new LossAbove("high", 2, Verdict.Severity.WARNING),
                 new LossAbove("higher", 3, Verdict.Severity.CRITICAL)));
-        LiveDoctor live = new LiveDoctor(doctor, ModelFacts.unknown(), 50, List.of(sink),
+        LiveDoctor live = new LiveDoctor(doctor, ModelFacts.unknown(), 50, 10, List.of(sink),
                 (s, v) -> headlines.add(s + ":" + (v == null ? "healthy" : v.detector())), LiveDoctor.OnCritical.WARN, null);
         for (long s = 0; s < 100; s++) {
             live.onStep(step(s, higher.test(s) ? 3.5 : high.test(s) ? 2.5 : 1.0, s % 10 == 0));
@@ -95,7 +95,7 @@ class LiveDoctorTest {
         List<String> got = ConditionEpisode.from(sink.events).stream()
                 .map(e -> e.condition() + ":" + e.worst() + ":" + e.began() + "-" + e.ended()).toList();
         assertEquals(expected, got);
-        assertEquals(10, live.evaluations(), "the detectors run on sampled steps only");
+        assertEquals(10, live.evaluations(), "the detectors run every 10th step only");
         // the events survive the metrics log's JSON
         for (EventRecord e : sink.events) {
             assertEquals(e, Json.mapper().readValue(Json.mapper().writeValueAsString(e), EventRecord.class));
@@ -112,12 +112,13 @@ class LiveDoctorTest {
         List<String> headlines = new ArrayList<>();
         GradientDoctor doctor = new GradientDoctor(List.of(new LossAbove("high", 2, Verdict.Severity.WARNING),
                 new LossAbove("higher", 3, Verdict.Severity.CRITICAL)));
-        LiveDoctor live = new LiveDoctor(doctor, ModelFacts.unknown(), 50, List.of(),
+        LiveDoctor live = new LiveDoctor(doctor, ModelFacts.unknown(), 50, 10, List.of(),
                 (s, v) -> headlines.add(s + ":" + (v == null ? "healthy" : v.severity() + " " + v.detector())), LiveDoctor.OnCritical.WARN,
                 null);
         double[] loss = {1, 2.5, 2.5, 3.5, 3.5, 2.5, 1, 1};
         for (int i = 0; i < loss.length; i++) {
             live.onStep(step(10L * i, loss[i], true));
+            live.onStep(step(10L * i + 5, loss[i], false)); // not judged: off the interval
         }
         assertEquals(List.of("10:WARNING high", "30:CRITICAL higher", "50:WARNING high", "60:healthy"), headlines);
         assertNull(live.headline());
@@ -126,7 +127,7 @@ class LiveDoctorTest {
     @Test
     void aNonFiniteStepIsJudgedAtOnceAndTheWindowForgetsIt() {
         Sink sink = new Sink();
-        LiveDoctor live = new LiveDoctor(new GradientDoctor(List.of(new AnyNaN())), ModelFacts.unknown(), 20, List.of(sink), null,
+        LiveDoctor live = new LiveDoctor(new GradientDoctor(List.of(new AnyNaN())), ModelFacts.unknown(), 20, 10, List.of(sink), null,
                 LiveDoctor.OnCritical.WARN, null);
         for (long s = 0; s < 60; s++) {
             live.onStep(step(s, s == 13 ? Double.NaN : 1.0, s % 10 == 0));
@@ -140,8 +141,8 @@ class LiveDoctorTest {
     @Test
     void stopNeedsATrainer() {
         assertThrows(IllegalArgumentException.class, () -> new LiveDoctor(GradientDoctor.standard(), ModelFacts.unknown(),
-                LiveDoctor.DEFAULT_WINDOW, List.of(), null, LiveDoctor.OnCritical.STOP, null));
-        assertThrows(IllegalArgumentException.class, () -> new LiveDoctor(GradientDoctor.standard(), ModelFacts.unknown(), 5,
+                LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY, List.of(), null, LiveDoctor.OnCritical.STOP, null));
+        assertThrows(IllegalArgumentException.class, () -> new LiveDoctor(GradientDoctor.standard(), ModelFacts.unknown(), 5, 1,
                 List.of(), null, LiveDoctor.OnCritical.WARN, null));
     }
 }
