@@ -15,7 +15,6 @@ import io.gradscale.nn.Sequential;
 import io.gradscale.optim.Optimizers;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
-import io.gradscale.tensor.Tensor;
 import io.gradscale.train.GradientDescent;
 import io.gradscale.train.Objective;
 import io.gradscale.train.StepRecord;
@@ -167,13 +166,7 @@ public final class LiveDoctorBench {
 
     static Setup mlp784(Engine e) {
         Rng rng = new Rng(1);
-        int n = 128 * 16;
-        Tensor x = Tensor.randn(rng, n, 784);
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = rng.nextInt(10);
-        }
-        Dataset data = Dataset.classification(x, y, 10);
+        Dataset data = MonitorBench.randomDigits(rng);
         return setup(new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng), Activation.relu(),
                 new Linear(256, 10, rng)), data, 128, 0.01, e);
     }
