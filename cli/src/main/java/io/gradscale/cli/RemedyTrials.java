@@ -34,8 +34,9 @@ import java.util.Map;
 final class RemedyTrials {
     /** The best remedy's configuration, written next to the diagnosed run. */
     static final String REMEDIED_FILE = "remedied.yaml";
-    /** Configuration fields naming files relative to the configuration file (see DataBuilder). */
+    /** Configuration fields naming files relative to the configuration file (see DataBuilder), in these sections. */
     private static final List<String> DATA_FILES = List.of("path", "labels");
+    private static final List<String> DATA_SECTIONS = List.of("data", "validation", "test");
 
     private RemedyTrials() {
     }
@@ -119,12 +120,13 @@ final class RemedyTrials {
     /** Writes the patched configuration as YAML, with data files made absolute so that it runs from where it lies. */
     private static void writeRemedied(TrialResults.Trial best, JsonNode root, Path config, Path out) throws IOException {
         ObjectNode patched = best.remedy().apply(root);
-        JsonNode data = patched.get("data");
-        if (data instanceof ObjectNode d) {
-            for (String f : DATA_FILES) {
-                JsonNode v = d.get(f);
-                if (v != null && v.isTextual() && !Path.of(v.asText()).isAbsolute()) {
-                    d.put(f, config.toAbsolutePath().getParent().resolve(v.asText()).normalize().toString());
+        for (String section : DATA_SECTIONS) {
+            if (patched.get(section) instanceof ObjectNode d) {
+                for (String f : DATA_FILES) {
+                    JsonNode v = d.get(f);
+                    if (v != null && v.isTextual() && !Path.of(v.asText()).isAbsolute()) {
+                        d.put(f, config.toAbsolutePath().getParent().resolve(v.asText()).normalize().toString());
+                    }
                 }
             }
         }

@@ -16,7 +16,9 @@ import java.util.Map;
  * Turns the gradient doctor's verdicts into {@link Remedy remedies}: typed patches to the configuration that
  * was diagnosed, made concrete with what the run showed (its model, its learning rate, its gradient norms).
  *
- * <p>Only verdicts of severity {@code WARNING} or worse are treated. A remedy prescribed by several verdicts
+ * <p>Detectors treated: vanishing, exploding, non_finite, dead_layer, dead_units and saturated_units (and units, their
+ * older joint name), shattered, lr_too_high, lr_too_low; others (such as not_training, which only sums the others
+ * up) have no configuration remedy. Only verdicts of severity {@code WARNING} or worse are treated. A remedy prescribed by several verdicts
  * is proposed once, listing all of them; remedies come in the order of the verdicts (most severe first), each
  * verdict's most effective remedy first. A remedy that the configuration already has (batch norm on a model
  * with batch norm) is not proposed. Prose remedies that are no configuration change (check the data for NaN)
@@ -95,7 +97,23 @@ public final class Prescriber {
                                     + " steps that overflow (Pascanu et al. 2013).", edits));
                     lowerLr(rs, f, d);
                 }
-                case "dead_layer", "units" -> {
+                case "saturated_units" -> {
+                    if (mlp && f.saturating()) {
+                        rs.add(reluHe(d));
+                    }
+                    batchNorm(rs, f, d);
+                }
+                case "lr_too_high" -> lowerLr(rs, f, d);
+                case "lr_too_low" -> {
+                    if (Double.isFinite(f.learningRate()) && f.learningRate() > 0) {
+                        double lr = Double.parseDouble(String.format(Locale.ROOT, "%.3g", f.learningRate() * LR_FACTOR));
+                        rs.add(new Remedy("lr-up", List.of(d), "Raise the learning rate " + (int) LR_FACTOR + "x",
+                                "The loss barely moves while the gradients are healthy: the steps are too short to make progress;"
+                                        + " one decade, the grid step of learning-rate searches.",
+                                List.of(new ConfigEdit.LearningRate(lr, LR_FACTOR))));
+                    }
+                }
+                case "dead_layer", "dead_units", "units" -> {
                     boolean reluFamily = act.contains("relu") || act.equals("elu") || act.equals("gelu");
                     if (mlp && reluFamily && !act.equals("leaky_relu")) {
                         rs.add(new Remedy("leaky-relu", List.of(d), "Use Leaky ReLU (slope 0.01)",

@@ -128,6 +128,64 @@ class RemedyPatchTest {
         }
     }
 
+    static Stream<Arguments> prescriptions() {
+        ModelFacts sigmoidMlp = new ModelFacts(11, java.util.Collections.nCopies(10, "sigmoid"), false, false, "", "glorot", "", 0.1);
+        ModelFacts reluMlp = new ModelFacts(3, List.of("relu", "relu"), true, false, "", "he", "", 0.01);
+        ModelFacts reluRnn = new ModelFacts(2, List.of("relu"), false, false, "rnn", "orthogonal", "", 0.1);
+        String sigCfg = "{model: {type: mlp, activation: sigmoid}}";
+        String reluCfg = "{model: {type: mlp, activation: relu, batch_norm: true}}";
+        String rnnCfg = "{model: {type: rnn, nonlinearity: relu}}";
+        return Stream.of(
+                Arguments.of("vanishing", sigmoidMlp, sigCfg, List.of("relu-he", "batch-norm", "residual")),
+                Arguments.of("vanishing", reluMlp, reluCfg, List.of()),
+                Arguments.of("vanishing", reluRnn, rnnCfg, List.of("lstm", "gru")),
+                Arguments.of("exploding", reluRnn, rnnCfg, List.of("clip-global-norm", "lr-down", "lstm")),
+                Arguments.of("exploding", reluMlp, reluCfg, List.of("clip-global-norm", "lr-down")),
+                Arguments.of("non_finite", reluMlp, reluCfg, List.of("guard-clip", "lr-down")),
+                Arguments.of("dead_layer", reluRnn, rnnCfg, List.of("tanh", "clip-global-norm", "lr-down")),
+                Arguments.of("dead_units", reluMlp, reluCfg, List.of("leaky-relu", "clip-global-norm", "lr-down")),
+                Arguments.of("saturated_units", sigmoidMlp, sigCfg, List.of("relu-he", "batch-norm")),
+                Arguments.of("shattered", reluMlp, reluCfg, List.of("residual")),
+                Arguments.of("lr_too_high", reluMlp, reluCfg, List.of("lr-down")),
+                Arguments.of("lr_too_low", reluMlp, reluCfg, List.of("lr-up")),
+                Arguments.of("not_training", reluMlp, reluCfg, List.of()));
+    }
+
+    @ParameterizedTest(name = "{0} on {2}")
+    @MethodSource("prescriptions")
+    void eachVerdictGetsTheRemediesItsModelCanTake(String detector, ModelFacts facts, String config, List<String> expected) throws Exception {
+        List<StepRecord> steps = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            steps.add(new StepRecord(i, 0, 1, 0.1, i, 1 + i, false, Map.of(), Map.of(), Map.of()));
+        }
+        RunView run = new RunView(steps, facts, Double.NaN);
+        for (io.gradscale.diag.Verdict.Severity sev : io.gradscale.diag.Verdict.Severity.values()) {
+            List<Remedy> rs = Prescriber.prescribe(List.of(new io.gradscale.diag.Verdict(detector, sev, "t", List.of(), List.of())), run,
+                    YAML.readTree(config));
+            boolean treated = sev.compareTo(io.gradscale.diag.Verdict.Severity.WARNING) >= 0;
+            assertEquals(treated ? expected : List.of(), rs.stream().map(Remedy::id).toList(), sev.name());
+            for (Remedy r : rs) {
+                assertEquals(List.of(detector), r.treats());
+                if (r.id().startsWith("lr-")) {
+                    double lr = ((ConfigEdit.LearningRate) r.edits().getFirst()).lr();
+                    assertEquals(facts.learningRate() * (r.id().equals("lr-up") ? Prescriber.LR_FACTOR : 1 / Prescriber.LR_FACTOR), lr, 1e-12);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRemedyTwoVerdictsPrescribeIsProposedOnceTreatingBoth() {
+        ModelFacts reluMlp = new ModelFacts(3, List.of("relu", "relu"), false, false, "", "he", "", 0.01);
+        List<StepRecord> steps = List.of(new StepRecord(0, 0, 1, 0.1, 0, 2.0, false, Map.of(), Map.of(), Map.of()));
+        List<Remedy> rs = Prescriber.prescribe(List.of(
+                new io.gradscale.diag.Verdict("exploding", io.gradscale.diag.Verdict.Severity.CRITICAL, "t", List.of(), List.of()),
+                new io.gradscale.diag.Verdict("lr_too_high", io.gradscale.diag.Verdict.Severity.WARNING, "t", List.of(), List.of())),
+                new RunView(steps, reluMlp, Double.NaN), JSON.createObjectNode());
+        assertEquals(List.of("clip-global-norm", "lr-down"), rs.stream().map(Remedy::id).toList());
+        assertEquals(List.of("exploding", "lr_too_high"), rs.get(1).treats());
+    }
+
     @Test
     void editsRejectWhatTheyCannotMean() {
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ModelField("hidden", com.fasterxml.jackson.databind.node.TextNode.valueOf("8")));
