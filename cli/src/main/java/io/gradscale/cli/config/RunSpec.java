@@ -44,9 +44,9 @@ import java.nio.file.Path;
  *   on_critical: warn    # warn | stop: what a critical non-finite or exploding verdict of the live doctor does
  *                        #   (stop: end the run, keep the last good state as its checkpoint)
  * monitor:
- *   every: 10            # per-layer statistics every n steps (the live doctor judges on these steps)
+ *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
- *   live_doctor: true    # verdicts while training runs (progress line, condition events in the log)
+ *   live_doctor: true    # verdicts while training runs, every 50 steps (progress line, condition events in the log)
  * </pre>
  *
  * <p>The optional {@code validation} and {@code test} sections (data from their own files) are described in
