@@ -141,6 +141,35 @@ class RemedyCommandTest {
     }
 
     @Test
+    void aHealthyRunUnderOnCriticalStopIsTheSameBitsAsUnderWarnAndWithoutTheLiveDoctor() throws Exception {
+        String healthy = """
+                name: %s
+                seed: 3
+                data: {source: two_spirals, size: 200, validation: 0.25}
+                model: {type: mlp, hidden: [16, 16], activation: tanh}
+                optimizer: {type: adam, lr: 0.01}
+                training: {mode: mini_batch, batch_size: 25, epochs: 20, on_critical: %s}  # 120 steps: snapshots at 0, 50, 100
+                monitor: {every: 2, live_doctor: %s}
+                """;
+        List<Tensor> reference = null;
+        for (String[] v : List.of(new String[] {"warn", "true"}, new String[] {"stop", "true"}, new String[] {"warn", "false"})) {
+            String name = "h-" + v[0] + "-" + v[1];
+            Path cfg = dir.resolve(name + ".yaml");
+            Files.writeString(cfg, healthy.formatted(name, v[0], v[1]));
+            CommandLineTest.Run r = CommandLineTest.run("train", cfg.toString(), "--out", dir.resolve("runs").toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+            List<Tensor> weights = List.copyOf(Checkpoint.read(onlyRun(name).resolve("checkpoint")).tensors().values());
+            if (reference == null) {
+                reference = weights;
+            } else {
+                for (int i = 0; i < weights.size(); i++) {
+                    assertTrue(java.util.Arrays.equals(reference.get(i).data(), weights.get(i).data()), name + " tensor " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void badRemedyAndLiveDoctorOptionsGetOneClearLine() throws IOException {
         Path cfg = dir.resolve("c.yaml");
         Files.writeString(cfg, "name: c\ntraining: {on_critical: halt}\n");
