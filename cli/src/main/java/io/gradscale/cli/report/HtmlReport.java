@@ -54,8 +54,8 @@ public final class HtmlReport {
     }
 
     /**
-     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json}, and writes
-     * {@code runDir/report.html}.
+     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json} and
+     * {@code runDir/remedies.json}, and writes {@code runDir/report.html}.
      *
      * @return the path of the report
      */
@@ -74,22 +74,23 @@ public final class HtmlReport {
         TrialResults remedies = Files.exists(trials) ? TrialResults.read(trials) : null;
         Path out = runDir.resolve(FILE_NAME);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Files.writeString(out, render(MetricsLog.read(metrics), verdicts, remedies, name == null ? "run" : name.toString()),
-                StandardCharsets.UTF_8);
+        write(MetricsLog.read(metrics), verdicts, remedies, name == null ? "run" : name.toString(), out);
         return out;
     }
 
     /** Writes the report of {@code log} to {@code out}; {@code verdicts} is {@code null} when none were recorded. */
     public static void write(MetricsLog.Contents log, List<Verdict> verdicts, String title, Path out) throws IOException {
+        write(log, verdicts, null, title, out);
+    }
+
+    /** As {@link #write(MetricsLog.Contents, List, String, Path)}, with the remedies tried ({@code null}: none). */
+    public static void write(MetricsLog.Contents log, List<Verdict> verdicts, TrialResults remedies, String title, Path out)
+            throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.writeString(out, render(log, verdicts, title), StandardCharsets.UTF_8);
+        Files.writeString(out, render(log, verdicts, remedies, title), StandardCharsets.UTF_8);
     }
 
     /**
