@@ -52,13 +52,7 @@ public class MonitorBench {
     @Setup(Level.Trial)
     public void setup() {
         Rng rng = new Rng(1);
-        int n = 128 * 16;
-        Tensor x = Tensor.randn(rng, n, 784);
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = rng.nextInt(10);
-        }
-        data = Dataset.classification(x, y, 10);
+        data = randomDigits(rng);
         Module model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng), Activation.relu(),
                 new Linear(256, 10, rng));
         Engine e = Engine.serial();
@@ -66,6 +60,17 @@ public class MonitorBench {
                 m -> new GradientStep(ParameterSet.of(model), Transforms.chain(Transforms.clipByGlobalNorm(1.0),
                         Optimizers.sgd(io.gradscale.transform.Schedule.constant(0.01 * m), 0.9, 0, false, 0)), e),
                 e, Trainer.Settings.of(GradientDescent.miniBatch(128), 1_000_000, 1).withMonitorEvery(monitorEvery));
+    }
+
+    /** 16 batches of 128 random 784-vectors with random labels of 10 classes: the shape of MNIST, none of its structure. */
+    static Dataset randomDigits(Rng rng) {
+        int n = 128 * 16;
+        Tensor x = Tensor.randn(rng, n, 784);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rng.nextInt(10);
+        }
+        return Dataset.classification(x, y, 10);
     }
 
     /** One epoch (16 steps); divide by 16 for the time of a step. */

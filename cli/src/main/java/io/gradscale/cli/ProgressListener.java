@@ -14,6 +14,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class ProgressListener implements TrainingListener {
     private final ProgressBar bar;
     private int epoch;
+    private String verdict = "";
 
     private ProgressListener(ProgressBar bar) {
         this.bar = bar;
@@ -34,14 +35,20 @@ final class ProgressListener implements TrainingListener {
         bar.stepTo(r.step() + 1);
         Double eps = r.transforms().get(io.gradscale.train.Trainer.EPSILON_METRIC);
         bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  loss %.4g  |g| %.3g", r.epoch() + 1, r.loss(), r.gradNorm())
-                + (eps == null ? "" : String.format(java.util.Locale.ROOT, "  ε %.3g", eps)));
+                + (eps == null ? "" : String.format(java.util.Locale.ROOT, "  ε %.3g", eps))
+                + verdict);
         epoch = r.epoch();
+    }
+
+    /** Shows the live doctor's current headline after the figures, until it changes. */
+    void showVerdict(String headline) {
+        verdict = "  doctor: " + headline;
     }
 
     @Override
     public void onEval(EvalRecord r) {
         if (Double.isFinite(r.valLoss())) {
-            bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  val loss %.4g", epoch + 1, r.valLoss()));
+            bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  val loss %.4g", epoch + 1, r.valLoss()) + verdict);
         }
     }
 

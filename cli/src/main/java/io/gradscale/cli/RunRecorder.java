@@ -7,6 +7,9 @@ import io.gradscale.cli.live.LiveServer;
 import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.cli.report.RunStatus;
 import io.gradscale.data.Dataset;
+import io.gradscale.diag.ConditionEpisode;
+import io.gradscale.diag.GradientDoctor;
+import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.Verdict;
 import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
@@ -36,9 +39,34 @@ import java.util.Map;
  * runs) {@code checkpoint/}.
  */
 final class RunRecorder {
-    /** What a recorded run produced. */
-    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, RunStatus status,
-            double epsilon) {
+    /**
+     * What a recorded run produced.
+     *
+     * @param report the report's path, or null when none was written
+     * @param test the test set's metrics, or null
+     * @param lossAfter the loss of the model as training left it (the last good state when the live doctor ended the
+     *     run) on the validation set, or on the training set when there is none
+     * @param stoppedBy the live doctor's critical verdict that ended the run ({@code on_critical: stop}), or null
+     * @param status how the run ended
+     * @param epsilon the privacy spent (NaN for a run that is not private)
+     * @param keptStep when {@code stoppedBy} is set, the step after which the kept state was taken ({@code -1}: the
+     *     initial state)
+     */
+    record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double lossAfter,
+                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon) {
+    }
+
+    /**
+     * How to record a run.
+     *
+     * @param maxSteps train at most this many steps (all epochs when {@code Long.MAX_VALUE})
+     * @param fullRun not a probe: write {@code checkpoint/} and evaluate the test set, if any
+     * @param report write {@code report.html}
+     * @param live where the live doctor's verdict changes are printed as lines (null: nowhere)
+     * @param baseDir the configuration's directory, against which data paths resolve
+     * @param feed the live view's feed of the run's records, or null without one
+     */
+    record Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed) {
     }
 
     private RunRecorder() {
@@ -55,7 +83,8 @@ final class RunRecorder {
     }
 
     /**
-     * Trains {@code spec} for at most {@code maxSteps} steps (all epochs when Long.MAX_VALUE). A full run
+     * Trains {@code spec} as {@code options} say, in {@code dir}, for at most {@code maxSteps} steps (all epochs when
+     * Long.MAX_VALUE). A full run
      * ({@code fullRun}: not a probe) writes a checkpoint and then, if the configuration has a test set, evaluates it
      * once with the weights {@link RunSpec#testWeights()} names, recording the metrics in the metrics log and in
      * {@code diagnosis.json}. A full run also records its model for {@code evaluate} and {@code predict}
@@ -63,10 +92,14 @@ final class RunRecorder {
      *
      * <p>A run that fails leaves no bare directory: when not one step completed, the run directory is deleted
      * (there is nothing in it to look at); after that, {@link RunStatus#FILE_NAME} records the failure, which
-     * {@code report} shows. {@code live}, when not null, receives the run's records for the live view.
+     * {@code report} shows. When the live doctor ends the run ({@code on_critical: stop}), the last good state is restored
+     * first: the checkpoint and the figures are of it.
      */
-    static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun, LiveFeed live)
-            throws IOException {
+    static Outcome run(RunSpec spec, Engine engine, Path dir, Options options) throws IOException {
+        long maxSteps = options.maxSteps();
+        boolean fullRun = options.fullRun();
+        Path baseDir = options.baseDir();
+        LiveFeed feed = options.feed();
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         RunStatus.running().write(dir);
         if (fullRun) {
@@ -80,18 +113,33 @@ final class RunRecorder {
         Trainer.Result result;
         TestRecord tested = null;
         trainer.addListener(clock);
+        LiveDoctor live = null;
+        double lossAfter;
         try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, spec.logEvery())) {
             trainer.addListener(log);
             if (best != null) {
                 trainer.addListener(best);
             }
-            if (live != null) {
-                live.begin(prov);
-                trainer.addListener(live);
+            if (feed != null) {
+                feed.begin(prov);
+                trainer.addListener(feed);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
                     * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
+            if (spec.liveDoctor()) {
+                live = new LiveDoctor(GradientDoctor.standard(), spec.facts(), LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY,
+                        List.of(log), (step, v) -> {
+                            if (bar != null) {
+                                bar.showVerdict(v == null ? "healthy" : v.severity() + " " + v.detector());
+                            }
+                            if (options.live() != null) {
+                                options.live().println("  step " + step + ": doctor: " + headline(v));
+                                options.live().flush();
+                            }
+                        }, spec.onCritical(), trainer);
+                trainer.addListener(live);
+            }
             if (bar != null) {
                 trainer.addListener(bar);
             }
@@ -101,6 +149,12 @@ final class RunRecorder {
                 log.close();
                 throw failed(dir, clock, e);
             }
+            if (live != null && live.stoppedBy() != null) {
+                trainer.restore(live.lastGood());
+            }
+            Dataset eval = spec.data().validation() != null && spec.data().validation().size() > 0 ? spec.data().validation()
+                    : spec.data().train();
+            lossAfter = trainer.evaluate(eval).loss();
             if (fullRun) {
                 trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
             }
@@ -121,8 +175,10 @@ final class RunRecorder {
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         RunStatus status = clock.status(RunStatus.COMPLETED, result.stopReason());
         status.write(dir);
-        Path report = HtmlReport.write(dir);
-        return new Outcome(dir, result, verdicts, report, tested, status, trainer.epsilonSpent());
+        Path report = options.report() ? HtmlReport.write(dir) : null;
+        Verdict stoppedBy = live == null ? null : live.stoppedBy();
+        return new Outcome(dir, result, verdicts, report, tested, lossAfter, stoppedBy, stoppedBy == null ? -1 : live.lastGoodStep(),
+                status, trainer.epsilonSpent());
     }
 
     /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */
@@ -147,6 +203,24 @@ final class RunRecorder {
 
         RunFailedException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** A live headline as the progress line shows it. */
+    static String headline(Verdict v) {
+        return v == null ? "healthy (no warning or critical verdict)" : v.severity() + " " + v.detector() + ": " + v.title();
+    }
+
+    /** The conditions the live doctor recorded in a run's log, one line each (none: nothing is printed). */
+    static void printConditions(Path runDir, PrintWriter out) throws IOException {
+        List<ConditionEpisode> eps = ConditionEpisode.from(MetricsLog.read(runDir.resolve(MetricsLog.FILE_NAME)).events());
+        if (eps.isEmpty()) {
+            return;
+        }
+        out.println("conditions while training (live doctor):");
+        for (ConditionEpisode e : eps) {
+            out.println("  " + e.condition() + " (" + e.worst() + "): from step " + e.began()
+                    + (e.open() ? " to the end" : " to step " + e.ended()) + "; " + e.title());
         }
     }
 
@@ -219,7 +293,7 @@ final class RunRecorder {
                            boolean live, LiveOptions options, PrintWriter console) throws IOException {
         LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
         try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
-            Outcome res = run(spec, baseDir, engine, newRunDir(out, dirName), maxSteps, fullRun, feed);
+            Outcome res = run(spec, engine, newRunDir(out, dirName), new Options(maxSteps, fullRun, true, console, baseDir, feed));
             if (server != null) {
                 server.finish(res.verdicts(), ending(res));
             }

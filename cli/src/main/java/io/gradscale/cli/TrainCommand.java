@@ -47,6 +47,7 @@ final class TrainCommand implements Callable<Integer> {
             o.flush();
             RunRecorder.Outcome res = RunRecorder.runLive(run, config.toAbsolutePath().getParent(), engine, out, run.name(),
                     Long.MAX_VALUE, true, live, liveOptions, o);
+            Path dir = res.dir();
             o.println();
             o.println(RunRecorder.resultLine(res.result(), run.data().validation() != null));
             if (!Double.isNaN(res.epsilon())) {
@@ -57,7 +58,13 @@ final class TrainCommand implements Callable<Integer> {
                 o.println(RunRecorder.testLine(res.test()));
             }
             o.println(res.status().timeLine());
+            if (res.stoppedBy() != null) {
+                o.println("the live doctor stopped the run (training.on_critical: stop); the checkpoint holds "
+                        + (res.keptStep() < 0 ? "the initial state" : "the state after step " + res.keptStep())
+                        + ", the last judged free of a critical non-finite or exploding verdict");
+            }
             o.println();
+            RunRecorder.printConditions(dir, o);
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();
             o.println("run directory: " + res.dir().toAbsolutePath());

@@ -209,7 +209,7 @@ class RunLifecycleTest {
         };
         ModelBuilder.Built model = new ModelBuilder.Built(m, s.model().facts(), s.model().summary());
         return new RunSpec(s.config(), s.name(), s.seed(), s.threads(), s.data(), model, s.optimizer(), s.objective(), s.settings(),
-                s.logEvery(), s.facts(), s.testWeights());
+                s.logEvery(), s.facts(), s.testWeights(), s.onCritical(), s.liveDoctor());
     }
 
     @Test
@@ -222,7 +222,7 @@ class RunLifecycleTest {
             try {
                 RunSpec spec = failing(RunSpec.build(root, dir, engine, cfg.toString()), failAt);
                 RunRecorder.RunFailedException e = assertThrows(RunRecorder.RunFailedException.class,
-                        () -> RunRecorder.run(spec, dir, engine, runDir, Long.MAX_VALUE, true, null));
+                        () -> RunRecorder.run(spec, engine, runDir, new RunRecorder.Options(Long.MAX_VALUE, true, true, null, dir, null)));
                 assertTrue(e.getMessage().contains("forward pass " + failAt + " broke"), e.getMessage());
                 assertEquals(Main.RUN_FAILED, Main.exitCode(e));
             } finally {

@@ -142,6 +142,8 @@ public final class Trainer {
     private Snapshot lastGood;
     /** The privacy accountant of a private run (see {@link #preparePrivacy}), else null. */
     private RdpAccountant accountant;
+    /** Why a listener asked the run to end as failed (see {@link #abort}), or null. */
+    private String abortReason;
 
     public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
         this.model = model;
@@ -172,6 +174,19 @@ public final class Trainer {
     /** Steps taken so far. */
     public long step() {
         return state.step();
+    }
+
+    /**
+     * Ends the run after the step in progress as failed: called by a listener (e.g. the live gradient doctor on
+     * a non-finite or exploding run) from {@link TrainingListener#onStep}. The run's {@link Result} then reports
+     * it as diverged with {@code reason}, and an {@code "aborted"} event is emitted; the weights are left as that
+     * step made them (a caller that kept a good {@link #checkpoint()} restores it).
+     */
+    public void abort(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("abort needs a reason");
+        }
+        abortReason = reason;
     }
 
     /** Trains until the configured epochs are done, early stopping triggers or training diverges. */
@@ -230,6 +245,13 @@ public final class Trainer {
                 updateReference(r.loss());
                 for (TrainingListener l : listeners) {
                     l.onStep(r);
+                }
+                if (abortReason != null) {
+                    stopReason = "aborted at step " + r.step() + ": " + abortReason;
+                    abortReason = null;
+                    diverged = true;
+                    emit(new EventRecord(r.step(), "aborted", stopReason));
+                    break outer;
                 }
                 if (why != null) {
                     if (settings.divergence().action() == DivergencePolicy.Action.ROLLBACK

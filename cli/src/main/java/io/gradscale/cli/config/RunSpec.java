@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.gradscale.autograd.Tape;
 import io.gradscale.data.Batch;
 import io.gradscale.data.Task;
+import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.nn.Module;
 import io.gradscale.privacy.RdpAccountant;
@@ -44,9 +45,12 @@ import java.nio.file.Path;
  *   divergence: stop     # stop | rollback
  *   sampling: shuffle    # shuffle (a permutation per epoch) | poisson (the default with a privacy section)
  * privacy: {...}         # DP-SGD; see privacy(): target_epsilon, delta, max_grad_norm
+ *   on_critical: warn    # warn | stop: what a critical non-finite or exploding verdict of the live doctor does
+ *                        #   (stop: end the run, keep the last good state as its checkpoint)
  * monitor:
  *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
+ *   live_doctor: true    # verdicts while training runs, every 50 steps (progress line, condition events in the log)
  * </pre>
  *
  * <p>The optional {@code validation} and {@code test} sections (data from their own files) are described in
@@ -55,14 +59,18 @@ import java.nio.file.Path;
  *
  * @param config the configuration as read (for provenance)
  * @param testWeights {@code "last"} or {@code "best"} (lowest validation loss); used only with a test set
+ * @param onCritical what the live doctor does on a critical non-finite or exploding verdict
+ * @param liveDoctor whether the doctor judges the run while it trains
  */
 public record RunSpec(JsonNode config, String name, long seed, int threads, DataBuilder.Built data, ModelBuilder.Built model,
                       OptimizerBuilder.Built optimizer, Objective objective, Trainer.Settings settings, int logEvery,
-                      ModelFacts facts, String testWeights) {
+                      ModelFacts facts, String testWeights, LiveDoctor.OnCritical onCritical, boolean liveDoctor) {
     /** Without {@code test.weights}, the test set is evaluated with the weights training ended with. */
     public static final String DEFAULT_TEST_WEIGHTS = "last";
-    /** The seed of a configuration that states none. */
+    /** The seed of a configuration that names none. */
     public static final long DEFAULT_SEED = 42;
+    /** The live doctor runs unless the configuration turns it off. */
+    public static final boolean DEFAULT_LIVE_DOCTOR = true;
 
     /**
      * Reads a YAML or JSON file; a syntax error names the file, line and column; a file that cannot be read
@@ -127,11 +135,17 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         }
         String div = tr.choice("divergence", "stop", "stop", "rollback");
         boolean poisson = tr.choice("sampling", c.has("privacy") ? "poisson" : "shuffle", "shuffle", "poisson").equals("poisson");
+        LiveDoctor.OnCritical onCritical = LiveDoctor.OnCritical.valueOf(tr.choice("on_critical",
+                LiveDoctor.OnCritical.DEFAULT.name().toLowerCase(java.util.Locale.ROOT), "warn", "stop").toUpperCase(java.util.Locale.ROOT));
         tr.done();
         ConfigNode mon = c.object("monitor");
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
         int logEvery = mon.integer("log_every", 1, 1, 1 << 30);
+        boolean live = mon.bool("live_doctor", DEFAULT_LIVE_DOCTOR);
         mon.done();
+        if (onCritical == LiveDoctor.OnCritical.STOP && !live) {
+            throw new ConfigException("training.on_critical: stop needs the live doctor; remove monitor.live_doctor: false");
+        }
         ModelBuilder.Built model = ModelBuilder.build(c.object("model"), data, shape.outputs(), shape.everyStep(),
                 rng.split());
         Objective objective = Objective.forTask(task);
@@ -149,7 +163,8 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         ModelFacts f0 = model.facts();
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
                 opt.clipping(), opt.lr());
-        return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights);
+        return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights, onCritical,
+                live);
     }
 
     /** The test section's {@code weights}: which weights the test set is evaluated with. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.cli.remedy.TrialResults;
+import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
@@ -22,7 +24,8 @@ import java.util.Locale;
  * Writes the report of a training run: one self-contained HTML file that opens with no network.
  *
  * <p>The page holds the run's provenance, a summary, the gradient doctor's verdicts with evidence and
- * remedies, the events, and charts drawn by Apache ECharts (inlined from the vendored build, see
+ * remedies, the remedies tried by {@code diagnose --try-remedies} before and after side by side (from
+ * {@code remedies.json}, when present), the conditions the live doctor saw begin and end, the events, and charts drawn by Apache ECharts (inlined from the vendored build, see
  * {@code vendor/README.md}): loss and validation metrics, learning rate, the global gradient norm with
  * clipped and skipped steps, a heatmap of {@code log10} per-layer gradient norms over steps, per-layer
  * {@code log10(‖update‖ / ‖param‖)} (the quantity the Deeplearning4j training UI plots, healthy near -3),
@@ -51,8 +54,9 @@ public final class HtmlReport {
     }
 
     /**
-     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json} and the run's status
-     * ({@link RunStatus}: a failed run says so at the top), and writes {@code runDir/report.html}.
+     * Reads {@code runDir/metrics.jsonl} and, when present, {@code runDir/diagnosis.json},
+     * {@code runDir/remedies.json} and the run's status ({@link RunStatus}: a failed run says so at the top), and
+     * writes {@code runDir/report.html}.
      *
      * @return the path of the report
      */
@@ -67,20 +71,30 @@ public final class HtmlReport {
         }
         Path diagnosis = runDir.resolve(DIAGNOSIS_FILE);
         List<Verdict> verdicts = Files.exists(diagnosis) ? readVerdicts(diagnosis) : null;
+        Path trials = runDir.resolve(TrialResults.FILE_NAME);
+        TrialResults remedies = Files.exists(trials) ? TrialResults.read(trials) : null;
         Path out = runDir.resolve(FILE_NAME);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
-        String page = render(MetricsLog.read(metrics), verdicts, name == null ? "run" : name.toString(), RunStatus.read(runDir).orElse(null));
-        Files.writeString(out, page, StandardCharsets.UTF_8);
+        write(MetricsLog.read(metrics), verdicts, remedies, name == null ? "run" : name.toString(), RunStatus.read(runDir).orElse(null), out);
         return out;
     }
 
     /** Writes the report of {@code log} to {@code out}; {@code verdicts} is {@code null} when none were recorded. */
     public static void write(MetricsLog.Contents log, List<Verdict> verdicts, String title, Path out) throws IOException {
+        write(log, verdicts, null, title, null, out);
+    }
+
+    /**
+     * As {@link #write(MetricsLog.Contents, List, String, Path)}, with the remedies tried ({@code null}: none) and the
+     * run's status ({@code null}: none recorded).
+     */
+    public static void write(MetricsLog.Contents log, List<Verdict> verdicts, TrialResults remedies, String title, RunStatus status,
+                             Path out) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.writeString(out, render(log, verdicts, title), StandardCharsets.UTF_8);
+        Files.writeString(out, render(log, verdicts, remedies, title, status), StandardCharsets.UTF_8);
     }
 
     /**
@@ -115,13 +129,17 @@ public final class HtmlReport {
         }
     }
 
-    /** The whole page as a string. */
+    /** The whole page as a string, without remedy trials. */
     public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title) {
-        return render(log, verdicts, title, null);
+        return render(log, verdicts, null, title, null);
     }
 
-    /** The whole page, with the run's {@link RunStatus} ({@code null} when none was recorded). */
-    public static String render(MetricsLog.Contents log, List<Verdict> verdicts, String title, RunStatus status) {
+    /**
+     * The whole page as a string; {@code remedies} (the results of {@code diagnose --try-remedies}, shown before
+     * and after side by side) is {@code null} when none were tried, {@code status} the run's {@link RunStatus}
+     * ({@code null} when none was recorded).
+     */
+    public static String render(MetricsLog.Contents log, List<Verdict> verdicts, TrialResults remedies, String title, RunStatus status) {
         ObjectMapper json = Json.mapper();
         String data;
         try {
@@ -142,6 +160,8 @@ public final class HtmlReport {
                 .append("</span></h1></header>\n<main>\n")
                 .append(PageSections.status(status))
                 .append(PageSections.verdicts(verdicts))
+                .append(remedies == null ? "" : PageSections.remedies(remedies))
+                .append(PageSections.conditions(ConditionEpisode.from(log.events())))
                 .append("<div class=\"columns\">").append(PageSections.summary(log, status))
                 .append(PageSections.provenance(log.provenance(), json)).append("</div>\n")
                 .append("<section id=\"charts\"><h2>Charts</h2>\n");

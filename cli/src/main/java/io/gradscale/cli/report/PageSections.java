@@ -2,6 +2,8 @@ package io.gradscale.cli.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradscale.cli.remedy.TrialResults;
+import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.EventRecord;
@@ -135,6 +137,63 @@ final class PageSections {
         b.append("<h4>").append(heading).append("</h4><").append(tag).append('>');
         items.forEach(i -> b.append("<li>").append(Html.text(i)).append("</li>"));
         b.append("</").append(tag).append('>');
+    }
+
+    /** The live doctor's condition episodes: which detector warned from which step to which. */
+    static String conditions(List<ConditionEpisode> episodes) {
+        StringBuilder b = new StringBuilder("<section id=\"conditions\"><h2>Conditions while training</h2>");
+        if (episodes.isEmpty()) {
+            return b.append("<p class=\"muted\">The live doctor recorded no warning or critical condition.</p></section>\n")
+                    .toString();
+        }
+        b.append("<table class=\"events\"><thead><tr><th>condition</th><th>worst</th><th>from step</th><th>to step</th>")
+                .append("<th>verdict</th></tr></thead><tbody>");
+        for (ConditionEpisode e : episodes) {
+            String sev = e.worst().name().toLowerCase(Locale.ROOT);
+            b.append("<tr><td><code>").append(Html.text(e.condition())).append("</code></td><td><span class=\"badge sev-")
+                    .append(sev).append("\">").append(e.worst().name()).append("</span></td><td class=\"num\">").append(e.began())
+                    .append("</td><td class=\"num\">").append(e.open() ? "end" : Long.toString(e.ended())).append("</td><td>")
+                    .append(Html.text(e.title())).append("</td></tr>");
+        }
+        return b.append("</tbody></table></section>\n").toString();
+    }
+
+    /** The remedies tried, side by side with the configuration as given, ranked by their effect on the loss. */
+    static String remedies(TrialResults r) {
+        StringBuilder b = new StringBuilder("<section id=\"remedies\"><h2>Remedies tried: before and after</h2>");
+        b.append("<p class=\"hint\">Each remedy is a patch to the configuration, probed for ").append(r.steps())
+                .append(" steps on the same seeds (").append(Html.text(r.seeds().toString()))
+                .append(") as the configuration as given; ranked by the loss after the probe (mean over the seeds).")
+                .append(r.best() == null ? " No remedy lowered it; no remedied.yaml was written."
+                        : " The best, <code>" + Html.text(r.best()) + "</code>, is in remedied.yaml next to this report.")
+                .append("</p><div class=\"scroll\"><table class=\"events remedies\"><thead><tr><th></th><th>before</th>");
+        for (int i = 0; i < r.after().size(); i++) {
+            b.append("<th>#").append(i + 1).append(' ').append(Html.text(r.after().get(i).id())).append("</th>");
+        }
+        b.append("</tr></thead><tbody>");
+        List<TrialResults.Trial> all = new java.util.ArrayList<>();
+        all.add(r.before());
+        all.addAll(r.after());
+        remedyRow(b, "patch", all, t -> t.remedy() == null ? "as configured" : String.join("\n", t.edits()));
+        remedyRow(b, "loss after the probe", all, t -> fmt(t.lossAfter()));
+        remedyRow(b, "vs before", all, t -> t.remedy() == null ? "" : Double.isFinite(t.effect())
+                ? (t.effect() < -1 ? "x" + fmt(1 - t.effect()) : String.format(Locale.ROOT, "%+.1f %%", -100 * t.effect()))
+                : "not comparable");
+        remedyRow(b, "|g| first / last layer", all, t -> fmt(t.gradRatio()));
+        remedyRow(b, "verdicts (seeds)", all, t -> t.verdicts().isEmpty() ? "none" : String.join("\n",
+                t.verdicts().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                        .map(e -> e.getKey() + " " + e.getValue() + "/" + r.seeds().size()).toList()));
+        remedyRow(b, "loss per seed", all, t -> String.join(", ", t.runs().stream().map(s -> fmt(s.lossAfter())).toList()));
+        return b.append("</tbody></table></div></section>\n").toString();
+    }
+
+    private static void remedyRow(StringBuilder b, String label, List<TrialResults.Trial> all,
+                                  java.util.function.Function<TrialResults.Trial, String> cell) {
+        b.append("<tr><th>").append(Html.text(label)).append("</th>");
+        for (TrialResults.Trial t : all) {
+            b.append("<td>").append(Html.text(cell.apply(t)).replace("\n", "<br>")).append("</td>");
+        }
+        b.append("</tr>");
     }
 
     static String events(List<EventRecord> events) {
