@@ -139,12 +139,19 @@ public final class LiveDoctor implements TrainingListener {
         }
     }
 
+    /**
+     * Verdicts about whether the run as a whole trains ({@link TrainingProgress}, and a learning rate too low, which
+     * is judged by it): a window of a run that has converged is flat, so they are left to the diagnosis of the whole
+     * run at its end, which knows the start and the constant-prediction baseline.
+     */
+    static final java.util.Set<String> WHOLE_RUN_ONLY = java.util.Set.of(TrainingProgress.NAME, "lr_too_low");
+
     private void evaluate(long step) {
         evaluations++;
         List<Verdict> verdicts = doctor.diagnose(new RunView(new ArrayList<>(recent), facts, Double.NaN));
         Map<String, Verdict> now = new LinkedHashMap<>();
         for (Verdict v : verdicts) {
-            if (v.severity().compareTo(Verdict.Severity.WARNING) >= 0) {
+            if (v.severity().compareTo(Verdict.Severity.WARNING) >= 0 && !WHOLE_RUN_ONLY.contains(v.detector())) {
                 now.putIfAbsent(v.detector(), v);
             }
         }
