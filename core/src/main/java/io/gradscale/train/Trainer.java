@@ -39,9 +39,11 @@ import java.util.Map;
 public final class Trainer {
     /** Everything about a run that is not the model, the data or the optimizer. */
     public record Settings(GradientDescent descent, int epochs, long seed, int monitorEvery, DivergencePolicy divergence,
-                           int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery) {
+                           int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery, int microBatches) {
         /** Sample per-layer statistics every this many steps by default. */
         public static final int DEFAULT_MONITOR_EVERY = 10;
+        /** One forward and backward pass per step by default (no gradient accumulation). */
+        public static final int DEFAULT_MICRO_BATCHES = 1;
 
         public Settings {
             if (epochs < 1) {
@@ -53,27 +55,38 @@ public final class Trainer {
             if (earlyStoppingPatience < 0) {
                 throw new IllegalArgumentException("early stopping patience must be >= 0 (0 = off), got " + earlyStoppingPatience);
             }
+            if (microBatches < 1) {
+                throw new IllegalArgumentException("micro-batches per step must be >= 1, got " + microBatches);
+            }
         }
 
         /** Mini-batch descent, no early stopping, stop on divergence, snapshots every epoch. */
         public static Settings of(GradientDescent descent, int epochs, long seed) {
-            return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0);
+            return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0, DEFAULT_MICRO_BATCHES);
         }
 
         public Settings withMonitorEvery(int n) {
-            return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery, microBatches);
         }
 
         public Settings withDivergence(DivergencePolicy p) {
-            return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery, microBatches);
         }
 
         public Settings withEarlyStopping(int patience, double minDelta) {
-            return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery);
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery, microBatches);
+        }
+
+        /**
+         * Gradient accumulation: each step's batch is cut into this many micro-batches (fewer when the batch is
+         * smaller), whose gradient sums are added in the fixed tree of {@link MicroBatches}.
+         */
+        public Settings withMicroBatches(int m) {
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery, m);
         }
 
         public Settings withEpochs(int e) {
-            return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery);
+            return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery, microBatches);
         }
     }
 
@@ -144,6 +157,16 @@ public final class Trainer {
 
     /** Like {@link #fit} but stops after the global step count reaches {@code untilStep} (for resumable runs). */
     public Result run(Dataset train, Dataset validation, long untilStep) {
+        return run(new LocalGradients(new MicroBatchPass(model, objective, engine), train),
+                validation == null || validation.size() == 0 ? null : () -> evaluate(validation), untilStep);
+    }
+
+    /**
+     * Trains on gradients from {@code train} (this JVM, or a cluster's workers) until the configured epochs are done,
+     * early stopping triggers, training diverges or the global step count reaches {@code untilStep}; at each epoch's
+     * end {@code validation} (null: none) evaluates the model.
+     */
+    public Result run(GradientSource train, java.util.function.Supplier<Evaluation> validation, long untilStep) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
@@ -177,8 +200,7 @@ public final class Trainer {
                 }
                 int lo = b * bs;
                 int hi = Math.min(n, lo + bs);
-                int[] idx = java.util.Arrays.copyOfRange(perm, lo, hi);
-                StepRecord r = trainStep(train.batch(idx));
+                StepRecord r = trainStep(train, lo, hi);
                 String why = divergence(r.loss());
                 state = state.afterStep(shuffle.state(), r.loss());
                 updateReference(r.loss());
@@ -203,7 +225,7 @@ public final class Trainer {
                 }
             }
             lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
-            Evaluation ev = validation == null || validation.size() == 0 ? new Evaluation(Double.NaN, Double.NaN) : evaluate(validation);
+            Evaluation ev = validation == null ? new Evaluation(Double.NaN, Double.NaN) : validation.get();
             lastVal = ev.loss();
             lastAcc = ev.accuracy();
             EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy(),
@@ -247,22 +269,20 @@ public final class Trainer {
         return p;
     }
 
-    /** One step on one batch; returns its record (not yet sent to listeners). */
-    private StepRecord trainStep(Batch batch) {
+    /** One step on the batch at positions [from, to) of the epoch's permutation; returns its record (not yet sent to listeners). */
+    private StepRecord trainStep(GradientSource train, int from, int to) {
         long step = state.step();
-        Tape tape = Tape.recording(engine);
-        Var out = model.forward(tape.constant(batch.inputs()));
-        Var loss = objective.loss(out, batch);
         double scale = optimizer.lossScale();
-        tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
+        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, perm, from, to, settings.microBatches(),
+                scale, monitor.samples(step)));
         double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
-        Map<String, ActivationStats> acts = monitor.samples(step) ? ActivationProbe.collect(model, engine) : Map.of();
+        Map<String, ActivationStats> acts = passes.activations();
         Metrics m = optimizer.step(monitor.samples(step)); // the monitor reads the updates when it samples
         boolean skipped = m.contains("skipped") && m.get("skipped") != 0;
         Map<String, LayerStats> layers = monitor.afterUpdate(optimizer.updates(), skipped);
         model.zeroGrad();
         double lr = m.contains("lr") ? m.get("lr") : Double.NaN;
-        return new StepRecord(step, state.epoch(), loss.item(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
+        return new StepRecord(step, state.epoch(), passes.loss(), lr, (System.nanoTime() - startNanos) / 1e6, gradNorm, skipped,
                 layers, m.asMap(), acts, monitor.parameterStats());
     }
 

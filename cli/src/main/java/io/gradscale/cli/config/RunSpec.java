@@ -40,6 +40,7 @@ import java.nio.file.Path;
  *   epochs: 10
  *   early_stopping: 0    # patience in epochs (0 = off); needs validation data
  *   divergence: stop     # stop | rollback
+ *   micro_batches: 1     # gradient accumulation: each batch cut into this many micro-batches, summed in a fixed tree
  * monitor:
  *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
@@ -120,6 +121,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
                     + " has no validation data; set data.validation above 0, add a validation section, or set early_stopping: 0");
         }
         String div = tr.choice("divergence", "stop", "stop", "rollback");
+        int micro = tr.integer("micro_batches", Trainer.Settings.DEFAULT_MICRO_BATCHES, 1, 1 << 20);
         tr.done();
         ConfigNode mon = c.object("monitor");
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
@@ -136,7 +138,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
                 opt.clipping(), opt.lr());
         Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
-                div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0);
+                div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0, micro);
         return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights);
     }
 
