@@ -27,11 +27,12 @@ public interface GradientSource {
      * @param permutation the epoch's order of the training set (shared: do not modify)
      * @param from first position of the step's batch in the permutation
      * @param to end (exclusive) of the step's batch in the permutation
+     * @param batchSize the epoch's batch size: batch {@code j} starts at {@code j * batchSize}; the last may be shorter
      * @param microBatches requested micro-batches per step ({@link MicroBatches#count})
      * @param lossScale the factor the loss is multiplied by before backpropagation
      * @param probeActivations whether to summarize the activations of the last micro-batch
      */
-    record StepBatch(long step, int[] permutation, int from, int to, int microBatches, double lossScale, boolean probeActivations) {
+    record StepBatch(long step, int[] permutation, int from, int to, int batchSize, int microBatches, double lossScale, boolean probeActivations) {
         /** The examples of the batch. */
         public int size() {
             return to - from;

@@ -200,7 +200,7 @@ public final class Trainer {
                 }
                 int lo = b * bs;
                 int hi = Math.min(n, lo + bs);
-                StepRecord r = trainStep(train, lo, hi);
+                StepRecord r = trainStep(train, lo, hi, bs);
                 String why = divergence(r.loss());
                 state = state.afterStep(shuffle.state(), r.loss());
                 updateReference(r.loss());
@@ -270,10 +270,10 @@ public final class Trainer {
     }
 
     /** One step on the batch at positions [from, to) of the epoch's permutation; returns its record (not yet sent to listeners). */
-    private StepRecord trainStep(GradientSource train, int from, int to) {
+    private StepRecord trainStep(GradientSource train, int from, int to, int batchSize) {
         long step = state.step();
         double scale = optimizer.lossScale();
-        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, perm, from, to, settings.microBatches(),
+        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, perm, from, to, batchSize, settings.microBatches(),
                 scale, monitor.samples(step)));
         double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
         Map<String, ActivationStats> acts = passes.activations();
