@@ -60,9 +60,21 @@ final class RunRecorder {
      * {@code diagnosis.json}.
      */
     static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+        return run(spec, engine, dir, maxSteps, fullRun, null, null);
+    }
+
+    /**
+     * Like {@link #run(RunSpec, Engine, Path, long, boolean)}, the steps' passes on {@code cluster} when it is not null,
+     * continuing from the checkpoint directory {@code resume} when that is not null.
+     */
+    static Outcome run(RunSpec spec, Engine engine, Path dir, long maxSteps, boolean fullRun, ClusterBackend cluster, Path resume)
+            throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
+        if (resume != null) {
+            trainer.loadCheckpoint(resume);
+        }
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
@@ -73,12 +85,13 @@ final class RunRecorder {
                 trainer.addListener(best);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
-                    * spec.settings().descent().stepsPerEpoch(spec.data().train().size()));
+                    * spec.settings().descent().stepsPerEpoch(cluster != null ? cluster.trainSize() : spec.data().train().size()));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (bar != null) {
                 trainer.addListener(bar);
             }
-            result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+            result = cluster == null ? trainer.run(spec.data().train(), spec.data().validation(), maxSteps)
+                    : cluster.train(trainer, spec, maxSteps);
             if (fullRun) {
                 trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
             }

@@ -158,7 +158,24 @@ public final class Trainer {
     /** Like {@link #fit} but stops after the global step count reaches {@code untilStep} (for resumable runs). */
     public Result run(Dataset train, Dataset validation, long untilStep) {
         return run(new LocalGradients(new MicroBatchPass(model, objective, engine), train),
-                validation == null || validation.size() == 0 ? null : () -> evaluate(validation), untilStep);
+                validation == null || validation.size() == 0 ? null : new Validation() {
+                    @Override
+                    public int size() {
+                        return validation.size();
+                    }
+
+                    @Override
+                    public Evaluation evaluate() {
+                        return Trainer.this.evaluate(validation);
+                    }
+                }, untilStep);
+    }
+
+    /** A validation set, wherever it lives: its size, and the current model's loss and accuracy on it. */
+    public interface Validation {
+        int size();
+
+        Evaluation evaluate();
     }
 
     /**
@@ -166,7 +183,7 @@ public final class Trainer {
      * early stopping triggers, training diverges or the global step count reaches {@code untilStep}; at each epoch's
      * end {@code validation} (null: none) evaluates the model.
      */
-    public Result run(GradientSource train, java.util.function.Supplier<Evaluation> validation, long untilStep) {
+    public Result run(GradientSource train, Validation validation, long untilStep) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
@@ -225,7 +242,7 @@ public final class Trainer {
                 }
             }
             lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
-            Evaluation ev = validation == null ? new Evaluation(Double.NaN, Double.NaN) : validation.get();
+            Evaluation ev = validation == null ? new Evaluation(Double.NaN, Double.NaN) : validation.evaluate();
             lastVal = ev.loss();
             lastAcc = ev.accuracy();
             EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy(),

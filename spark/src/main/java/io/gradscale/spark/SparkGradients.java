@@ -113,8 +113,10 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
 
     @Override
     public StepResult compute(StepBatch b) {
-        long t0 = System.nanoTime();
+        long tLayout = System.nanoTime();
         layOut(b);
+        long t0 = System.nanoTime();
+        times.layoutNanos += t0 - tLayout;
         int n = b.size();
         int k = b.count();
         Broadcast<float[][]> w = sc.broadcast(weightArrays());
@@ -132,7 +134,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         try {
             if (reduction == Reduction.FIXED_TREE) {
                 List<Pieces> results = shards.mapPartitionsWithIndex((part, it) -> List.of(
-                        runStep(it.next(), part, p, f, w.value(), layout, from, n, k, scale, probe)).iterator(), true).collect();
+                        runStep(only(it), part, p, f, w.value(), layout, from, n, k, scale, probe)).iterator(), true).collect();
                 long t2 = System.nanoTime();
                 Map<MicroBatches.Node, GradientSum> nodes = new HashMap<>();
                 long computeMax = 0;
@@ -252,6 +254,15 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
             }
             return Arrays.asList(rows).subList(a, a + hi - lo);
         }
+    }
+
+    /** The one shard of a partition; reading the iterator to its end releases the cached block's lock. */
+    static Shard only(java.util.Iterator<Shard> it) {
+        Shard s = it.next();
+        if (it.hasNext()) {
+            throw new IllegalStateException("a partition holds more than one shard");
+        }
+        return s;
     }
 
     /** Partition {@code p}'s first micro-batch of {@code k} over {@code parts} partitions ({@code p = parts} gives {@code k}). */

@@ -18,6 +18,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 public record SparkSettings(String master, int partitions, Map<String, String> conf) {
     /** Partitions per step when none are given: Spark's default parallelism (the cores of a local master). */
     public static final int DEFAULT_PARTITIONS = 0;
+    /** Spark's log level under a local master, where its INFO lines would bury the run's own output. */
+    public static final String LOCAL_LOG_LEVEL = "WARN";
     /** The application's name in Spark's UI and logs. */
     public static final String APP_NAME = "gradscale";
 
@@ -58,7 +60,11 @@ public record SparkSettings(String master, int partitions, Map<String, String> c
         Map<String, String> all = new LinkedHashMap<>(conf);
         all.forEach(c::set);
         try {
-            return new JavaSparkContext(c);
+            JavaSparkContext sc = new JavaSparkContext(c);
+            if (m.startsWith("local")) {
+                sc.setLogLevel(LOCAL_LOG_LEVEL);
+            }
+            return sc;
         } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
             String msg = String.valueOf(e.getMessage());
             throw new IllegalStateException("cannot start Spark with master '" + m + "': " + msg, e);

@@ -1,7 +1,8 @@
 package io.gradscale.spark;
 
 /**
- * Where the time of distributed steps went, summed over steps since the last {@link #reset}: the driver's
+ * Where the time of distributed steps went, summed over steps since the last {@link #reset}: the layout of each
+ * epoch (one shuffle, reported apart), the driver's
  * broadcast of the weights, the executors' forward and backward passes (the slowest task of each step: the
  * step's critical path), the executors' encoding and the driver's decoding of the gradient pieces, the driver's
  * additions of the pieces in the tree, and the whole step as the driver saw it. What the whole leaves over is
@@ -9,6 +10,7 @@ package io.gradscale.spark;
  */
 public final class StepTimes {
     long steps;
+    long layoutNanos;
     long broadcastNanos;
     long computeMaxNanos;
     long computeSumNanos;
@@ -20,12 +22,17 @@ public final class StepTimes {
     long bytesBroadcast;
 
     public void reset() {
-        steps = broadcastNanos = computeMaxNanos = computeSumNanos = encodeMaxNanos = decodeNanos = combineNanos = totalNanos = 0;
+        steps = layoutNanos = broadcastNanos = computeMaxNanos = computeSumNanos = encodeMaxNanos = decodeNanos = combineNanos = totalNanos = 0;
         bytesToDriver = bytesBroadcast = 0;
     }
 
     public long steps() {
         return steps;
+    }
+
+    /** The epochs' layout (one shuffle of the examples per epoch), per step; not part of {@link #totalMs}. */
+    public double layoutMs() {
+        return per(layoutNanos);
     }
 
     /** Milliseconds per step of each part. */
@@ -75,9 +82,9 @@ public final class StepTimes {
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT,
-                "%d steps: %.3f ms/step = broadcast %.3f + compute %.3f (work %.3f) + encode %.3f + decode %.3f + combine %.3f + rest; "
+                "%d steps: %.3f ms/step (+ %.3f for the epochs' layout) = broadcast %.3f + compute %.3f (work %.3f) + encode %.3f + decode %.3f + combine %.3f + rest; "
                         + "%.0f bytes to the driver and %.0f broadcast per step",
-                steps, totalMs(), broadcastMs(), computeMs(), computeWorkMs(), encodeMs(), decodeMs(), combineMs(),
+                steps, totalMs(), layoutMs(), broadcastMs(), computeMs(), computeWorkMs(), encodeMs(), decodeMs(), combineMs(),
                 bytesToDriverPerStep(), bytesBroadcastPerStep());
     }
 }

@@ -41,6 +41,7 @@ import java.nio.file.Path;
  *   early_stopping: 0    # patience in epochs (0 = off); needs validation data
  *   divergence: stop     # stop | rollback
  *   micro_batches: 1     # gradient accumulation: each batch cut into this many micro-batches, summed in a fixed tree
+ * spark: {...}           # see ClusterSpec: train on Apache Spark (the gradscale-spark module)
  * monitor:
  *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
@@ -82,8 +83,13 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         }
     }
 
-    /** Validates and builds everything the configuration describes. */
+    /** Validates and builds everything the configuration describes, the data read into this JVM. */
     public static RunSpec build(JsonNode root, Path baseDir, Engine engine, String source) {
+        return build(root, baseDir, engine, source, DataBuilder::build);
+    }
+
+    /** Validates and builds everything the configuration describes, the data section read by {@code loader}. */
+    public static RunSpec build(JsonNode root, Path baseDir, Engine engine, String source, DataBuilder.Loader loader) {
         ConfigNode c = new ConfigNode(root, "");
         String name = c.string("name", "run");
         if (!name.matches("[A-Za-z0-9._-]+")) {
@@ -94,7 +100,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         Rng rng = new Rng(seed);
         DataBuilder.Built data;
         try {
-            data = DataBuilder.build(c.object("data"), c, baseDir, rng.split());
+            data = loader.load(c.object("data"), c, baseDir, rng.split());
         } catch (ConfigException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -132,7 +138,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         Objective objective = Objective.forTask(task);
         checkFit(model, data, objective, engine);
         OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine);
-        c.done();
+        c.done("spark"); // read by ClusterSpec
         // the doctor's facts learn the clipping and the learning rate from the optimizer section
         ModelFacts f0 = model.facts();
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
