@@ -154,11 +154,17 @@ public final class DistributedDataset {
             }
             return new Example(line - 2, x, null, new int[] {Integer.parseInt(s)});
         }).cache();
-        int n = (int) rows.count();
+        int n;
+        int k;
+        try {
+            n = (int) rows.count();
+            k = regression || n == 0 ? 0 : classes > 0 ? classes : rows.map(e -> e.labels()[0]).reduce(Math::max) + 1;
+        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+            throw readFailure(file, e);
+        }
         if (n == 0) {
             throw new DataFormatException(file + " has a header line but no data rows");
         }
-        int k = regression ? 0 : classes > 0 ? classes : rows.map(e -> e.labels()[0]).reduce(Math::max) + 1;
         if (!regression && k < 2) {
             throw new DataFormatException(file + ", column '" + label + "': every label is 0; a classification set needs at least 2 classes");
         }
@@ -189,7 +195,31 @@ public final class DistributedDataset {
         return new DistributedDataset(out, size, layout, source + ", standardised");
     }
 
-    private static double[] columnSums(JavaRDD<float[]> xs, int f, double[] center) {
+    /**
+     * A failed read on the executors as one clear error: the data's own message (file, line, column) when the data
+     * was at fault, else what Spark reported.
+     */
+    static RuntimeException readFailure(String what, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataFormatException d) {
+                return new DataFormatException(d.getMessage(), e);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return new IllegalStateException("reading " + what + " on the executors failed: " + e.getMessage(), e);
+    }
+
+    private double[] columnSums(JavaRDD<float[]> xs, int f, double[] center) {
+        try {
+            return columnSums0(xs, f, center);
+        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+            throw readFailure(source, e);
+        }
+    }
+
+    private static double[] columnSums0(JavaRDD<float[]> xs, int f, double[] center) {
         List<Tuple2<Integer, double[]>> parts = xs.mapPartitionsWithIndex((p, it) -> {
             double[] s = new double[f];
             while (it.hasNext()) {

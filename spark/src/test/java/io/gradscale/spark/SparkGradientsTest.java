@@ -187,4 +187,36 @@ class SparkGradientsTest {
                 () -> new SparkSettings("locl[2]", 1, Map.of()).open());
         assertTrue(e.getMessage().contains("'locl[2]' is not a Spark master URL"), e.getMessage());
     }
+
+    @Test
+    void idxFilesReadByTheExecutorsGiveTheExamplesOfTheLocalReader(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        int n = 7;
+        java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * 6).putInt(0x803).putInt(n).putInt(3).putInt(2);
+        java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 6; j++) {
+                img.put((byte) (37 * i + 11 * j));
+            }
+            lab.put((byte) (i % 4));
+        }
+        java.nio.file.Path images = java.nio.file.Files.write(dir.resolve("img.idx"), img.array());
+        java.nio.file.Path labels = java.nio.file.Files.write(dir.resolve("lab.idx"), lab.array());
+        Dataset local = io.gradscale.data.IdxReader.readDataset(images, labels, 4);
+        DistributedDataset spread = DistributedDataset.idx(sc, images.toUri().toString(), labels.toUri().toString(), 4, 3);
+        assertEquals(n, spread.size());
+        List<Example> rows = new ArrayList<>(spread.rows().collect());
+        rows.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        Dataset back = spread.layout().toDataset(rows);
+        assertTrue(local.features().bitEquals(back.features()), "pixels scaled as IdxReader does");
+        assertEquals(java.util.Arrays.toString(local.labels()), java.util.Arrays.toString(back.labels()));
+
+        io.gradscale.data.DataFormatException missing = assertThrows(io.gradscale.data.DataFormatException.class,
+                () -> DistributedDataset.idx(sc, dir.resolve("none.idx").toUri().toString(), labels.toUri().toString(), 4, 2));
+        assertTrue(missing.getMessage().contains("none.idx does not exist"), missing.getMessage());
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("bad.csv"), "a,label\n1.5,0\n2.5,1\nx,1\n");
+        RuntimeException bad = assertThrows(RuntimeException.class,
+                () -> DistributedDataset.csv(sc, csv.toUri().toString(), "label", 0, 2));
+        assertTrue(bad.getMessage().contains("line 4"), bad.getMessage());
+    }
 }
