@@ -239,11 +239,26 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         final int partition;
         final int[] positions;
         final Example[] rows;
+        /**
+         * The executor's model for this partition, built on its first step of the epoch: the shard is cached
+         * deserialized, so the same object (and model) serves every step's task of the partition on that executor.
+         * Never serialized; a recomputed or moved shard builds its own.
+         */
+        private transient Module model;
 
         Shard(int partition, int[] positions, Example[] rows) {
             this.partition = partition;
             this.positions = positions;
             this.rows = rows;
+        }
+
+        /** The model with the driver's weights {@code w}. */
+        Module model(ModelFactory f, float[][] w) {
+            if (model == null) {
+                model = f.create();
+            }
+            load(model, w);
+            return model;
         }
 
         /** The examples at positions [lo, hi) of the permutation, all of which this shard holds. */
@@ -320,7 +335,10 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
     }
 
     private static Module load(ModelFactory f, float[][] w) {
-        Module m = f.create();
+        return load(f.create(), w);
+    }
+
+    private static Module load(Module m, float[][] w) {
         List<Parameter> ps = new ArrayList<>(m.namedParameters().values());
         if (ps.size() != w.length) {
             throw new IllegalStateException("the executor's model has " + ps.size() + " parameters, the driver's " + w.length
@@ -353,7 +371,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
             return new Pieces(Pieces.encode(Map.of()), null, 0, 0);
         }
         long t0 = System.nanoTime();
-        MicroBatchPass pass = new MicroBatchPass(load(f, w), Objective.forTask(layout.task()), Engine.serial());
+        MicroBatchPass pass = new MicroBatchPass(s.model(f, w), Objective.forTask(layout.task()), Engine.serial());
         Map<MicroBatches.Node, GradientSum> nodes = new LinkedHashMap<>();
         for (MicroBatches.Node node : MicroBatches.pieces(k, first, end)) {
             nodes.put(node, MicroBatches.evaluate(node, i -> pass.take(pass.backward(micro(s, layout, from, n, k, i), n, scale)),
@@ -370,7 +388,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
                                 double scale) {
         int first = firstMicroBatch(part, k, parts);
         int end = firstMicroBatch(part + 1, k, parts);
-        MicroBatchPass pass = new MicroBatchPass(load(f, w), Objective.forTask(layout.task()), Engine.serial());
+        MicroBatchPass pass = new MicroBatchPass(s.model(f, w), Objective.forTask(layout.task()), Engine.serial());
         double loss = 0;
         for (int i = first; i < end; i++) {
             loss += pass.backward(micro(s, layout, from, n, k, i), n, scale);

@@ -140,7 +140,10 @@ class SparkGradientsTest {
         assertTrue(differ, "a left fold per partition rounds differently on 2 and 3 partitions");
     }
 
-    /** Fails each step's task of partition 1 on its first attempt; Spark retries it on the same data. */
+    /**
+     * Fails the task of partition 1 on its first attempt (where the executor builds its model: the first step of the
+     * epoch); Spark retries it on the same data.
+     */
     static Module flaky() {
         TaskContext tc = TaskContext.get();
         if (tc != null && tc.partitionId() == 1 && tc.attemptNumber() == 0) {
@@ -154,7 +157,7 @@ class SparkGradientsTest {
     void aTaskKilledOnceIsRetriedWithoutChangingTheResult() {
         int before = FAILED.get();
         Run retried = spark(2, SparkGradientsTest::flaky, SparkGradients.Reduction.FIXED_TREE);
-        assertTrue(FAILED.get() - before >= retried.steps().size(), "every step lost a task once");
+        assertTrue(FAILED.get() - before >= 1, "a task was lost once");
         assertSameBits(local(), retried, "with retries");
     }
 
