@@ -28,7 +28,8 @@ import scala.Tuple2;
 /**
  * A data set whose examples live on the executors, as an RDD of {@link Example}s with indices {@code 0..n-1}:
  * read there from a file system path (any Hadoop URI: {@code file:}, {@code hdfs:}, {@code s3a:} ...), never
- * collected through the driver. The driver keeps only the count and the {@link Layout}.
+ * collected through the driver. The driver keeps only the count and the {@link Layout}. IDX files must be
+ * uncompressed here (an executor reads its range of examples with one seek; a gzip stream cannot be entered midway).
  *
  * <p>The readers produce the same numbers as the single-machine ones: IDX images are scaled by
  * {@code (float) (b & 0xff) / 255f} as {@link IdxReader#readImages} does, CSV cells are parsed by
@@ -174,9 +175,9 @@ public final class DistributedDataset {
 
     /**
      * Fits a standardizer over every example (sums per partition in double, added in partition order; the population
-     * standard deviation, 0 replaced by 1, as {@link Standardizer#fit}) and applies it on the executors.
+     * standard deviation, 0 replaced by 1, as {@link Standardizer#fit}).
      */
-    public DistributedDataset standardize() {
+    public Standardizer fitStandardizer() {
         int f = layout.exampleDims()[layout.exampleDims().length - 1];
         double[] sum = columnSums(rows.map(e -> e.features()), f, null);
         long m = (long) size * layout.featureSize() / f;
@@ -185,9 +186,14 @@ public final class DistributedDataset {
             mu[j] = sum[j] / m;
         }
         double[] ss = columnSums(rows.map(e -> e.features()), f, mu);
-        Standardizer fitted = Standardizer.fromMoments(mu, ss, m);
-        float[] mean = fitted.mean();
-        float[] std = fitted.std();
+        return Standardizer.fromMoments(mu, ss, m);
+    }
+
+    /** The examples with their features standardized by {@code s} (fitted elsewhere: on the training part), on the executors. */
+    public DistributedDataset standardize(Standardizer s) {
+        float[] mean = s.mean();
+        float[] std = s.std();
+        int f = mean.length;
         JavaRDD<Example> out = rows.map(e -> {
             Tensor t = new Standardizer(mean, std).apply(Tensor.wrap(e.features(), e.features().length / f, f));
             return new Example(e.index(), t.data(), e.targets(), e.labels());
@@ -314,6 +320,10 @@ public final class DistributedDataset {
         FileSystem fs = fs(conf, p, uri);
         try (DataInputStream in = new DataInputStream(fs.open(p))) {
             int m = in.readInt();
+            if ((m >>> 16) == 0x1F8B) {
+                throw new DataFormatException(uri + " is gzip-compressed: on Spark each executor reads its range of an IDX"
+                        + " file directly, which a compressed stream does not allow; decompress it (gunzip) and point to the .idx file");
+            }
             if (m != magic) {
                 throw new DataFormatException(uri + ": expected an IDX " + what + " file, magic " + String.format("0x%08X", magic)
                         + " (unsigned bytes, " + rank + " dimensions), got " + String.format("0x%08X", m));

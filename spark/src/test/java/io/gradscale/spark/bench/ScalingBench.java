@@ -1,10 +1,12 @@
 package io.gradscale.spark.bench;
 
-import io.gradscale.cli.config.RunSpec;
+import io.gradscale.cli.config.DataBuilder;
 import io.gradscale.data.Dataset;
 import io.gradscale.nn.Module;
 import io.gradscale.optim.Optimizers;
 import io.gradscale.spark.DistributedDataset;
+import io.gradscale.spark.Layout;
+import io.gradscale.spark.SparkBackend;
 import io.gradscale.spark.ModelFactory;
 import io.gradscale.spark.SparkGradients;
 import io.gradscale.spark.SparkSettings;
@@ -37,9 +39,14 @@ public final class ScalingBench {
     private static final int MICRO = 4;
     private static final int WARMUP = 3;
 
-    record Workload(String name, String modelJson, RunSpec.ModelShape shape, Dataset data, int batch) {
+    record Workload(String name, String modelJson, DataBuilder.Layout layout, Dataset data, int batch) {
+        ModelFactory factory() {
+            Layout l = Layout.of(data);
+            return new SparkBackend.CliModelFactory(modelJson, l.example(data, 0), l, layout, 1);
+        }
+
         Module model() {
-            return shape.create(modelJson, 1);
+            return factory().create();
         }
     }
 
@@ -52,14 +59,14 @@ public final class ScalingBench {
             y[i] = rng.nextInt(10);
         }
         return new Workload("mlp 784-512-256-10, batch 128", "{\"type\":\"mlp\",\"hidden\":[512,256],\"activation\":\"relu\"}",
-                new RunSpec.ModelShape(784, 10, false, false), Dataset.classification(x, y, 10), 128);
+                DataBuilder.Layout.FEATURES, Dataset.classification(x, y, 10), 128);
     }
 
     static Workload lstm(int steps) {
         Rng rng = new Rng(3);
         int n = 32 * steps;
         return new Workload("lstm 32-128, sequence 50, batch 32", "{\"type\":\"lstm\",\"hidden\":[128]}",
-                new RunSpec.ModelShape(32, 1, true, false), Dataset.regression(Tensor.randn(rng, n, 50, 32), Tensor.randn(rng, n, 1)), 32);
+                DataBuilder.Layout.SEQUENCE, Dataset.regression(Tensor.randn(rng, n, 50, 32), Tensor.randn(rng, n, 1)), 32);
     }
 
     static Trainer trainer(Module m, Workload w, int steps, int micro) {
@@ -108,9 +115,7 @@ public final class ScalingBench {
                         for (SparkGradients.Reduction red : SparkGradients.Reduction.values()) {
                             Module m = w.model();
                             Trainer t = trainer(m, w, steps, MICRO);
-                            String json = w.modelJson();
-                            RunSpec.ModelShape shape = w.shape();
-                            ModelFactory f = () -> shape.create(json, 1);
+                            ModelFactory f = w.factory();
                             try (SparkGradients g = new SparkGradients(sc, d, m, f, parts, red)) {
                                 StepTimes times = g.times();
                                 t.addListener(new TrainingListener() {
