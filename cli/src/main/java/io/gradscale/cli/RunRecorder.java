@@ -64,14 +64,27 @@ final class RunRecorder {
      * {@code report} shows.
      */
     static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun) throws IOException {
+        return run(spec, baseDir, engine, dir, maxSteps, fullRun, null, null);
+    }
+
+    /**
+     * Like {@link #run(RunSpec, Path, Engine, Path, long, boolean)}, the steps' passes on {@code cluster} when it is not
+     * null, continuing from the checkpoint directory {@code resume} when that is not null.
+     */
+    static Outcome run(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, boolean fullRun, ClusterBackend cluster,
+                       Path resume) throws IOException {
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         RunStatus.running().write(dir);
         if (fullRun) {
             TrainedModel.record(spec, baseDir, dir);
         }
-        RunClock clock = new RunClock(spec.settings().descent(), spec.data().train().size());
+        int trainSize = cluster != null ? cluster.trainSize() : spec.data().train().size();
+        RunClock clock = new RunClock(spec.settings().descent(), trainSize);
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
+        if (resume != null) {
+            trainer.loadCheckpoint(resume);
+        }
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
@@ -83,13 +96,14 @@ final class RunRecorder {
                 trainer.addListener(best);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
-                    * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
+                    * Trainer.stepsPerEpoch(spec.settings(), trainSize));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (bar != null) {
                 trainer.addListener(bar);
             }
             try {
-                result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+                result = cluster == null ? trainer.run(spec.data().train(), spec.data().validation(), maxSteps)
+                        : cluster.train(trainer, spec, maxSteps);
             } catch (RuntimeException | Error e) {
                 log.close();
                 throw failed(dir, clock, e);
