@@ -65,8 +65,15 @@ final class RunRecorder {
      * @param live where the live doctor's verdict changes are printed as lines (null: nowhere)
      * @param baseDir the configuration's directory, against which data paths resolve
      * @param feed the live view's feed of the run's records, or null without one
+     * @param cluster where the steps' passes run (Apache Spark), or null for this JVM
+     * @param resume the checkpoint directory to continue from, or null to start afresh
      */
-    record Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed) {
+    record Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed,
+                   ClusterBackend cluster, Path resume) {
+        /** In this JVM, from the start. */
+        Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed) {
+            this(maxSteps, fullRun, report, live, baseDir, feed, null, null);
+        }
     }
 
     private RunRecorder() {
@@ -100,14 +107,20 @@ final class RunRecorder {
         boolean fullRun = options.fullRun();
         Path baseDir = options.baseDir();
         LiveFeed feed = options.feed();
+        ClusterBackend cluster = options.cluster();
+        Path resume = options.resume();
         Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
         RunStatus.running().write(dir);
         if (fullRun) {
             TrainedModel.record(spec, baseDir, dir);
         }
-        RunClock clock = new RunClock(spec.settings().descent(), spec.data().train().size());
+        int trainSize = cluster != null ? cluster.trainSize() : spec.data().train().size();
+        RunClock clock = new RunClock(spec.settings().descent(), trainSize);
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
+        if (resume != null) {
+            trainer.loadCheckpoint(resume);
+        }
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
@@ -125,7 +138,7 @@ final class RunRecorder {
                 trainer.addListener(feed);
             }
             long total = Math.min(maxSteps, (long) spec.settings().epochs()
-                    * Trainer.stepsPerEpoch(spec.settings(), spec.data().train().size()));
+                    * Trainer.stepsPerEpoch(spec.settings(), trainSize));
             ProgressListener bar = ProgressListener.forTerminal(spec.name(), total);
             if (spec.liveDoctor()) {
                 live = new LiveDoctor(GradientDoctor.standard(), spec.facts(), LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY,
@@ -144,7 +157,8 @@ final class RunRecorder {
                 trainer.addListener(bar);
             }
             try {
-                result = trainer.run(spec.data().train(), spec.data().validation(), maxSteps);
+                result = cluster == null ? trainer.run(spec.data().train(), spec.data().validation(), maxSteps)
+                        : cluster.train(trainer, spec, maxSteps);
             } catch (RuntimeException | Error e) {
                 log.close();
                 throw failed(dir, clock, e);
@@ -291,9 +305,18 @@ final class RunRecorder {
      */
     static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
                            boolean live, LiveOptions options, PrintWriter console) throws IOException {
+        return runLive(spec, baseDir, engine, out, dirName, maxSteps, fullRun, live, options, console, null, null);
+    }
+
+    /** As {@link #runLive(RunSpec, Path, Engine, Path, String, long, boolean, boolean, LiveOptions, PrintWriter)}, on {@code cluster}
+     * (null: this JVM) and from the checkpoint {@code resume} (null: from the start). */
+    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
+                           boolean live, LiveOptions options, PrintWriter console, ClusterBackend cluster, Path resume)
+            throws IOException {
         LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
         try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
-            Outcome res = run(spec, engine, newRunDir(out, dirName), new Options(maxSteps, fullRun, true, console, baseDir, feed));
+            Outcome res = run(spec, engine, newRunDir(out, dirName), new Options(maxSteps, fullRun, true, console, baseDir, feed,
+                    cluster, resume));
             if (server != null) {
                 server.finish(res.verdicts(), ending(res));
             }

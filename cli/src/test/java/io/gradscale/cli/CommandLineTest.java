@@ -97,7 +97,11 @@ class CommandLineTest {
                 Arguments.of("privacy: {target_epsilon: 3, delta: 2}", "privacy.delta: 2.0 is outside the allowed range"),
                 Arguments.of("data: {source: two_spirals, size: 100}\ntraining: {mode: batch, epochs: 1000}\nprivacy: {target_epsilon: 1e-9}",
                         "privacy.target_epsilon: the privacy budget epsilon = 1.0E-9"),
-                Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"));
+                Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"),
+                Arguments.of("training: {micro_batches: 2}\nprivacy: {target_epsilon: 3}",
+                        "privacy: per-example clipping (or training.sampling: poisson) with micro_batches > 1 is not supported yet"),
+                Arguments.of("spark: {master: 'local[1]'}\nprivacy: {target_epsilon: 3}",
+                        "privacy: per-example clipping (or training.sampling: poisson) on Spark is not supported yet"));
     }
 
     @Test

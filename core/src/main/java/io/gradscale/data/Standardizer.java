@@ -79,6 +79,16 @@ public final class Standardizer {
                 ss[j] += d * d;
             }
         }
+        return fromMoments(mu, ss, m);
+    }
+
+    /**
+     * The standardiser of features with means {@code mu} and sums of squared deviations {@code ss} over {@code m}
+     * positions (the population standard deviation; 0 becomes 1): the last step of {@link #fit}, for callers that
+     * gathered the sums elsewhere (partition by partition on a cluster).
+     */
+    public static Standardizer fromMoments(double[] mu, double[] ss, long m) {
+        int f = mu.length;
         float[] mean = new float[f];
         float[] std = new float[f];
         for (int j = 0; j < f; j++) {

@@ -10,5 +10,6 @@ package io.gradscale.train;
  *     NaN when the batch was too small to judge (fewer than 8 examples)
  * @param saturatedFraction share of outputs in the flat tails: |y| > 0.99 for tanh, y < 0.01 or y > 0.99 for sigmoid
  */
-public record ActivationStats(String kind, double mean, double std, double deadFraction, double saturatedFraction) {
+public record ActivationStats(String kind, double mean, double std, double deadFraction, double saturatedFraction)
+        implements java.io.Serializable {
 }

@@ -43,11 +43,13 @@ public final class Trainer {
     /** Everything about a run that is not the model, the data or the optimizer. */
     public record Settings(GradientDescent descent, int epochs, long seed, int monitorEvery, DivergencePolicy divergence,
                            int earlyStoppingPatience, double earlyStoppingMinDelta, int snapshotEvery, boolean poissonSampling,
-                           double privacyDelta) {
+                           double privacyDelta, int microBatches) {
         /** Sample per-layer statistics every this many steps by default. */
         public static final int DEFAULT_MONITOR_EVERY = 10;
         /** The delta at which a private run's epsilon is reported when none is given (Opacus's examples use it). */
         public static final double DEFAULT_PRIVACY_DELTA = 1e-5;
+        /** One forward and backward pass per step by default (no gradient accumulation). */
+        public static final int DEFAULT_MICRO_BATCHES = 1;
 
         public Settings {
             if (!(privacyDelta > 0 && privacyDelta < 1)) {
@@ -62,27 +64,30 @@ public final class Trainer {
             if (earlyStoppingPatience < 0) {
                 throw new IllegalArgumentException("early stopping patience must be >= 0 (0 = off), got " + earlyStoppingPatience);
             }
+            if (microBatches < 1) {
+                throw new IllegalArgumentException("micro-batches per step must be >= 1, got " + microBatches);
+            }
         }
 
         /** Mini-batch descent, no early stopping, stop on divergence, snapshots every epoch. */
         public static Settings of(GradientDescent descent, int epochs, long seed) {
             return new Settings(descent, epochs, seed, DEFAULT_MONITOR_EVERY, DivergencePolicy.stop(), 0, 0.0, 0, false,
-                    DEFAULT_PRIVACY_DELTA);
+                    DEFAULT_PRIVACY_DELTA, DEFAULT_MICRO_BATCHES);
         }
 
         public Settings withMonitorEvery(int n) {
             return new Settings(descent, epochs, seed, n, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
-                    poissonSampling, privacyDelta);
+                    poissonSampling, privacyDelta, microBatches);
         }
 
         public Settings withDivergence(DivergencePolicy p) {
             return new Settings(descent, epochs, seed, monitorEvery, p, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
-                    poissonSampling, privacyDelta);
+                    poissonSampling, privacyDelta, microBatches);
         }
 
         public Settings withEarlyStopping(int patience, double minDelta) {
             return new Settings(descent, epochs, seed, monitorEvery, divergence, patience, minDelta, snapshotEvery,
-                    poissonSampling, privacyDelta);
+                    poissonSampling, privacyDelta, microBatches);
         }
 
         /**
@@ -92,18 +97,27 @@ public final class Trainer {
          */
         public Settings withPoissonSampling(boolean on) {
             return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta,
-                    snapshotEvery, on, privacyDelta);
+                    snapshotEvery, on, privacyDelta, microBatches);
         }
 
         /** The delta at which a private run reports the epsilon it spent. */
         public Settings withPrivacyDelta(double delta) {
             return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta,
-                    snapshotEvery, poissonSampling, delta);
+                    snapshotEvery, poissonSampling, delta, microBatches);
+        }
+
+        /**
+         * Gradient accumulation: each step's batch is cut into this many micro-batches (fewer when the batch is
+         * smaller), whose gradient sums are added in the fixed tree of {@link MicroBatches}.
+         */
+        public Settings withMicroBatches(int m) {
+            return new Settings(descent, epochs, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta,
+                    snapshotEvery, poissonSampling, privacyDelta, m);
         }
 
         public Settings withEpochs(int e) {
             return new Settings(descent, e, seed, monitorEvery, divergence, earlyStoppingPatience, earlyStoppingMinDelta, snapshotEvery,
-                    poissonSampling, privacyDelta);
+                    poissonSampling, privacyDelta, microBatches);
         }
     }
 
@@ -196,6 +210,33 @@ public final class Trainer {
 
     /** Like {@link #fit} but stops after the global step count reaches {@code untilStep} (for resumable runs). */
     public Result run(Dataset train, Dataset validation, long untilStep) {
+        return run(new LocalGradients(new MicroBatchPass(model, objective, engine), train),
+                validation == null || validation.size() == 0 ? null : new Validation() {
+                    @Override
+                    public int size() {
+                        return validation.size();
+                    }
+
+                    @Override
+                    public Evaluation evaluate() {
+                        return Trainer.this.evaluate(validation);
+                    }
+                }, untilStep);
+    }
+
+    /** A validation set, wherever it lives: its size, and the current model's loss and accuracy on it. */
+    public interface Validation {
+        int size();
+
+        Evaluation evaluate();
+    }
+
+    /**
+     * Trains on gradients from {@code train} (this JVM, or a cluster's workers) until the configured epochs are done,
+     * early stopping triggers, training diverges or the global step count reaches {@code untilStep}; at each epoch's
+     * end {@code validation} (null: none) evaluates the model.
+     */
+    public Result run(GradientSource train, Validation validation, long untilStep) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
@@ -206,6 +247,16 @@ public final class Trainer {
         boolean poisson = settings.poissonSampling();
         int stepsPerEpoch = stepsPerEpoch(settings, n);
         preparePrivacy((double) bs / n);
+        boolean perExamplePath = perExamplePath();
+        LocalGradients local = train instanceof LocalGradients lg ? lg : null;
+        if (perExamplePath && settings.microBatches() > 1) {
+            throw new IllegalArgumentException("privacy: per-example clipping or Poisson sampling with micro_batches > 1"
+                    + " (got " + settings.microBatches() + ") is not supported yet; use micro_batches: 1");
+        }
+        if (perExamplePath && local == null) {
+            throw new IllegalArgumentException("privacy: per-example clipping or Poisson sampling on Spark (a cluster's"
+                    + " gradient source) is not supported yet; train in this JVM");
+        }
         String stopReason = "completed " + settings.epochs() + " epochs";
         boolean diverged = false;
         double lastVal = Double.NaN;
@@ -229,17 +280,23 @@ public final class Trainer {
                     stopReason = "reached step " + untilStep;
                     break outer;
                 }
-                int[] idx = poisson ? poissonBatch(n, (double) bs / n, shuffle)
-                        : java.util.Arrays.copyOfRange(perm, b * bs, Math.min(n, b * bs + bs));
-                if (idx.length == 0) { // a Poisson draw with no example: the noise step is still taken (and spent)
-                    StepRecord r = emptyStep();
-                    state = state.afterEmptyStep(shuffle.state());
-                    for (TrainingListener l : listeners) {
-                        l.onStep(r);
+                StepRecord r;
+                if (perExamplePath) {
+                    int[] idx = poisson ? poissonBatch(n, (double) bs / n, shuffle)
+                            : java.util.Arrays.copyOfRange(perm, b * bs, Math.min(n, b * bs + bs));
+                    if (idx.length == 0) { // a Poisson draw with no example: the noise step is still taken (and spent)
+                        r = emptyStep();
+                        state = state.afterEmptyStep(shuffle.state());
+                        for (TrainingListener l : listeners) {
+                            l.onStep(r);
+                        }
+                        continue;
                     }
-                    continue;
+                    r = trainStep(local.dataset().batch(idx));
+                } else {
+                    int lo = b * bs;
+                    r = trainStep(train, lo, Math.min(n, lo + bs), bs);
                 }
-                StepRecord r = trainStep(train.batch(idx));
                 String why = divergence(r.loss());
                 state = state.afterStep(shuffle.state(), r.loss());
                 updateReference(r.loss());
@@ -271,7 +328,7 @@ public final class Trainer {
                 }
             }
             lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
-            Evaluation ev = validation == null || validation.size() == 0 ? new Evaluation(Double.NaN, Double.NaN) : evaluate(validation);
+            Evaluation ev = validation == null ? new Evaluation(Double.NaN, Double.NaN) : validation.evaluate();
             lastVal = ev.loss();
             lastAcc = ev.accuracy();
             EvalRecord er = new EvalRecord(state.step(), state.epoch(), lastTrain, ev.loss(), ev.accuracy(),
@@ -313,6 +370,18 @@ public final class Trainer {
         }
         rng.shuffle(p);
         return p;
+    }
+
+    /** One step on the batch at positions [from, to) of the epoch's permutation; returns its record (not yet sent to listeners). */
+    private StepRecord trainStep(GradientSource train, int from, int to, int batchSize) {
+        long step = state.step();
+        double scale = optimizer.lossScale();
+        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, perm, from, to, batchSize, settings.microBatches(),
+                scale, monitor.samples(step)));
+        double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
+        Map<String, ActivationStats> acts = passes.activations();
+        Metrics m = optimizer.step(monitor.samples(step)); // the monitor reads the updates when it samples
+        return record(step, passes.loss(), gradNorm, m, acts);
     }
 
     /**
@@ -359,6 +428,15 @@ public final class Trainer {
         }
     }
 
+    /**
+     * True when steps take DP-SGD's own path ({@link #trainStep(Batch)}): per-example clipping needs the per-example
+     * tape over the whole batch, and Poisson draws are index sets of varying (possibly zero) size, neither of which
+     * the {@link GradientSource} micro-batch passes carry yet.
+     */
+    private boolean perExamplePath() {
+        return optimizer.perExampleClipping() != null || settings.poissonSampling();
+    }
+
     /** The privacy spent once {@code steps} noisy steps are taken, as metrics (empty for a run that is not private). */
     private Map<String, Double> privacyMetrics(long steps) {
         if (accountant == null) {
@@ -370,7 +448,10 @@ public final class Trainer {
         return p;
     }
 
-    /** One step on one batch; returns its record (not yet sent to listeners). */
+    /**
+     * One step of a private or Poisson-sampled run on one batch, in this JVM: a single pass with the per-example
+     * tape (see {@link #perExamplePath()}); returns its record (not yet sent to listeners).
+     */
     private StepRecord trainStep(Batch batch) {
         long step = state.step();
         PerExample.Clipping clipping = optimizer.perExampleClipping();

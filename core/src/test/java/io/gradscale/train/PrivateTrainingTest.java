@@ -177,4 +177,40 @@ class PrivateTrainingTest {
                 Trainer.Settings.of(GradientDescent.miniBatch(BATCH), 1, 1).withDivergence(DivergencePolicy.rollback()));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> t.fit(data, null)).getMessage().contains("rollback"));
     }
+
+    @Test
+    void microBatchesAndClusterSourcesAreRefusedForPerExampleRuns() {
+        Dataset data = TrainerTest.spirals();
+        Trainer.Settings base = Trainer.Settings.of(GradientDescent.miniBatch(BATCH), 1, 1);
+        // (private?, settings, on a cluster?) -> refused, the message naming what is not supported
+        record Case(boolean dp, Trainer.Settings settings, boolean cluster, String says) {
+        }
+        List<Case> cases = List.of(
+                new Case(true, base.withMicroBatches(2), false, "micro_batches > 1"),
+                new Case(false, base.withPoissonSampling(true).withMicroBatches(4), false, "micro_batches > 1"),
+                new Case(true, base, true, "on Spark"),
+                new Case(false, base.withPoissonSampling(true), true, "on Spark"));
+        for (Case c : cases) {
+            Module m = TrainerTest.mlp(1, false);
+            OptimizerFactory f = c.dp() ? dpSgd(m, Engine.serial(), 1, 1, 0.05, BATCH)
+                    : mult -> new GradientStep(ParameterSet.of(m), Optimizers.sgd(Schedule.constant(0.05 * mult), 0, 0, false, 0), Engine.serial());
+            Trainer t = new Trainer(m, Objective.forTask(data.task()), f, Engine.serial(), c.settings());
+            LocalGradients local = new LocalGradients(new MicroBatchPass(m, Objective.forTask(data.task()), Engine.serial()), data);
+            GradientSource remote = new GradientSource() { // stands for a cluster's source: not this JVM's LocalGradients
+                @Override
+                public int size() {
+                    return local.size();
+                }
+
+                @Override
+                public StepResult compute(StepBatch b) {
+                    return local.compute(b);
+                }
+            };
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> t.run(c.cluster() ? remote : local, null, Long.MAX_VALUE), c.toString());
+            assertTrue(e.getMessage().startsWith("privacy: ") && e.getMessage().contains(c.says()), e.getMessage());
+            assertEquals(0, t.step(), c + ": no step taken before the refusal");
+        }
+    }
 }

@@ -95,6 +95,17 @@ public final class DataBuilder {
         }
     }
 
+    /**
+     * Reads a {@code data} section into a {@link Built}; {@link #build} is the one of this JVM. A cluster's loader
+     * ({@link io.gradscale.cli.ClusterBackend#load}) leaves the examples on the cluster and returns in {@code train}
+     * and {@code validation} only their first examples, which stand for the sets in the configuration's checks
+     * (the model's input width, the fit check, the presence of validation data).
+     */
+    @FunctionalInterface
+    public interface Loader {
+        Built load(ConfigNode data, ConfigNode root, Path baseDir, Rng rng);
+    }
+
     /** The share of a training file held out for validation when neither a share nor a validation section is given. */
     public static final double DEFAULT_VALIDATION_SHARE = 0.2;
     /** IDX pixels: {@code unit} divides by 255 into [0, 1], as MNIST pipelines do. */

@@ -44,9 +44,11 @@ import java.nio.file.Path;
  *   early_stopping: 0    # patience in epochs (0 = off); needs validation data
  *   divergence: stop     # stop | rollback
  *   sampling: shuffle    # shuffle (a permutation per epoch) | poisson (the default with a privacy section)
- * privacy: {...}         # DP-SGD; see privacy(): target_epsilon, delta, max_grad_norm
+ *   micro_batches: 1     # gradient accumulation: each batch cut into this many micro-batches, summed in a fixed tree
  *   on_critical: warn    # warn | stop: what a critical non-finite or exploding verdict of the live doctor does
  *                        #   (stop: end the run, keep the last good state as its checkpoint)
+ * privacy: {...}         # DP-SGD; see privacy(): target_epsilon, delta, max_grad_norm
+ * spark: {...}           # see ClusterSpec: train on Apache Spark (the gradscale-spark module)
  * monitor:
  *   every: 10            # per-layer statistics every n steps
  *   log_every: 1         # write every n-th step to the metrics log
@@ -99,8 +101,13 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         }
     }
 
-    /** Validates and builds everything the configuration describes. */
+    /** Validates and builds everything the configuration describes, the data read into this JVM. */
     public static RunSpec build(JsonNode root, Path baseDir, Engine engine, String source) {
+        return build(root, baseDir, engine, source, DataBuilder::build);
+    }
+
+    /** Validates and builds everything the configuration describes, the data section read by {@code loader}. */
+    public static RunSpec build(JsonNode root, Path baseDir, Engine engine, String source, DataBuilder.Loader loader) {
         ConfigNode c = new ConfigNode(root, "");
         String name = c.string("name", "run");
         if (!name.matches("[A-Za-z0-9._-]+")) {
@@ -111,7 +118,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         Rng rng = new Rng(seed);
         DataBuilder.Built data;
         try {
-            data = DataBuilder.build(c.object("data"), c, baseDir, rng.split());
+            data = loader.load(c.object("data"), c, baseDir, rng.split());
         } catch (ConfigException | java.io.UncheckedIOException e) {
             throw e; // a file that cannot be read is not a configuration error: exit code 3, not 2
         } catch (RuntimeException e) {
@@ -137,6 +144,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         boolean poisson = tr.choice("sampling", c.has("privacy") ? "poisson" : "shuffle", "shuffle", "poisson").equals("poisson");
         LiveDoctor.OnCritical onCritical = LiveDoctor.OnCritical.valueOf(tr.choice("on_critical",
                 LiveDoctor.OnCritical.DEFAULT.name().toLowerCase(java.util.Locale.ROOT), "warn", "stop").toUpperCase(java.util.Locale.ROOT));
+        int micro = tr.integer("micro_batches", Trainer.Settings.DEFAULT_MICRO_BATCHES, 1, 1 << 20);
         tr.done();
         ConfigNode mon = c.object("monitor");
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
@@ -152,13 +160,17 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         checkFit(model, data, objective, engine);
         Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
                 div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0, poisson,
-                Trainer.Settings.DEFAULT_PRIVACY_DELTA);
+                Trainer.Settings.DEFAULT_PRIVACY_DELTA, micro);
+        if ((c.has("privacy") || poisson) && micro > 1) {
+            throw new ConfigException("privacy: per-example clipping (or training.sampling: poisson) with micro_batches > 1"
+                    + " is not supported yet; set training.micro_batches: 1");
+        }
         OptimizerBuilder.Privacy privacy = privacy(c.object("privacy"), settings, data.train().size(), rng.split().nextLong());
         if (privacy != null) {
             settings = settings.withPrivacyDelta(privacy.delta());
         }
         OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine, privacy);
-        c.done();
+        c.done("spark"); // read by ClusterSpec
         // the doctor's facts learn the clipping and the learning rate from the optimizer section
         ModelFacts f0 = model.facts();
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),

@@ -1,0 +1,42 @@
+package io.gradscale.cli;
+
+import io.gradscale.cli.config.ClusterSpec;
+import io.gradscale.cli.config.ConfigNode;
+import io.gradscale.cli.config.DataBuilder;
+import io.gradscale.cli.config.RunSpec;
+import io.gradscale.tensor.Rng;
+import io.gradscale.train.Trainer;
+import java.nio.file.Path;
+
+/**
+ * Runs a configured training on a cluster instead of in this JVM. Found with {@link java.util.ServiceLoader}, so
+ * the command line carries no cluster library: the {@code gradscale-spark} module provides one, and the launcher
+ * puts it on the class path only when a run asks for Spark ({@code --spark MASTER} or a {@code spark:} section).
+ *
+ * <p>The order of calls: {@link #open}, {@link #load} (from {@link RunSpec#build}), {@link #train}, {@link #close}.
+ */
+public interface ClusterBackend extends AutoCloseable {
+    /** Connects to the cluster the section describes. */
+    void open(ClusterSpec spec);
+
+    /**
+     * Reads the {@code data} section so that the examples stay on the cluster, drawing from {@code rng} as
+     * {@link DataBuilder#build} does (see {@link DataBuilder.Loader} for what the returned sets hold).
+     */
+    DataBuilder.Built load(ConfigNode data, ConfigNode root, Path baseDir, Rng rng);
+
+    /** Examples in the training set on the cluster, after {@link #load}. */
+    int trainSize();
+
+    /** Trains until the configured end or {@code untilStep}, the trainer's chain running on this JVM, the passes on the cluster. */
+    Trainer.Result train(Trainer trainer, RunSpec spec, long untilStep);
+
+    /** One line on where the run goes ("Spark local[2], 2 partitions, fixed tree"). */
+    String describe();
+
+    /** Where the time of the steps went, after {@link #train}. */
+    String timings();
+
+    @Override
+    void close();
+}

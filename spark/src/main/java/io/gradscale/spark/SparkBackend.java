@@ -1,0 +1,216 @@
+package io.gradscale.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.gradscale.cli.ClusterBackend;
+import io.gradscale.cli.config.ClusterSpec;
+import io.gradscale.cli.config.ConfigException;
+import io.gradscale.cli.config.ConfigNode;
+import io.gradscale.cli.config.DataBuilder;
+import io.gradscale.cli.config.ModelBuilder;
+import io.gradscale.cli.config.RunSpec;
+import io.gradscale.data.Dataset;
+import io.gradscale.data.Standardizer;
+import io.gradscale.nn.Module;
+import io.gradscale.tensor.Rng;
+import io.gradscale.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The command line's Spark backend ({@code ./gradscale train CONFIG --spark MASTER}, or a {@code spark:} section).
+ * CSV and IDX data are read by the executors ({@link DistributedDataset}); the built-in tasks are generated on the
+ * driver and spread over the partitions. The data section is read as {@link DataBuilder#build} reads it, with the
+ * same draws from the run's generator (the validation split) and the CSV standardizer fitted on the training part,
+ * so a run with {@code training.micro_batches: k} trains the same bits here as in one JVM. Separate
+ * {@code validation} and {@code test} sections, IDX {@code scaling: standardize}, sequence CSV files and gzip IDX
+ * files are refused with a message saying so.
+ */
+public final class SparkBackend implements ClusterBackend {
+    private ClusterSpec spec;
+    private JavaSparkContext sc;
+    private int partitions;
+    private DistributedDataset train;
+    private DistributedDataset validation;
+    private Dataset localValidation;
+    private DataBuilder.Layout dataLayout;
+    private SparkGradients gradients;
+
+    @Override
+    public void open(ClusterSpec s) {
+        SparkSettings settings = new SparkSettings(s.master(), s.partitions(), s.conf());
+        this.spec = s;
+        this.sc = settings.open();
+        this.partitions = settings.partitionsOn(sc);
+    }
+
+    @Override
+    public DataBuilder.Built load(ConfigNode d, ConfigNode root, Path baseDir, Rng rng) {
+        for (String section : List.of("validation", "test")) {
+            if (root.has(section)) {
+                throw new ConfigException(section + ": separate validation and test files are not supported on Spark yet;"
+                        + " use data.validation (a share of the training file) and evaluate a test file with a local run");
+            }
+        }
+        JsonNode src = d.raw("source");
+        String source = src == null ? "" : src.asText();
+        if (!source.equals("csv") && !source.equals("idx")) {
+            if (source.equals("sequence_csv")) {
+                throw new ConfigException(d.path() + ".source: sequence_csv is not read on the executors yet; use csv or idx on Spark");
+            }
+            DataBuilder.Built b = DataBuilder.build(d, root, baseDir, rng);
+            train = DistributedDataset.of(sc, b.train(), partitions);
+            localValidation = b.validation();
+            dataLayout = b.layout();
+            return new DataBuilder.Built(head(train), b.validation(), null, b.layout(), b.summary()
+                    + " (generated on the driver, spread over " + partitions + " partitions)");
+        }
+        d.string("source");
+        double share = d.number("validation", DataBuilder.DEFAULT_VALIDATION_SHARE, 0.0, 0.9);
+        boolean standardize = false;
+        if (source.equals("idx")) {
+            String scaling = d.choice("scaling", DataBuilder.DEFAULT_IDX_SCALING, "unit", "standardize");
+            if (!scaling.equals("unit")) {
+                throw new ConfigException(d.path() + ".scaling: only unit scaling (pixels / 255) is supported on Spark yet");
+            }
+        } else {
+            standardize = d.bool("standardize", DataBuilder.DEFAULT_CSV_STANDARDIZE);
+        }
+        rng.split(); // DataBuilder draws the loading's generator here for every source
+        d.integer("size", 2000, 1, 10_000_000); // read for every source by DataBuilder; no meaning for files
+        String path = uri(baseDir, d.string("path"));
+        DistributedDataset all;
+        String summary;
+        if (source.equals("idx")) {
+            all = DistributedDataset.idx(sc, path, uri(baseDir, d.string("labels")), d.integer("classes", 10, 2, 1 << 20), partitions);
+            dataLayout = DataBuilder.Layout.IMAGE;
+            summary = all.source() + ", pixels scaled to [0, 1] (/ 255)";
+        } else {
+            String label = d.string("label");
+            boolean classification = d.choice("task", "classification", "classification", "regression").equals("classification");
+            all = DistributedDataset.csv(sc, path, label, classification ? 0 : -1, partitions);
+            dataLayout = DataBuilder.Layout.FEATURES;
+            summary = all.source();
+        }
+        d.done();
+        train = all;
+        validation = null;
+        if (share > 0 && all.size() >= 2) {
+            DistributedDataset.Split s = all.split(share, rng.split());
+            train = s.train();
+            validation = s.validation();
+        }
+        rng.split(); // DataBuilder's generator of held-out sections, drawn whether or not one is used
+        if (standardize) {
+            Standardizer st = train.fitStandardizer();
+            train = train.standardize(st);
+            validation = validation == null ? null : validation.standardize(st);
+            summary += ", features standardized (mean 0, std 1 per column, fitted on the training rows)";
+        }
+        summary += validation == null ? "; " + train.size() + " train, no validation"
+                : "; " + train.size() + " train / " + validation.size() + " validation";
+        return new DataBuilder.Built(head(train), validation == null ? null : head(validation), null, dataLayout,
+                summary + "; read by the executors");
+    }
+
+    /** The first example of a distributed set, standing for it in the configuration's checks. */
+    private static Dataset head(DistributedDataset d) {
+        return d.layout().toDataset(List.of(first(d).at(0)));
+    }
+
+    private static Example first(DistributedDataset d) {
+        try {
+            return d.rows().filter(e -> e.index() == 0).first();
+        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+            throw DistributedDataset.readFailure(d.source(), e);
+        }
+    }
+
+    @Override
+    public int trainSize() {
+        return train.size();
+    }
+
+    /** A relative path is the configuration's directory's; anything with a scheme is a Hadoop URI, kept as written. */
+    static String uri(Path baseDir, String path) {
+        if (path.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !path.matches("[A-Za-z]:\\\\.*")) {
+            return path;
+        }
+        return baseDir.resolve(path).toAbsolutePath().toUri().toString();
+    }
+
+    /**
+     * Builds the run's architecture on an executor from the model section and one example (the model's input width
+     * and layout come from the data, as in {@link RunSpec#build}); the weights are the driver's, loaded each step.
+     */
+    public record CliModelFactory(String modelJson, Example probe, Layout layout, DataBuilder.Layout dataLayout, long seed)
+            implements ModelFactory {
+        @Override
+        public Module create() {
+            try {
+                JsonNode m = JsonMapper.builder().build().readTree(modelJson);
+                Dataset one = layout.toDataset(List.of(probe));
+                int outputs = layout.classes() > 0 ? layout.classes() : Layout.product(layout.targetDims());
+                return ModelBuilder.build(new ConfigNode(m, "model"), new DataBuilder.Built(one, null, null, dataLayout, ""),
+                        outputs, layout.classes() > 0 && layout.steps() > 1, new Rng(seed)).model();
+            } catch (IOException e) {
+                throw new IllegalStateException("model section: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public Trainer.Result train(Trainer trainer, RunSpec run, long untilStep) {
+        ModelFactory factory = new CliModelFactory(run.config().path("model").toString(), first(train).at(0), train.layout(),
+                dataLayout, run.seed());
+        SparkGradients.Reduction r = spec.reduction().equals("tree_aggregate") ? SparkGradients.Reduction.TREE_AGGREGATE
+                : SparkGradients.Reduction.FIXED_TREE;
+        gradients = new SparkGradients(sc, train, run.model().model(), factory, partitions, r);
+        Trainer.Validation val = null;
+        if (validation != null) {
+            DistributedDataset v = validation;
+            val = validation(v.size(), () -> gradients.evaluate(v));
+        } else if (localValidation != null && localValidation.size() > 0) {
+            Dataset v = localValidation;
+            val = validation(v.size(), () -> trainer.evaluate(v));
+        }
+        try {
+            return trainer.run(gradients, val, untilStep);
+        } finally {
+            gradients.close();
+        }
+    }
+
+    private static Trainer.Validation validation(int size, java.util.function.Supplier<Trainer.Evaluation> evaluation) {
+        return new Trainer.Validation() {
+            @Override
+            public int size() {
+                return size;
+            }
+
+            @Override
+            public Trainer.Evaluation evaluate() {
+                return evaluation.get();
+            }
+        };
+    }
+
+    @Override
+    public String describe() {
+        return "Spark " + sc.master() + ", " + partitions + " partitions, " + spec.reduction().replace('_', ' ');
+    }
+
+    @Override
+    public String timings() {
+        return gradients == null ? "no steps" : gradients.times().toString();
+    }
+
+    @Override
+    public void close() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.gradscale.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradscale.autograd.Parameter;
+import io.gradscale.data.Dataset;
+import io.gradscale.data.tasks.TwoSpirals;
+import io.gradscale.nn.Activation;
+import io.gradscale.nn.Dropout;
+import io.gradscale.nn.Linear;
+import io.gradscale.nn.Module;
+import io.gradscale.nn.Sequential;
+import io.gradscale.optim.Optimizers;
+import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Rng;
+import io.gradscale.train.GradientDescent;
+import io.gradscale.train.Objective;
+import io.gradscale.train.StepRecord;
+import io.gradscale.train.Trainer;
+import io.gradscale.train.TrainingListener;
+import io.gradscale.transform.GradientStep;
+import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.Transforms;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Spark on local[2] (two tries per task): the same bits as one machine, retries, and clear failures. */
+class SparkGradientsTest {
+    private static final int MICRO = 6;
+    private static final int EPOCHS = 1;
+    private static JavaSparkContext sc;
+    /** Tasks that the flaky factory failed (executors are threads of this JVM under a local master). */
+    static final AtomicInteger FAILED = new AtomicInteger();
+
+    @BeforeAll
+    static void start() {
+        sc = new SparkSettings("local[2,2]", 2, Map.of()).open();
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    static Module mlp() {
+        Rng rng = new Rng(7);
+        return new Sequential(new Linear(2, 16, rng), Activation.tanh(), new Linear(16, 16, rng), Activation.relu(),
+                new Linear(16, 2, rng));
+    }
+
+    static Dataset spirals() {
+        return TwoSpirals.generate(160, 1.5, 0.05, new Rng(3));
+    }
+
+    /** A trainer whose clip sees the global norm: if a worker clipped its own share, the bits would differ. */
+    static Trainer trainer(Module m) {
+        return new Trainer(m, Objective.forTask(spirals().task()), mult -> new GradientStep(ParameterSet.of(m),
+                Transforms.chain(Transforms.clipByGlobalNorm(0.5), Optimizers.adam(1e-2 * mult)), Engine.serial()), Engine.serial(),
+                Trainer.Settings.of(GradientDescent.miniBatch(40), EPOCHS, 11).withMicroBatches(MICRO).withMonitorEvery(2));
+    }
+
+    record Run(Module model, List<StepRecord> steps) {
+    }
+
+    static Trainer recording(Module m, List<StepRecord> steps) {
+        return trainer(m).addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepRecord r) {
+                steps.add(r);
+            }
+        });
+    }
+
+    static Run local() {
+        Module m = mlp();
+        List<StepRecord> steps = new ArrayList<>();
+        recording(m, steps).fit(spirals(), null);
+        return new Run(m, steps);
+    }
+
+    static Run spark(int partitions, ModelFactory factory, SparkGradients.Reduction reduction) {
+        Module m = mlp();
+        List<StepRecord> steps = new ArrayList<>();
+        Trainer t = recording(m, steps);
+        DistributedDataset data = DistributedDataset.of(sc, spirals(), partitions);
+        try (SparkGradients g = new SparkGradients(sc, data, m, factory, partitions, reduction)) {
+            t.run(g, null, Long.MAX_VALUE);
+        }
+        return new Run(m, steps);
+    }
+
+    static void assertSameBits(Run a, Run b, String what) {
+        Map<String, Parameter> pa = a.model().namedParameters();
+        Map<String, Parameter> pb = b.model().namedParameters();
+        for (String k : pa.keySet()) {
+            assertTrue(pa.get(k).value().bitEquals(pb.get(k).value()), what + ": parameter " + k + " differs");
+        }
+        assertEquals(a.steps().size(), b.steps().size());
+        for (int i = 0; i < a.steps().size(); i++) {
+            StepRecord x = a.steps().get(i);
+            StepRecord y = b.steps().get(i);
+            assertEquals(Double.doubleToRawLongBits(x.loss()), Double.doubleToRawLongBits(y.loss()), what + ": loss of step " + i);
+            assertEquals(Double.doubleToRawLongBits(x.gradNorm()), Double.doubleToRawLongBits(y.gradNorm()), what + ": norm of step " + i);
+            assertEquals(x.activations(), y.activations(), what + ": activations of step " + i);
+        }
+    }
+
+    @Test
+    void oneTwoAndThreePartitionsGiveTheBitsOfOneMachineWithTheSameMicroBatches() {
+        Run local = local();
+        assertTrue(local.steps().stream().anyMatch(r -> !r.activations().isEmpty()), "the probe sampled some steps");
+        for (int p = 1; p <= 3; p++) {
+            assertSameBits(local, spark(p, SparkGradientsTest::mlp, SparkGradients.Reduction.FIXED_TREE), p + " partitions");
+        }
+    }
+
+    @Test
+    void theFixedTreeIsWhatMakesTheBitsIndependentOfThePartitionCount() {
+        Run two = spark(2, SparkGradientsTest::mlp, SparkGradients.Reduction.TREE_AGGREGATE);
+        Run three = spark(3, SparkGradientsTest::mlp, SparkGradients.Reduction.TREE_AGGREGATE);
+        boolean differ = false;
+        for (String k : two.model().namedParameters().keySet()) {
+            float[] a = two.model().namedParameters().get(k).value().data();
+            float[] b = three.model().namedParameters().get(k).value().data();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-3, "plain treeAggregate: the same training up to rounding");
+                differ |= Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i]);
+            }
+        }
+        assertTrue(differ, "a left fold per partition rounds differently on 2 and 3 partitions");
+    }
+
+    /**
+     * Fails the task of partition 1 on its first attempt (where the executor builds its model: the first step of the
+     * epoch); Spark retries it on the same data.
+     */
+    static Module flaky() {
+        TaskContext tc = TaskContext.get();
+        if (tc != null && tc.partitionId() == 1 && tc.attemptNumber() == 0) {
+            FAILED.incrementAndGet();
+            throw new IllegalStateException("injected failure of a task's first attempt");
+        }
+        return mlp();
+    }
+
+    @Test
+    void aTaskKilledOnceIsRetriedWithoutChangingTheResult() {
+        int before = FAILED.get();
+        Run retried = spark(2, SparkGradientsTest::flaky, SparkGradients.Reduction.FIXED_TREE);
+        assertTrue(FAILED.get() - before >= 1, "a task was lost once");
+        assertSameBits(local(), retried, "with retries");
+    }
+
+    static Module broken() {
+        throw new IllegalStateException("executor out of order");
+    }
+
+    @Test
+    void aTaskThatAlwaysFailsStopsTrainingWithTheStepAndTheCause() {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> spark(2, SparkGradientsTest::broken,
+                SparkGradients.Reduction.FIXED_TREE));
+        assertTrue(e.getMessage().contains("step 0 on the executors failed"), e.getMessage());
+        assertTrue(e.getMessage().contains("executor out of order"), e.getMessage());
+    }
+
+    @Test
+    void modelsWhoseTrainingChangesStateOnTheExecutorsAreRefused() {
+        Rng rng = new Rng(1);
+        Module dropout = new Sequential(new Linear(2, 4, rng), new Dropout(0.5f, rng.split()), new Linear(4, 2, rng));
+        DistributedDataset data = DistributedDataset.of(sc, spirals(), 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SparkGradients(sc, data, dropout, () -> dropout, 1, SparkGradients.Reduction.FIXED_TREE));
+        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+        assertNotEquals(0, data.size());
+    }
+
+    @Test
+    void aBadMasterUrlSaysWhatIsExpected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SparkSettings("locl[2]", 1, Map.of()).open());
+        assertTrue(e.getMessage().contains("'locl[2]' is not a Spark master URL"), e.getMessage());
+    }
+
+    @Test
+    void idxFilesReadByTheExecutorsGiveTheExamplesOfTheLocalReader(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        int n = 7;
+        java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * 6).putInt(0x803).putInt(n).putInt(3).putInt(2);
+        java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 6; j++) {
+                img.put((byte) (37 * i + 11 * j));
+            }
+            lab.put((byte) (i % 4));
+        }
+        java.nio.file.Path images = java.nio.file.Files.write(dir.resolve("img.idx"), img.array());
+        java.nio.file.Path labels = java.nio.file.Files.write(dir.resolve("lab.idx"), lab.array());
+        Dataset local = io.gradscale.data.IdxReader.readDataset(images, labels, 4);
+        DistributedDataset spread = DistributedDataset.idx(sc, images.toUri().toString(), labels.toUri().toString(), 4, 3);
+        assertEquals(n, spread.size());
+        List<Example> rows = new ArrayList<>(spread.rows().collect());
+        rows.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        Dataset back = spread.layout().toDataset(rows);
+        assertTrue(local.features().bitEquals(back.features()), "pixels scaled as IdxReader does");
+        assertEquals(java.util.Arrays.toString(local.labels()), java.util.Arrays.toString(back.labels()));
+
+        io.gradscale.data.DataFormatException missing = assertThrows(io.gradscale.data.DataFormatException.class,
+                () -> DistributedDataset.idx(sc, dir.resolve("none.idx").toUri().toString(), labels.toUri().toString(), 4, 2));
+        assertTrue(missing.getMessage().contains("none.idx does not exist"), missing.getMessage());
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("bad.csv"), "a,label\n1.5,0\n2.5,1\nx,1\n");
+        RuntimeException bad = assertThrows(RuntimeException.class,
+                () -> DistributedDataset.csv(sc, csv.toUri().toString(), "label", 0, 2));
+        assertTrue(bad.getMessage().contains("line 4"), bad.getMessage());
+    }
+}
