@@ -245,10 +245,9 @@ public final class DataBuilder {
         Loaded l;
         try {
             l = load(sec, source, baseDir, rng, train.task().classes());
-        } catch (ConfigException | java.io.UncheckedIOException e) {
-            throw e; // a file that cannot be read is an I/O error, not a configuration error
-        } catch (RuntimeException e) {
-            throw new ConfigException(name + ": " + e.getMessage());
+        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
+            // as for the data section: a file that cannot be read stays an I/O error, a defect keeps its type
+            throw new ConfigException(name + ": " + e.getMessage(), e);
         }
         sec.done();
         Dataset x = l.data();
