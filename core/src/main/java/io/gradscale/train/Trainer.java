@@ -269,6 +269,9 @@ public final class Trainer {
                 if (settings.snapshotEvery() > 0 && state.step() % settings.snapshotEvery() == 0) {
                     lastGood = checkpoint();
                 }
+                for (TrainingListener l : listeners) {
+                    l.onStepDone(state.step());
+                }
             }
             lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
             Evaluation ev = validation == null || validation.size() == 0 ? new Evaluation(Double.NaN, Double.NaN) : evaluate(validation);
