@@ -22,6 +22,7 @@ import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
+import io.gradscale.train.StepRecord;
 import io.gradscale.train.TestRecord;
 import io.gradscale.train.Trainer;
 import io.gradscale.train.TrainingListener;
@@ -56,7 +57,7 @@ final class RunRecorder {
      *     initial state)
      */
     record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double lossAfter,
-                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon) {
+                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon, long skippedSteps) {
     }
 
     /**
@@ -232,7 +233,7 @@ final class RunRecorder {
         Path report = options.report() ? HtmlReport.write(dir) : null;
         Verdict stoppedBy = live == null ? null : live.stoppedBy();
         return new Outcome(dir, result, verdicts, report, tested, lossAfter, stoppedBy, stoppedBy == null ? -1 : live.lastGoodStep(),
-                status, trainer.epsilonSpent());
+                status, trainer.epsilonSpent(), contents.steps().stream().filter(StepRecord::skipped).count());
     }
 
     /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */

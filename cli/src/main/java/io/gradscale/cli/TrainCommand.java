@@ -108,6 +108,10 @@ final class TrainCommand implements Callable<Integer> {
             if (res.test() != null) {
                 o.println(RunRecorder.testLine(res.test()));
             }
+            if (res.skippedSteps() > 0) {
+                o.println(res.skippedSteps() + " step(s) skipped: their gradients held NaN or infinity, and the guard kept them"
+                        + " from the weights (see the metrics log's \"skipped\" steps and the report)");
+            }
             o.println(res.status().timeLine());
             if (res.stoppedBy() != null) {
                 o.println("the live doctor stopped the run (training.on_critical: stop); the checkpoint holds "

@@ -307,6 +307,11 @@ public final class KillHarness {
 
     /** Check 3: everything a finished run leaves equals the uninterrupted run's, time stamps and step times aside. */
     static List<String> compare(Path ref, Path got) throws IOException {
+        return compare(ref, got, List.of("startedAt"));
+    }
+
+    /** As {@link #compare(Path, Path)}, with the provenance fields {@code headerAside} left out of the comparison. */
+    static List<String> compare(Path ref, Path got, List<String> headerAside) throws IOException {
         List<String> d = new ArrayList<>();
         Checkpoint.Contents a = Checkpoint.read(ref.resolve(RunRecorder.CHECKPOINT_DIR));
         Checkpoint.Contents b = Checkpoint.read(got.resolve(RunRecorder.CHECKPOINT_DIR));
@@ -329,8 +334,8 @@ public final class KillHarness {
         if (!sa.get("trainer").equals(sb.get("trainer"))) {
             d.add("trainer state differs: " + sa.get("trainer") + " vs " + sb.get("trainer"));
         }
-        List<String> la = normalizedLog(ref.resolve(MetricsLog.FILE_NAME));
-        List<String> lb = normalizedLog(got.resolve(MetricsLog.FILE_NAME));
+        List<String> la = normalizedLog(ref.resolve(MetricsLog.FILE_NAME), headerAside);
+        List<String> lb = normalizedLog(got.resolve(MetricsLog.FILE_NAME), headerAside);
         if (!la.equals(lb)) {
             int i = 0;
             while (i < Math.min(la.size(), lb.size()) && la.get(i).equals(lb.get(i))) {
@@ -360,12 +365,14 @@ public final class KillHarness {
         return true;
     }
 
-    /** The log's lines without the header's start time and the steps' wall-clock times. */
-    static List<String> normalizedLog(Path file) throws IOException {
+    /** The log's lines without the header fields {@code headerAside} and the steps' wall-clock times. */
+    static List<String> normalizedLog(Path file, List<String> headerAside) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             ObjectNode o = (ObjectNode) JSON.readTree(line);
-            o.remove("startedAt");
+            if (o.path("type").asText().equals("header")) {
+                o.remove(headerAside);
+            }
             o.remove("elapsedMillis");
             out.add(o.toString());
         }
