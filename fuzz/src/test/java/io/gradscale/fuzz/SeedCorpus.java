@@ -213,6 +213,14 @@ public final class SeedCorpus {
         put(d, "near-out-of-range.yaml", "seed: 1\ndata: {source: adding, size: 0}\n");
         put(d, "near-missing-file.yaml", "data: {source: csv, path: nowhere.csv, label: y}\n");
         put(d, "near-not-a-mapping.yaml", "- just\n- a list\n");
+        // allocations out of proportion to the input: refused before anything is allocated (these threw
+        // ArithmeticException or OutOfMemoryError before MemoryBudget)
+        put(d, "regression-huge-adding.yaml", "data: {source: adding, size: 10000000, length: 100000}\n");
+        put(d, "regression-large-adding.yaml", "data: {source: adding, size: 100000, length: 10000}\n");
+        put(d, "regression-huge-sine.yaml", "data: {source: sine, length: 10000000, window: 100000}\n");
+        put(d, "regression-huge-copy.yaml", "data: {source: copy, size: 10000, length: 100000}\n");
+        put(d, "regression-huge-mlp.yaml", "data: {source: two_spirals, size: 100}\nmodel: {type: mlp, hidden: [60000, 60000]}\n");
+        put(d, "regression-huge-lstm.yaml", "data: {source: adding, size: 100, length: 10}\nmodel: {type: lstm, hidden: [16000, 16000]}\n");
     }
 
     private static void metrics(Path d) throws IOException {
