@@ -4,9 +4,9 @@
 # `train --resume`, killed again, and finally compared bit for bit with an uninterrupted run
 # (io.gradscale.cli.KillHarness; its Javadoc lists the checks).
 #
-#   bench/kill-harness.sh [KILLS_PER_WORKLOAD] [SEED]
+#   bench/kill-harness.sh [KILLS_PER_WORKLOAD] [SEED] [WORKLOAD,...]
 #
-# Default 50 kills per workload (100 in all). Prints one tab-separated row per workload (kills, kills
+# Default 50 kills per workload (100 in all) over kill-mlp and kill-lstm. Prints one tab-separated row per workload (kills, kills
 # before any checkpoint, kills during a checkpoint write, checkpoints checked, corrupt checkpoints,
 # resumed runs completed, resumed runs not bit-identical) and any problem found; the output also goes
 # to bench/results/kill-harness-<time>.txt. Exits 1 if any check failed.
@@ -16,6 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/.mvn/find-jdk.sh"
 kills="${1:-50}"
 seed="${2:-17}"
+workloads="${3:-kill-mlp,kill-lstm}"
 (cd "$here" && ./mvnw -q -o -B test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
     -Dmdep.includeScope=test -pl cli -am) >&2
 # a snapshot of the classes, so that rebuilding the tree meanwhile does not change the runs being killed
@@ -28,6 +29,6 @@ cp="$snap/cli-test:$snap/cli:$snap/core:$(tr ':' '\n' < "$here/cli/target/classp
 mkdir -p "$here/bench/results"
 out="$here/bench/results/kill-harness-$(date -u +%Y%m%d-%H%M%S).txt"
 {
-  echo "# bench/kill-harness.sh $kills $seed on $(nproc) cores, $(date -u +%FT%TZ)"
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$cp" io.gradscale.cli.KillHarness "$cp" "$snap/work" "$kills" "$seed"
+  echo "# bench/kill-harness.sh $kills $seed $workloads on $(nproc) cores, $(date -u +%FT%TZ)"
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$cp" io.gradscale.cli.KillHarness "$cp" "$snap/work" "$kills" "$seed" "$workloads"
 } 2>&1 | tee "$out"

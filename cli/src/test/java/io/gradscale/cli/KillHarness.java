@@ -410,25 +410,29 @@ public final class KillHarness {
     }
 
     /**
-     * {@code KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED]}: the campaign over the MLP and the
-     * LSTM; prints one tab-separated row per workload and exits 1 if any check failed.
+     * {@code KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED [WORKLOAD,...]]}: the campaign over the
+     * MLP and the LSTM (or the workloads named: kill-mlp, kill-lstm); prints one tab-separated row per
+     * workload as it finishes and exits 1 if any check failed.
      */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED]");
+            System.err.println("usage: KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED [WORKLOAD,...]]");
             System.exit(2);
         }
         Path work = Files.createDirectories(Path.of(args[1]));
         int kills = Integer.parseInt(args[2]);
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 17;
-        KillHarness h = new KillHarness(javaCommand(args[0]), work, seed, System.out);
-        List<Tally> tallies = new ArrayList<>();
+        List<Workload> workloads = new ArrayList<>();
         for (Workload w : List.of(MLP, LSTM)) {
-            tallies.add(h.campaign(w, kills));
+            if (args.length <= 4 || List.of(args[4].split(",")).contains(w.name())) {
+                workloads.add(w);
+            }
         }
-        System.out.println(Tally.HEADER);
+        KillHarness h = new KillHarness(javaCommand(args[0]), work, seed, System.out);
         boolean ok = true;
-        for (Tally t : tallies) {
+        for (Workload w : workloads) {
+            Tally t = h.campaign(w, kills);
+            System.out.println(Tally.HEADER);
             System.out.println(t.row());
             t.problems().forEach(p -> System.out.println("  problem: " + p));
             ok &= t.problems().isEmpty();

@@ -558,6 +558,7 @@ public final class Trainer {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("checkpoint state is not readable: " + e.getMessage(), e);
         }
+        checkStateTensors(optimizerNode, "optimizer", optimizer.parameters());
         if (ts.step() < 0 || ts.epoch() < 0 || ts.batchInEpoch() < 0 || ts.referenceCount() < 0 || ts.epochLossCount() < 0
                 || ts.epochsWithoutImprovement() < 0 || ts.rollbacks() < 0) {
             throw new IllegalArgumentException("checkpoint trainer state has a negative count: " + trainerNode);
@@ -585,6 +586,49 @@ public final class Trainer {
         shuffle.setState(ts.shuffleState());
         state = ts;
         perm = null; // re-derived from the epoch's shuffle state by run()
+    }
+
+    /**
+     * Every list of tensors in an optimizer's state holds one tensor per parameter, shaped like it, in
+     * parameter order (the optimizers' moments and accumulators): checked here, on the JSON, so that a
+     * checkpoint whose state does not fit is refused on loading rather than failing at the next step.
+     */
+    private static void checkStateTensors(JsonNode n, String path, ParameterSet ps) {
+        if (n.isArray() && !n.isEmpty() && allTensors(n)) {
+            if (n.size() != ps.size()) {
+                throw new IllegalArgumentException("checkpoint optimizer state '" + path + "' holds " + n.size()
+                        + " tensors for " + ps.size() + " parameters");
+            }
+            for (int i = 0; i < n.size(); i++) {
+                List<Integer> shape = new ArrayList<>();
+                n.get(i).get("shape").forEach(d -> shape.add(d.asInt()));
+                List<Integer> expected = new ArrayList<>();
+                for (int d : ps.parameter(i).value().shape().dims()) {
+                    expected.add(d);
+                }
+                if (!shape.equals(expected)) {
+                    throw new IllegalArgumentException("checkpoint optimizer state '" + path + "' of parameter '" + ps.path(i)
+                            + "' has shape " + shape + ", the parameter " + expected);
+                }
+            }
+            return;
+        }
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> checkStateTensors(e.getValue(), path + "." + e.getKey(), ps));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                checkStateTensors(n.get(i), path + "[" + i + "]", ps);
+            }
+        }
+    }
+
+    private static boolean allTensors(JsonNode arr) {
+        for (JsonNode e : arr) {
+            if (!e.isObject() || !e.has("dtype") || !e.path("shape").isArray() || !e.has("data")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkTensor(Snapshot s, String kind, String name, Tensor expected) {

@@ -154,7 +154,7 @@ public final class SeedCorpus {
     }
 
     private static void checkpoint(Path d) throws IOException {
-        Trainer trainer = CheckpointFuzzTest.smallTrainer();
+        Trainer trainer = CheckpointFuzzTest.smallTrainer(1);
         trainer.fit(TwoSpirals.generate(16, 1.0, 0.05, new Rng(3)), null);
         Path dir = Files.createTempDirectory("seed-checkpoint");
         trainer.saveCheckpoint(dir);
@@ -226,7 +226,7 @@ public final class SeedCorpus {
     private static void metrics(Path d) throws IOException {
         Path dir = Files.createTempDirectory("seed-metrics");
         Path log = dir.resolve(MetricsLog.FILE_NAME);
-        Trainer trainer = CheckpointFuzzTest.smallTrainer();
+        Trainer trainer = CheckpointFuzzTest.smallTrainer(1);
         try (MetricsLog m = new MetricsLog(log, Provenance.now(JsonNodeFactory.instance.objectNode().put("name", "seed"), 7, 1,
                 Kernels.best().name()), 1)) {
             trainer.addListener(m);
