@@ -185,10 +185,15 @@ public final class KillHarness {
                 different++;
                 problems.add(w.name() + " chain " + chain + ": " + String.join("; ", diffs));
             }
-            log.printf("%s chain %d: %d kills so far, %s%n", w.name(), chain, made, diffs.isEmpty() ? "identical" : "DIFFERENT " + diffs);
+            Tally sofar = new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, List.copyOf(problems));
+            progress = sofar;
+            log.printf("%s chain %d: %s, %s%n", w.name(), chain, diffs.isEmpty() ? "identical" : "DIFFERENT " + diffs, sofar.row());
         }
         return new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, problems);
     }
+
+    /** The tally after the last finished chain of the workload under way: printed if the campaign is stopped (SIGTERM). */
+    private volatile Tally progress;
 
     /** Starts the command line with {@code args}, SIGKILLs it after {@code delayMillis}; false when it exited first. */
     private boolean runAndKill(List<String> args, Path out, long delayMillis) throws IOException, InterruptedException {
@@ -430,9 +435,21 @@ public final class KillHarness {
             }
         }
         KillHarness h = new KillHarness(javaCommand(args[0]), work, seed, System.out);
+        Thread stopped = new Thread(() -> {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+            Tally t = h.progress;
+            if (t != null) {
+                System.out.println("stopped; the last finished chain's tally:");
+                System.out.println(Tally.HEADER);
+                System.out.println(t.row());
+                t.problems().forEach(p -> System.out.println("  problem: " + p));
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopped);
         boolean ok = true;
         for (Workload w : workloads) {
             Tally t = h.campaign(w, kills);
+            h.progress = null;
             System.out.println(Tally.HEADER);
             System.out.println(t.row());
             t.problems().forEach(p -> System.out.println("  problem: " + p));
