@@ -346,17 +346,23 @@ final class RunRecorder {
      */
     static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
                            boolean live, LiveOptions options, PrintWriter console) throws IOException {
-        return runLive(spec, baseDir, engine, newRunDir(out, dirName), maxSteps, fullRun ? Checkpoints.AT_END : Checkpoints.NONE,
+        return runLive(spec, baseDir, engine, () -> newRunDir(out, dirName), maxSteps, fullRun ? Checkpoints.AT_END : Checkpoints.NONE,
                 false, live, options, console);
     }
 
-    /** As above, in the run directory {@code dir} (new, or the one to resume), with {@code checkpoints}. */
-    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path dir, long maxSteps, Checkpoints checkpoints, boolean resume,
-                           boolean live, LiveOptions options, PrintWriter console) throws IOException {
+    /** Opens the run directory once the live view (if any) has started: a new one, or the one to resume. */
+    @FunctionalInterface
+    interface RunDirectory {
+        Path open() throws IOException;
+    }
+
+    /** As above, in the run directory {@code dir} opens, with {@code checkpoints}. */
+    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, RunDirectory dir, long maxSteps, Checkpoints checkpoints,
+                           boolean resume, boolean live, LiveOptions options, PrintWriter console) throws IOException {
         LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
         try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
-            Outcome res = run(spec, engine, dir, new Options(maxSteps, checkpoints.enabled(), true, console, baseDir, feed), checkpoints,
-                    resume);
+            Outcome res = run(spec, engine, dir.open(), new Options(maxSteps, checkpoints.enabled(), true, console, baseDir, feed),
+                    checkpoints, resume);
             if (server != null) {
                 server.finish(res.verdicts(), ending(res));
             }

@@ -90,12 +90,16 @@ final class TrainCommand implements Callable<Integer> {
             o.println("  optimizer: " + run.optimizer().summary());
             o.println("  descent:   " + run.settings().descent() + ", " + run.settings().epochs() + " epochs, " + t + " thread(s)");
             o.flush();
-            Path runDir = resume != null ? resume : RunRecorder.newRunDir(out, run.name());
-            if (resume == null) {
-                var r = Json.mapper().createObjectNode().put("config_dir", baseDir.toString()).put("checkpoint_every", every);
-                r.set("config", root);
-                AtomicFiles.write(runDir.resolve(RESUME_FILE), Json.mapper().writeValueAsBytes(r));
-            }
+            var resumable = Json.mapper().createObjectNode().put("config_dir", baseDir.toString()).put("checkpoint_every", every);
+            resumable.set("config", root);
+            RunRecorder.RunDirectory runDir = () -> {
+                if (resume != null) {
+                    return resume;
+                }
+                Path d = RunRecorder.newRunDir(out, run.name());
+                AtomicFiles.write(d.resolve(RESUME_FILE), Json.mapper().writeValueAsBytes(resumable));
+                return d;
+            };
             RunRecorder.Outcome res = RunRecorder.runLive(run, baseDir, engine, runDir, Long.MAX_VALUE,
                     new RunRecorder.Checkpoints(true, every), resume != null, live, liveOptions, o);
             Path dir = res.dir();
