@@ -14,6 +14,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class ProgressListener implements TrainingListener {
     private final ProgressBar bar;
     private int epoch;
+    private long skipped;
     private String verdict = "";
 
     private ProgressListener(ProgressBar bar) {
@@ -33,11 +34,17 @@ final class ProgressListener implements TrainingListener {
     @Override
     public void onStep(StepRecord r) {
         bar.stepTo(r.step() + 1);
-        Double eps = r.transforms().get(io.gradscale.train.Trainer.EPSILON_METRIC);
-        bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  loss %.4g  |g| %.3g", r.epoch() + 1, r.loss(), r.gradNorm())
-                + (eps == null ? "" : String.format(java.util.Locale.ROOT, "  ε %.3g", eps))
-                + verdict);
+        skipped += r.skipped() ? 1 : 0;
+        bar.setExtraMessage(message(r, skipped) + verdict);
         epoch = r.epoch();
+    }
+
+    /** The bar's figures after step {@code r}, {@code skipped} steps skipped so far (shown once there is one). */
+    static String message(StepRecord r, long skipped) {
+        Double eps = r.transforms().get(io.gradscale.train.Trainer.EPSILON_METRIC);
+        return String.format(java.util.Locale.ROOT, "epoch %d  loss %.4g  |g| %.3g", r.epoch() + 1, r.loss(), r.gradNorm())
+                + (eps == null ? "" : String.format(java.util.Locale.ROOT, "  ε %.3g", eps))
+                + (skipped > 0 ? "  skipped " + skipped : "");
     }
 
     /** Shows the live doctor's current headline after the figures, until it changes. */
@@ -48,7 +55,8 @@ final class ProgressListener implements TrainingListener {
     @Override
     public void onEval(EvalRecord r) {
         if (Double.isFinite(r.valLoss())) {
-            bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  val loss %.4g", epoch + 1, r.valLoss()) + verdict);
+            bar.setExtraMessage(String.format(java.util.Locale.ROOT, "epoch %d  val loss %.4g", epoch + 1, r.valLoss())
+                    + (skipped > 0 ? "  skipped " + skipped : "") + verdict);
         }
     }
 

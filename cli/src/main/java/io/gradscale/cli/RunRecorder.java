@@ -1,5 +1,6 @@
 package io.gradscale.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.doctor.Probe;
 import io.gradscale.cli.live.LiveFeed;
@@ -11,6 +12,8 @@ import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.Verdict;
+import io.gradscale.io.AtomicFiles;
+import io.gradscale.io.Checkpoint;
 import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
@@ -19,6 +22,7 @@ import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
+import io.gradscale.train.StepRecord;
 import io.gradscale.train.TestRecord;
 import io.gradscale.train.Trainer;
 import io.gradscale.train.TrainingListener;
@@ -53,7 +57,7 @@ final class RunRecorder {
      *     initial state)
      */
     record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double lossAfter,
-                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon) {
+                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon, long skippedSteps) {
     }
 
     /**
@@ -66,13 +70,12 @@ final class RunRecorder {
      * @param baseDir the configuration's directory, against which data paths resolve
      * @param feed the live view's feed of the run's records, or null without one
      * @param cluster where the steps' passes run (Apache Spark), or null for this JVM
-     * @param resume the checkpoint directory to continue from, or null to start afresh
      */
     record Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed,
-                   ClusterBackend cluster, Path resume) {
-        /** In this JVM, from the start. */
+                   ClusterBackend cluster) {
+        /** In this JVM. */
         Options(long maxSteps, boolean fullRun, boolean report, PrintWriter live, Path baseDir, LiveFeed feed) {
-            this(maxSteps, fullRun, report, live, baseDir, feed, null, null);
+            this(maxSteps, fullRun, report, live, baseDir, feed, null);
         }
     }
 
@@ -103,13 +106,49 @@ final class RunRecorder {
      * first: the checkpoint and the figures are of it.
      */
     static Outcome run(RunSpec spec, Engine engine, Path dir, Options options) throws IOException {
+        return run(spec, engine, dir, options, options.fullRun() ? Checkpoints.AT_END : Checkpoints.NONE, false);
+    }
+
+    /** Whether a run is a full one that writes checkpoints (at the end, and also every {@code every} steps when positive). */
+    record Checkpoints(boolean enabled, int every) {
+        static final Checkpoints NONE = new Checkpoints(false, 0);
+        static final Checkpoints AT_END = new Checkpoints(true, 0);
+    }
+
+    /** The run directory's checkpoint. */
+    static final String CHECKPOINT_DIR = "checkpoint";
+    /** Field of a checkpoint's state holding the run's own position: the metrics log's length. */
+    static final String RUN_STATE = "run";
+
+    /**
+     * As above, writing checkpoints as {@code checkpoints} says. With {@code resume}, continues the run recorded in
+     * {@code dir} from its newest checkpoint (from the start when it has none): the metrics log is cut back to its
+     * length at that checkpoint and appended to, so a resumed run leaves the same files, bit for bit (time stamps and
+     * step times aside), as one never interrupted. Not covered: the test evaluation with the best weights and the live
+     * doctor, whose state is kept in memory, not in the checkpoint. A resumed run that fails never deletes its directory.
+     */
+    static Outcome run(RunSpec spec, Engine engine, Path dir, Options options, Checkpoints checkpoints, boolean resume)
+            throws IOException {
         long maxSteps = options.maxSteps();
         boolean fullRun = options.fullRun();
         Path baseDir = options.baseDir();
         LiveFeed feed = options.feed();
         ClusterBackend cluster = options.cluster();
-        Path resume = options.resume();
-        Files.writeString(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(spec.config()));
+        Path logFile = dir.resolve(MetricsLog.FILE_NAME);
+        Path ckDir = dir.resolve(CHECKPOINT_DIR);
+        Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
+        long logBytes = -1;
+        if (resume && Files.exists(ckDir.resolve(Checkpoint.MANIFEST))) {
+            Checkpoint.Contents c = Checkpoint.read(ckDir);
+            trainer.restore(new Trainer.Snapshot(c.tensors(), c.state()));
+            logBytes = c.state().path(RUN_STATE).path("metrics_log_bytes").asLong(-1);
+            if (logBytes < 0) {
+                throw new IOException("the checkpoint in " + ckDir + " does not record the metrics log's length; it was not written by"
+                        + " a run directory's training and cannot be resumed from here");
+            }
+        } else {
+            AtomicFiles.write(dir.resolve("config.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(spec.config()));
+        }
         RunStatus.running().write(dir);
         if (fullRun) {
             TrainedModel.record(spec, baseDir, dir);
@@ -117,10 +156,6 @@ final class RunRecorder {
         int trainSize = cluster != null ? cluster.trainSize() : spec.data().train().size();
         RunClock clock = new RunClock(spec.settings().descent(), trainSize);
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
-        Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
-        if (resume != null) {
-            trainer.loadCheckpoint(resume);
-        }
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
         Trainer.Result result;
@@ -128,10 +163,25 @@ final class RunRecorder {
         trainer.addListener(clock);
         LiveDoctor live = null;
         double lossAfter;
-        try (MetricsLog log = new MetricsLog(dir.resolve(MetricsLog.FILE_NAME), prov, spec.logEvery())) {
+        try (MetricsLog log = logBytes >= 0 ? MetricsLog.resume(logFile, logBytes, spec.logEvery())
+                : new MetricsLog(logFile, prov, spec.logEvery())) {
             trainer.addListener(log);
             if (best != null) {
                 trainer.addListener(best);
+            }
+            if (checkpoints.enabled() && checkpoints.every() > 0) {
+                trainer.addListener(new TrainingListener() {
+                    @Override
+                    public void onStepDone(long steps) {
+                        if (steps % checkpoints.every() == 0) {
+                            try {
+                                saveCheckpoint(trainer, log, ckDir);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException("cannot write the checkpoint in " + ckDir + ": " + e.getMessage(), e);
+                            }
+                        }
+                    }
+                });
             }
             if (feed != null) {
                 feed.begin(prov);
@@ -161,7 +211,7 @@ final class RunRecorder {
                         : cluster.train(trainer, spec, maxSteps);
             } catch (RuntimeException | Error e) {
                 log.close();
-                throw failed(dir, clock, e);
+                throw failed(dir, clock, e, resume);
             }
             if (live != null && live.stoppedBy() != null) {
                 trainer.restore(live.lastGood());
@@ -169,8 +219,8 @@ final class RunRecorder {
             Dataset eval = spec.data().validation() != null && spec.data().validation().size() > 0 ? spec.data().validation()
                     : spec.data().train();
             lossAfter = trainer.evaluate(eval).loss();
-            if (fullRun) {
-                trainer.saveCheckpoint(dir.resolve("checkpoint")); // the last state, from which a run resumes
+            if (checkpoints.enabled()) {
+                saveCheckpoint(trainer, log, ckDir); // the last state, from which a run resumes
             }
             if (test != null) {
                 long step = result.steps();
@@ -192,12 +242,12 @@ final class RunRecorder {
         Path report = options.report() ? HtmlReport.write(dir) : null;
         Verdict stoppedBy = live == null ? null : live.stoppedBy();
         return new Outcome(dir, result, verdicts, report, tested, lossAfter, stoppedBy, stoppedBy == null ? -1 : live.lastGoodStep(),
-                status, trainer.epsilonSpent());
+                status, trainer.epsilonSpent(), contents.steps().stream().filter(StepRecord::skipped).count());
     }
 
     /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */
-    private static RunFailedException failed(Path dir, RunClock clock, Throwable e) throws IOException {
-        if (clock.steps() == 0) {
+    private static RunFailedException failed(Path dir, RunClock clock, Throwable e, boolean resumed) throws IOException {
+        if (clock.steps() == 0 && !resumed) {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
@@ -305,23 +355,43 @@ final class RunRecorder {
      */
     static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
                            boolean live, LiveOptions options, PrintWriter console) throws IOException {
-        return runLive(spec, baseDir, engine, out, dirName, maxSteps, fullRun, live, options, console, null, null);
+        return runLive(spec, baseDir, engine, () -> newRunDir(out, dirName), maxSteps, fullRun ? Checkpoints.AT_END : Checkpoints.NONE,
+                false, live, options, console, null);
     }
 
-    /** As {@link #runLive(RunSpec, Path, Engine, Path, String, long, boolean, boolean, LiveOptions, PrintWriter)}, on {@code cluster}
-     * (null: this JVM) and from the checkpoint {@code resume} (null: from the start). */
-    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, Path out, String dirName, long maxSteps, boolean fullRun,
-                           boolean live, LiveOptions options, PrintWriter console, ClusterBackend cluster, Path resume)
+    /** Opens the run directory once the live view (if any) has started: a new one, or the one to resume. */
+    @FunctionalInterface
+    interface RunDirectory {
+        Path open() throws IOException;
+    }
+
+    /** As below, in this JVM. */
+    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, RunDirectory dir, long maxSteps, Checkpoints checkpoints,
+                           boolean resume, boolean live, LiveOptions options, PrintWriter console) throws IOException {
+        return runLive(spec, baseDir, engine, dir, maxSteps, checkpoints, resume, live, options, console, null);
+    }
+
+    /** As above, in the run directory {@code dir} opens, with {@code checkpoints}, on {@code cluster} (null: this JVM). */
+    static Outcome runLive(RunSpec spec, Path baseDir, Engine engine, RunDirectory dir, long maxSteps, Checkpoints checkpoints,
+                           boolean resume, boolean live, LiveOptions options, PrintWriter console, ClusterBackend cluster)
             throws IOException {
         LiveFeed feed = live ? new LiveFeed(spec.logEvery()) : null;
         try (LiveServer server = options.startForTraining(spec.name(), feed, spec.facts(), console)) {
-            Outcome res = run(spec, engine, newRunDir(out, dirName), new Options(maxSteps, fullRun, true, console, baseDir, feed,
-                    cluster, resume));
+            Outcome res = run(spec, engine, dir.open(), new Options(maxSteps, checkpoints.enabled(), true, console, baseDir, feed,
+                    cluster), checkpoints, resume);
             if (server != null) {
                 server.finish(res.verdicts(), ending(res));
             }
             return res;
         }
+    }
+
+    /** Writes the trainer's checkpoint with the length of the metrics log, flushed, that goes with it. */
+    private static void saveCheckpoint(Trainer trainer, MetricsLog log, Path ckDir) throws IOException {
+        log.flush();
+        Trainer.Snapshot s = trainer.checkpoint();
+        ((ObjectNode) s.state()).putObject(RUN_STATE).put("metrics_log_bytes", Files.size(log.path()));
+        Checkpoint.write(ckDir, s.tensors(), s.state());
     }
 
     static void printVerdicts(List<Verdict> verdicts, PrintWriter out) {

@@ -30,7 +30,9 @@ import java.util.zip.ZipException;
  * <p>The byte count the header promises is checked against the file before anything of that size is
  * allocated (for gzip, the decompressed stream is read incrementally and compared), so a truncated
  * or padded file fails naming the expected and the actual count, and a mislabelled file (labels
- * given as images, or the other way round) fails naming the magic number expected and found.
+ * given as images, or the other way round) fails naming the magic number expected and found. A float
+ * element that is NaN or infinite (or a float64 beyond the float32 range) is refused, naming the file,
+ * the element's position and its value: no data file brings a non-finite number into training.
  */
 public final class IdxReader {
     /** Magic number of an MNIST image file: unsigned bytes, 3 dimensions. */
@@ -212,17 +214,32 @@ public final class IdxReader {
         int n = a.payload.length / elementSize(a.type);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-            out[i] = switch (a.type) {
-                case 0x08 -> (float) (b.get() & 0xff);
-                case 0x09 -> (float) b.get();
-                case 0x0B -> (float) b.getShort();
-                case 0x0C -> (float) b.getInt();
+            double v = switch (a.type) {
+                case 0x08 -> b.get() & 0xff;
+                case 0x09 -> b.get();
+                case 0x0B -> b.getShort();
+                case 0x0C -> b.getInt();
                 case 0x0D -> b.getFloat();
-                case 0x0E -> (float) b.getDouble();
+                case 0x0E -> b.getDouble();
                 default -> throw new IllegalStateException("type checked in read: " + a.type);
-            } / divisor;
+            };
+            out[i] = (float) v / divisor;
+            if (!Float.isFinite(out[i])) {
+                throw new DataFormatException(a.file + ": element " + i + " (index " + Arrays.toString(index(i, a.dims)) + ") is " + v
+                        + (Double.isFinite(v) ? ", outside the float32 range" : "") + "; IDX data must be finite numbers");
+            }
         }
         return out;
+    }
+
+    /** The row-major multi-index of flat element {@code i}. */
+    private static int[] index(int i, int[] dims) {
+        int[] idx = new int[dims.length];
+        for (int k = dims.length - 1, rest = i; k >= 0; k--) {
+            idx[k] = dims[k] == 0 ? 0 : rest % dims[k];
+            rest = dims[k] == 0 ? 0 : rest / dims[k];
+        }
+        return idx;
     }
 
     private static int elementSize(int type) {

@@ -16,6 +16,12 @@ import io.gradscale.diag.Verdict;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventRecord(long step, String kind, String message, String condition, Verdict.Severity severity) {
+    public EventRecord {
+        // a metrics log line without them is refused on reading (naming file and line), not rendered as null
+        java.util.Objects.requireNonNull(kind, "kind");
+        java.util.Objects.requireNonNull(message, "message");
+    }
+
     /** An event that is not about a condition. */
     public EventRecord(long step, String kind, String message) {
         this(step, kind, message, null, null);

@@ -57,6 +57,32 @@ public final class MetricsLog implements TrainingListener, Closeable {
         write("header", JSON.valueToTree(provenance));
     }
 
+    private MetricsLog(Path path, int every, BufferedWriter out) {
+        this.path = path;
+        this.every = every;
+        this.out = out;
+    }
+
+    /**
+     * Reopens the log of a run resumed from a checkpoint: cuts {@code path} back to its first
+     * {@code bytes} bytes (its length when the checkpoint was taken, so that the records of steps after
+     * the checkpoint, which the resumed run takes again, are not there twice) and appends from there.
+     */
+    public static MetricsLog resume(Path path, long bytes, int every) throws IOException {
+        if (every < 1) {
+            throw new IllegalArgumentException("metrics log interval must be at least 1, got " + every);
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+            if (ch.size() < bytes) {
+                throw new IOException("the metrics log " + path + " has " + ch.size() + " bytes, fewer than the " + bytes
+                        + " it had when the checkpoint was taken: it was cut or replaced, and the run cannot be resumed exactly");
+            }
+            ch.truncate(bytes);
+            ch.force(true);
+        }
+        return new MetricsLog(path, every, Files.newBufferedWriter(path, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND));
+    }
+
     public Path path() {
         return path;
     }

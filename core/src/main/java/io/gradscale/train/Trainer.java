@@ -326,6 +326,9 @@ public final class Trainer {
                 if (settings.snapshotEvery() > 0 && state.step() % settings.snapshotEvery() == 0) {
                     lastGood = checkpoint();
                 }
+                for (TrainingListener l : listeners) {
+                    l.onStepDone(state.step());
+                }
             }
             lastTrain = state.epochLossCount() == 0 ? Double.NaN : state.epochLossSum() / state.epochLossCount();
             Evaluation ev = validation == null ? new Evaluation(Double.NaN, Double.NaN) : validation.evaluate();
@@ -606,44 +609,123 @@ public final class Trainer {
         restore(new Snapshot(c.tensors(), c.state()));
     }
 
-    /** Restores a snapshot taken by {@link #checkpoint()} of a run with the same model and optimizer shape. */
+    /**
+     * Restores a snapshot taken by {@link #checkpoint()} of a run with the same model and optimizer shape.
+     * Everything is checked before anything is changed: a snapshot that does not fit (a tensor missing or
+     * of another shape, an unreadable trainer or optimizer state, a random generator the model lacks)
+     * fails with an {@link IllegalArgumentException} whose message starts with "checkpoint", and leaves
+     * the model, the optimizer and the trainer as they were.
+     */
     public void restore(Snapshot s) {
         Map<String, Parameter> ps = model.namedParameters();
         Map<String, Tensor> bs = model.namedBuffers();
         for (Map.Entry<String, Parameter> e : ps.entrySet()) {
-            Tensor t = s.tensors().get(e.getKey());
-            if (t == null) {
-                throw new IllegalArgumentException("checkpoint has no tensor for parameter '" + e.getKey() + "'");
-            }
-            if (!t.shape().equals(e.getValue().value().shape())) {
-                throw new IllegalArgumentException("checkpoint tensor '" + e.getKey() + "' has shape " + t.shape()
-                        + " but the model expects " + e.getValue().value().shape());
-            }
-            e.getValue().value().copyFrom(t);
+            checkTensor(s, "parameter", e.getKey(), e.getValue().value());
         }
         for (Map.Entry<String, Tensor> e : bs.entrySet()) {
-            Tensor t = s.tensors().get(e.getKey());
-            if (t == null) {
-                throw new IllegalArgumentException("checkpoint has no tensor for buffer '" + e.getKey() + "'");
-            }
-            e.getValue().copyFrom(t);
+            checkTensor(s, "buffer", e.getKey(), e.getValue());
         }
+        JsonNode trainerNode = s.state() == null ? null : s.state().get("trainer");
+        JsonNode optimizerNode = s.state() == null ? null : s.state().get("optimizer");
+        if (trainerNode == null || !trainerNode.isObject() || optimizerNode == null || !optimizerNode.isObject()) {
+            throw new IllegalArgumentException("checkpoint state must hold a \"trainer\" and an \"optimizer\" object, got "
+                    + (s.state() == null ? "none" : "fields " + fieldNames(s.state())));
+        }
+        TrainerState ts;
+        GradientStep.State os;
         try {
-            TrainerState ts = JSON.treeToValue(s.state().get("trainer"), TrainerState.class);
-            optimizer.restore(optimizer.readState(JSON.writeValueAsString(s.state().get("optimizer"))));
-            Map<String, Rng> rngs = model.namedRngs();
-            for (Map.Entry<String, Long> e : ts.moduleRngs().entrySet()) {
-                Rng r = rngs.get(e.getKey());
-                if (r == null) {
-                    throw new IllegalArgumentException("checkpoint has a random generator '" + e.getKey() + "' the model lacks");
-                }
-                r.setState(e.getValue());
-            }
-            shuffle.setState(ts.shuffleState());
-            state = ts;
-            perm = null; // re-derived from the epoch's shuffle state by run()
-        } catch (java.io.IOException e) {
+            ts = JSON.treeToValue(trainerNode, TrainerState.class);
+            os = optimizer.readState(JSON.writeValueAsString(optimizerNode));
+        } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("checkpoint state is not readable: " + e.getMessage(), e);
         }
+        checkStateTensors(optimizerNode, "optimizer", optimizer.parameters());
+        if (ts.step() < 0 || ts.epoch() < 0 || ts.batchInEpoch() < 0 || ts.referenceCount() < 0 || ts.epochLossCount() < 0
+                || ts.epochsWithoutImprovement() < 0 || ts.rollbacks() < 0) {
+            throw new IllegalArgumentException("checkpoint trainer state has a negative count: " + trainerNode);
+        }
+        Map<String, Rng> rngs = model.namedRngs();
+        for (String name : ts.moduleRngs().keySet()) {
+            if (!rngs.containsKey(name)) {
+                throw new IllegalArgumentException("checkpoint has a random generator '" + name + "' the model lacks");
+            }
+        }
+        try {
+            optimizer.restore(os);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint optimizer state does not fit: " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, Parameter> e : ps.entrySet()) {
+            e.getValue().value().copyFrom(s.tensors().get(e.getKey()));
+        }
+        for (Map.Entry<String, Tensor> e : bs.entrySet()) {
+            e.getValue().copyFrom(s.tensors().get(e.getKey()));
+        }
+        for (Map.Entry<String, Long> e : ts.moduleRngs().entrySet()) {
+            rngs.get(e.getKey()).setState(e.getValue());
+        }
+        shuffle.setState(ts.shuffleState());
+        state = ts;
+        perm = null; // re-derived from the epoch's shuffle state by run()
+    }
+
+    /**
+     * Every list of tensors in an optimizer's state holds one tensor per parameter, shaped like it, in
+     * parameter order (the optimizers' moments and accumulators): checked here, on the JSON, so that a
+     * checkpoint whose state does not fit is refused on loading rather than failing at the next step.
+     */
+    private static void checkStateTensors(JsonNode n, String path, ParameterSet ps) {
+        if (n.isArray() && !n.isEmpty() && allTensors(n)) {
+            if (n.size() != ps.size()) {
+                throw new IllegalArgumentException("checkpoint optimizer state '" + path + "' holds " + n.size()
+                        + " tensors for " + ps.size() + " parameters");
+            }
+            for (int i = 0; i < n.size(); i++) {
+                List<Integer> shape = new ArrayList<>();
+                n.get(i).get("shape").forEach(d -> shape.add(d.asInt()));
+                List<Integer> expected = new ArrayList<>();
+                for (int d : ps.parameter(i).value().shape().dims()) {
+                    expected.add(d);
+                }
+                if (!shape.equals(expected)) {
+                    throw new IllegalArgumentException("checkpoint optimizer state '" + path + "' of parameter '" + ps.path(i)
+                            + "' has shape " + shape + ", the parameter " + expected);
+                }
+            }
+            return;
+        }
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> checkStateTensors(e.getValue(), path + "." + e.getKey(), ps));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                checkStateTensors(n.get(i), path + "[" + i + "]", ps);
+            }
+        }
+    }
+
+    private static boolean allTensors(JsonNode arr) {
+        for (JsonNode e : arr) {
+            if (!e.isObject() || !e.has("dtype") || !e.path("shape").isArray() || !e.has("data")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkTensor(Snapshot s, String kind, String name, Tensor expected) {
+        Tensor t = s.tensors().get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("checkpoint has no tensor for " + kind + " '" + name + "'");
+        }
+        if (!t.shape().equals(expected.shape())) {
+            throw new IllegalArgumentException("checkpoint tensor '" + name + "' has shape " + t.shape()
+                    + " but the model expects " + expected.shape());
+        }
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }

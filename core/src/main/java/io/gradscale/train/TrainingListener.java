@@ -11,6 +11,14 @@ public interface TrainingListener {
     default void onEvent(EventRecord record) {
     }
 
+    /**
+     * Called after a step training goes on from (never after one that diverged), when the trainer's
+     * state is complete: a {@link Trainer#checkpoint()} taken here resumes exactly, as the
+     * {@code steps}-th step's successor. The step's record went to {@link #onStep} before.
+     */
+    default void onStepDone(long steps) {
+    }
+
     /** Called once when training ends, normally or not. */
     default void onEnd() {
     }

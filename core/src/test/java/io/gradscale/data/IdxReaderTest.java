@@ -135,4 +135,27 @@ class IdxReaderTest {
         e = assertThrows(DataFormatException.class, () -> IdxReader.readDataset(im, big9, 10));
         assertTrue(e.getMessage().contains("label 1 is 12"), e.getMessage());
     }
+
+    /** Non-finite elements (and float64 beyond float32) are refused with the file, the element and its index. */
+    @Test
+    void nonFiniteElementsAreRefusedWithTheirPosition() throws IOException {
+        ByteBuffer f32 = ByteBuffer.allocate(16);
+        f32.putFloat(1f).putFloat(2f).putFloat(3f).putFloat(Float.NaN);
+        ByteBuffer f64inf = ByteBuffer.allocate(16);
+        f64inf.putDouble(0).putDouble(Double.NEGATIVE_INFINITY);
+        ByteBuffer f64big = ByteBuffer.allocate(16);
+        f64big.putDouble(1e300).putDouble(0);
+        Object[][] cases = {
+            {idx(0x0D, new int[] {2, 2}, f32.array()), "element 3 (index [1, 1]) is NaN"},
+            {idx(0x0E, new int[] {2}, f64inf.array()), "element 1 (index [1]) is -Infinity"},
+            {idx(0x0E, new int[] {1, 2}, f64big.array()), "element 0 (index [0, 0]) is 1.0E300, outside the float32 range"},
+        };
+        for (Object[] c : cases) {
+            for (boolean gz : new boolean[] {false, true}) {
+                Path p = file(gz ? "bad.idx.gz" : "bad.idx", gz ? gzip((byte[]) c[0]) : (byte[]) c[0]);
+                DataFormatException e = assertThrows(DataFormatException.class, () -> IdxReader.readTensor(p));
+                assertTrue(e.getMessage().startsWith(p.toString()) && e.getMessage().contains((String) c[1]), e.getMessage());
+            }
+        }
+    }
 }

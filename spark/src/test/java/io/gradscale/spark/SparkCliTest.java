@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code gradscale train CONFIG --spark local[2]} end to end: the CSV read by the executors, the same run directory as
  * a local run (metrics log, checkpoint, diagnosis, report), the same final weights as the local run with the same
- * micro-batches, and a resumed run equal to a straight one.
+ * micro-batches, and a run resumed from its run directory ({@code train --resume RUN_DIR --spark ...}) equal to a straight one.
  */
 class SparkCliTest {
     @TempDir
@@ -96,12 +96,21 @@ class SparkCliTest {
         assertSameWeights(runDir("local").resolve("checkpoint"), sd.resolve("checkpoint"));
 
         Path first = config("csv1", 1, "data.csv");
-        // the first epoch in this JVM, the second on Spark: a checkpoint is the same wherever it was written
-        assertEquals(0, run("train", first.toString(), "--out", dir.resolve("half").toString()).code());
-        Outcome resumed = run("train", cfg.toString(), "--spark", "local[1]", "--resume", runDir("half").resolve("checkpoint").toString(),
-                "--out", dir.resolve("resumed").toString());
+        // a Spark run with checkpoints every 2 steps, stopped after the first of the two epochs: its run directory is
+        // what a run of cfg killed at the end of epoch 1 leaves (resume.json then records the two epochs)
+        Outcome half = run("train", first.toString(), "--spark", "local[2]", "--checkpoint-every", "2",
+                "--out", dir.resolve("half").toString());
+        assertEquals(0, half.code(), half.err());
+        Path hd = runDir("half");
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var saved = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(hd.resolve("resume.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) saved.get("config").get("training")).put("epochs", 2);
+        Files.write(hd.resolve("resume.json"), mapper.writeValueAsBytes(saved));
+        // resumed on Spark through the run directory: a checkpoint is the same wherever it was written
+        Outcome resumed = run("train", "--resume", hd.toString(), "--spark", "local[1]");
         assertEquals(0, resumed.code(), resumed.err());
-        assertSameWeights(sd.resolve("checkpoint"), runDir("resumed").resolve("checkpoint"));
+        assertTrue(resumed.out().contains("resume:    " + hd), resumed.out());
+        assertSameWeights(sd.resolve("checkpoint"), hd.resolve("checkpoint"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.gradscale.cli.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradscale.data.CsvDataset;
+import io.gradscale.data.CsvTable;
 import io.gradscale.data.Dataset;
 import io.gradscale.data.IdxReader;
 import io.gradscale.data.SequenceCsv;
@@ -256,10 +257,9 @@ public final class DataBuilder {
         Loaded l;
         try {
             l = load(sec, source, baseDir, rng, train.task().classes());
-        } catch (ConfigException | java.io.UncheckedIOException e) {
-            throw e; // a file that cannot be read is an I/O error, not a configuration error
-        } catch (RuntimeException e) {
-            throw new ConfigException(name + ": " + e.getMessage());
+        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
+            // as for the data section: a file that cannot be read stays an I/O error, a defect keeps its type
+            throw new ConfigException(name + ": " + e.getMessage(), e);
         }
         sec.done();
         Dataset x = l.data();
@@ -291,21 +291,27 @@ public final class DataBuilder {
             case "two_spirals" -> {
                 double noise = d.number("noise", 0.05, 0, 10);
                 double turns = d.number("turns", 1.5, 0.1, 20);
+                MemoryBudget.data(d.path(), 3.0 * size, "two spirals of " + size + " points");
                 yield new Loaded(TwoSpirals.generate(size, turns, noise, rng), Layout.FEATURES,
                         "two spirals, " + size + " points, " + turns + " turns, noise " + noise);
             }
             case "adding" -> {
                 int len = d.integer("length", 50, 2, 100_000);
+                MemoryBudget.data(d.path(), (double) size * (2.0 * len + 1), size + " adding-problem sequences of length " + len);
                 yield new Loaded(AddingProblem.generate(size, len, rng), Layout.SEQUENCE,
                         "adding problem, " + size + " sequences of length " + len);
             }
             case "temporal_order" -> {
                 int len = d.integer("length", 50, 8, 100_000);
+                MemoryBudget.data(d.path(), (double) size * ((double) len * TemporalOrder.SYMBOLS + 1),
+                        size + " temporal-order sequences of length " + len);
                 yield new Loaded(TemporalOrder.generate(size, len, rng), Layout.SEQUENCE,
                         "temporal order problem, " + size + " sequences of length " + len);
             }
             case "copy" -> {
                 int delay = d.integer("length", 20, 1, 100_000);
+                MemoryBudget.data(d.path(), (double) size * (delay + 2.0 * CopyMemory.DEFAULT_COPY_LENGTH) * (CopyMemory.DEFAULT_SYMBOLS + 3),
+                        size + " copy-task sequences with delay " + delay);
                 yield new Loaded(CopyMemory.generate(size, delay, CopyMemory.DEFAULT_SYMBOLS, CopyMemory.DEFAULT_COPY_LENGTH, rng),
                         Layout.SEQUENCE, "copy task, " + size + " sequences, delay " + delay);
             }
@@ -315,6 +321,8 @@ public final class DataBuilder {
                 int window = d.integer("window", 32, 1, 100_000);
                 int horizon = d.integer("horizon", 1, 1, 100_000);
                 double period = d.number("period", 50, 1e-3, 1e9);
+                MemoryBudget.data(d.path(), (double) Math.max(0, len - window - horizon + 1) * (window + 1) + len,
+                        "a noisy sine of " + len + " points in windows of " + window);
                 yield new Loaded(NoisySine.generate(len, period, noise, window, horizon, rng), Layout.SEQUENCE,
                         "noisy sine, " + len + " points, window " + window + ", horizon " + horizon);
             }
@@ -345,7 +353,10 @@ public final class DataBuilder {
                 List<String> targets = d.has("targets") ? strings(d, "targets") : cols;
                 int window = d.integer("window", 32, 1, 1_000_000);
                 int horizon = d.integer("horizon", 1, 1, 1_000_000);
-                yield new Loaded(SequenceCsv.read(p, cols, targets, window, horizon), Layout.SEQUENCE,
+                CsvTable table = CsvTable.read(p);
+                MemoryBudget.data(d.path(), (double) Math.max(0, table.rows() - window - horizon + 1) * ((double) window * cols.size() + targets.size()),
+                        "windows of " + window + " over " + table.rows() + " rows of " + p);
+                yield new Loaded(SequenceCsv.fromTable(table, cols, targets, window, horizon), Layout.SEQUENCE,
                         "sequence CSV " + p + ", window " + window + ", horizon " + horizon);
             }
         };

@@ -112,6 +112,13 @@ public final class ModelBuilder {
             double dropout = m.number("dropout", 0.0, 0.0, 0.99);
             double bias = m.number("bias", DEFAULT_BIAS, -1e6, 1e6);
             m.done();
+            double params = 0;
+            for (int i = 0, width = inputs; i <= hidden.length; i++) {
+                int out = i < hidden.length ? hidden[i] : outputs;
+                params += (double) width * out + out + (residual && i < hidden.length && width != out ? (double) width * out : 0);
+                width = out;
+            }
+            MemoryBudget.model(m.path(), params, "an MLP " + inputs + "-" + join(hidden) + "-" + outputs);
             List<Module> layers = new ArrayList<>();
             layers.add(new Networks.Flatten());
             int width = inputs;
@@ -151,6 +158,14 @@ public final class ModelBuilder {
         String nl = type.equals("rnn") ? m.choice("nonlinearity", "tanh", "tanh", "relu") : "tanh";
         int truncate = m.integer("truncate", 0, 0, 1 << 20);
         m.done();
+        int gates = switch (type) {
+            case "rnn" -> 1;
+            case "lstm" -> 4;
+            default -> 3;
+        };
+        double h = hidden[0];
+        MemoryBudget.model(m.path(), gates * (h * inputs + (hidden.length - 1) * h * h + hidden.length * (h * h + 2 * h)) + h * outputs + outputs,
+                "a " + type.toUpperCase(java.util.Locale.ROOT) + " " + inputs + "-" + join(hidden) + "-" + outputs);
         Recurrent rnn = switch (type) {
             case "rnn" -> new RNN(inputs, hidden[0], hidden.length, nl.equals("relu") ? Nonlinearity.RELU : Nonlinearity.TANH, true, rng);
             case "lstm" -> new LSTM(inputs, hidden[0], hidden.length, rng);

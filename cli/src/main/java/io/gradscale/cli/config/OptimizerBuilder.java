@@ -93,7 +93,13 @@ public final class OptimizerBuilder {
         for (ConfigNode t : ts) {
             String type = t.choice("type", null, TRANSFORMS);
             names.add(type);
-            GradientTransform<?> proto = transform(type, t);
+            GradientTransform<?> proto;
+            try {
+                proto = transform(type, t);
+            } catch (IllegalArgumentException e) {
+                // a value inside the field's range that the transform still refuses (max_norm: 0): name the field
+                throw new ConfigException(t.path() + ": " + e.getMessage(), e);
+            }
             t.done();
             if (type.startsWith("clip") || type.equals("agc") || type.equals("autoclip") || type.equals("zclip")) {
                 clipping = clipping.isEmpty() ? type : clipping + "+" + type;

@@ -119,10 +119,13 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         DataBuilder.Built data;
         try {
             data = loader.load(c.object("data"), c, baseDir, rng.split());
-        } catch (ConfigException | java.io.UncheckedIOException e) {
-            throw e; // a file that cannot be read is not a configuration error: exit code 3, not 2
-        } catch (RuntimeException e) {
-            throw new ConfigException("data: " + e.getMessage());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
+            // a data file that does not parse, or a built-in task refusing its parameters; a file that cannot be
+            // read (UncheckedIOException) is not a configuration error (exit code 3, not 2) and passes through, and
+            // any other exception is a defect and keeps its own type and stack trace
+            throw new ConfigException("data: " + e.getMessage(), e);
         }
         String testWeights = testWeights(c.object("test"), data);
         Task task = data.train().task();

@@ -52,6 +52,9 @@ final class PageSections {
                 + Html.text(text) + "</p></section>\n";
     }
 
+    /** The guard's running count of non-finite gradient elements it set to zero (policy zero). */
+    static final String ZEROED_TOTAL = "guard.zeroed_total";
+
     static String summary(MetricsLog.Contents log, RunStatus status) {
         List<StepRecord> steps = log.steps();
         long clipped = steps.stream().filter(ChartData::clipped).count();
@@ -81,6 +84,10 @@ final class PageSections {
             }
             row(b, "clipped steps", clipped + " of " + steps.size() + " logged (" + String.format(Locale.ROOT, "%.1f", 100.0 * clipped / steps.size()) + " %)");
             row(b, "skipped steps", Long.toString(skipped));
+            double zeroed = steps.stream().mapToDouble(r -> r.transforms().getOrDefault(ZEROED_TOTAL, 0.0)).max().orElse(0);
+            if (zeroed > 0) {
+                row(b, "zeroed gradient elements", String.format(Locale.ROOT, "%.0f", zeroed));
+            }
             row(b, "non-finite losses", Long.toString(nonFinite));
             Double eps = last.transforms().get(Trainer.EPSILON_METRIC);
             if (eps != null) {

@@ -1,0 +1,460 @@
+package io.gradscale.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradscale.io.Checkpoint;
+import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.Tensor;
+import io.gradscale.train.MetricsLog;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Crash safety under {@code kill -9}: starts real training runs of the command line ({@code gradscale
+ * train ... --checkpoint-every k}, a JVM of its own), kills them with SIGKILL at random moments,
+ * resumes them with {@code train --resume}, and kills the resumed runs again, until each chain of runs
+ * is let finish. After every kill it checks that
+ * <ol>
+ *   <li>the newest checkpoint (if one was committed yet) loads and its checksums verify;</li>
+ *   <li>no half-written file is taken as a checkpoint: the committed generation verifies, and the
+ *       metrics log holds at least the bytes the checkpoint says went with it (a kill during a
+ *       checkpoint write shows as a generation directory newer than the committed one, or a temporary
+ *       manifest, left behind: those are counted);</li>
+ * </ol>
+ * and once a chain has finished, that
+ * <ol start="3">
+ *   <li>the final weights and buffers (bit for bit), optimizer and trainer state, metrics log (time
+ *       stamps and step times aside: each step exactly once, in order) and diagnosis equal those of the
+ *       same configuration run once without interruption.</li>
+ * </ol>
+ *
+ * <p>{@code bench/kill-harness.sh} runs the campaign (at least 100 kills over an MLP and an LSTM);
+ * {@link KillResumeTest} replays a few kills in {@code ./mvnw verify}.
+ */
+public final class KillHarness {
+    /** A training configuration to kill, and how often it checkpoints. */
+    public record Workload(String name, String yaml, int checkpointEvery) {
+    }
+
+    /** An MLP on two spirals: batch norm buffers, clipping and Adam moments all go through the checkpoint. */
+    public static final Workload MLP = new Workload("kill-mlp", """
+            name: kill-mlp
+            seed: 11
+            data: {source: two_spirals, size: 400, validation: 0.25}
+            model: {type: mlp, hidden: [32, 32], activation: relu, init: he, batch_norm: true}
+            transforms: [{type: clip_global_norm, max_norm: 1.0}]
+            optimizer: {type: adam, lr: 0.003}
+            training: {mode: mini_batch, batch_size: 16, epochs: 3}
+            monitor: {every: 5}
+            """, 2);
+
+    /** An LSTM on the adding problem. */
+    public static final Workload LSTM = new Workload("kill-lstm", """
+            name: kill-lstm
+            seed: 5
+            data: {source: adding, size: 320, length: 12, validation: 0.2}
+            model: {type: lstm, hidden: [16]}
+            transforms: [{type: clip_global_norm, max_norm: 1.0}]
+            optimizer: {type: adam, lr: 0.01}
+            training: {mode: mini_batch, batch_size: 16, epochs: 3}
+            monitor: {every: 4}
+            """, 2);
+
+    /** What a campaign counted. */
+    public record Tally(String workload, int kills, int killsBeforeAnyCheckpoint, int killsDuringCheckpointWrite,
+                        int checkpointsChecked, int corruptCheckpoints, int resumesCompleted, int resumesNotIdentical,
+                        List<String> problems) {
+        String row() {
+            return String.join("\t", workload, "" + kills, "" + killsBeforeAnyCheckpoint, "" + killsDuringCheckpointWrite,
+                    "" + checkpointsChecked, "" + corruptCheckpoints, "" + resumesCompleted, "" + resumesNotIdentical);
+        }
+
+        static final String HEADER = "workload\tkills\tkills_before_any_checkpoint\tkills_during_checkpoint_write"
+                + "\tcheckpoints_checked\tcorrupt_checkpoints\tresumed_runs_completed\tresumed_runs_not_bit_identical";
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern GENERATION = Pattern.compile("gen-(\\d+)");
+
+    private final List<String> cli;
+    private final Path work;
+    private final Rng rng;
+    private final PrintStream log;
+
+    /**
+     * @param cli  the command that runs the command line's main class, e.g. {@code java -cp ... io.gradscale.cli.Main}
+     * @param work an empty working directory
+     */
+    public KillHarness(List<String> cli, Path work, long seed, PrintStream log) {
+        this.cli = List.copyOf(cli);
+        this.work = work;
+        this.rng = new Rng(seed);
+        this.log = log;
+    }
+
+    /** The command running {@code io.gradscale.cli.Main} in a new JVM on {@code classpath}, with the Vector API. */
+    public static List<String> javaCommand(String classpath) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        // the launcher's flags (./gradscale); no -XX:TieredStopAtLevel=1: the Vector API is intrinsified by C2 only,
+        // and an LSTM run without it took 230 s instead of seconds
+        return List.of(java, "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-cp", classpath, Main.class.getName());
+    }
+
+    /**
+     * Kills runs of {@code w} until {@code kills} kills were made, in chains of one to four kills each
+     * followed by a resume that is let finish, and checks everything described above.
+     */
+    public Tally campaign(Workload w, int kills) throws IOException, InterruptedException {
+        Path wdir = Files.createDirectories(work.resolve(w.name()));
+        Path config = wdir.resolve(w.name() + ".yaml");
+        Files.writeString(config, w.yaml());
+        long t0 = System.nanoTime();
+        Path ref = runToEnd(List.of("train", config.toString(), "--out", wdir.resolve("reference").toString(),
+                "--checkpoint-every", "" + w.checkpointEvery()), wdir.resolve("reference.out"));
+        double refSeconds = (System.nanoTime() - t0) / 1e9;
+        log.printf("%s: uninterrupted run %.1f s -> %s%n", w.name(), refSeconds, ref);
+        int made = 0;
+        int beforeAny = 0;
+        int duringWrite = 0;
+        int checked = 0;
+        int corrupt = 0;
+        int completed = 0;
+        int different = 0;
+        List<String> problems = new ArrayList<>();
+        for (int chain = 0; made < kills; chain++) {
+            Path root = wdir.resolve("chain-" + chain);
+            int chainKills = Math.min(kills - made, 1 + (int) (rng.nextDouble() * 4));
+            Path runDir = null;
+            for (int k = 0; k < chainKills; k++) {
+                List<String> args = runDir == null
+                        ? List.of("train", config.toString(), "--out", root.toString(), "--checkpoint-every", "" + w.checkpointEvery())
+                        : List.of("train", "--resume", runDir.toString());
+                // kill anywhere from JVM start-up to the end of an uninterrupted run
+                long delayMillis = (long) (refSeconds * 1000 * (0.15 + 0.85 * rng.nextDouble()));
+                boolean killed = runAndKill(args, root.resolve("attempt-" + k + ".out"), delayMillis);
+                if (!killed) {
+                    break; // it finished first: the chain is complete
+                }
+                made++;
+                if (runDir == null) {
+                    runDir = onlyRunDir(root);
+                }
+                if (runDir == null || !Files.exists(runDir.resolve(TrainCommand.RESUME_FILE))) {
+                    // killed before the run had recorded anything resumable: start the chain over
+                    beforeAny++;
+                    if (runDir != null) {
+                        deleteTree(runDir);
+                    }
+                    runDir = null;
+                    continue;
+                }
+                Inspection in = inspect(runDir);
+                if (in.midWrite()) {
+                    duringWrite++;
+                }
+                if (!in.committed()) {
+                    beforeAny++;
+                } else {
+                    checked++;
+                    if (in.problem() != null) {
+                        corrupt++;
+                        problems.add(w.name() + " chain " + chain + " kill " + k + ": " + in.problem());
+                    }
+                }
+            }
+            Path finished = runDir == null
+                    ? runToEnd(List.of("train", config.toString(), "--out", root.toString(), "--checkpoint-every", "" + w.checkpointEvery()),
+                            root.resolve("final.out"))
+                    : runToEnd(List.of("train", "--resume", runDir.toString()), root.resolve("final.out"));
+            completed++;
+            List<String> diffs = compare(ref, finished);
+            if (!diffs.isEmpty()) {
+                different++;
+                problems.add(w.name() + " chain " + chain + ": " + String.join("; ", diffs));
+            }
+            Tally sofar = new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, List.copyOf(problems));
+            progress = sofar;
+            log.printf("%s chain %d: %s, %s%n", w.name(), chain, diffs.isEmpty() ? "identical" : "DIFFERENT " + diffs, sofar.row());
+        }
+        return new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, problems);
+    }
+
+    /** The tally after the last finished chain of the workload under way: printed if the campaign is stopped (SIGTERM). */
+    private volatile Tally progress;
+
+    /** Starts the command line with {@code args}, SIGKILLs it after {@code delayMillis}; false when it exited first. */
+    private boolean runAndKill(List<String> args, Path out, long delayMillis) throws IOException, InterruptedException {
+        Process p = start(args, out);
+        if (p.waitFor(delayMillis, TimeUnit.MILLISECONDS)) {
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("gradscale " + args + " failed with exit code " + p.exitValue() + ": "
+                        + Files.readString(out));
+            }
+            return false;
+        }
+        p.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no finally block runs
+        p.waitFor();
+        return true;
+    }
+
+    private Path runToEnd(List<String> args, Path out) throws IOException, InterruptedException {
+        Process p = start(args, out);
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("gradscale " + args + " did not finish in 10 minutes");
+        }
+        String text = Files.readString(out);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("gradscale " + args + " failed with exit code " + p.exitValue() + ": " + text);
+        }
+        Matcher m = Pattern.compile("run directory: (.*)").matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("gradscale " + args + " printed no run directory: " + text);
+        }
+        return Path.of(m.group(1).strip());
+    }
+
+    private Process start(List<String> args, Path out) throws IOException {
+        Files.createDirectories(out.getParent());
+        List<String> cmd = new ArrayList<>(cli);
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("GRADSCALE_NO_PROGRESS", "1");
+        return pb.start();
+    }
+
+    private static Path onlyRunDir(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            List<Path> dirs = s.filter(Files::isDirectory).toList();
+            if (dirs.size() > 1) {
+                throw new IllegalStateException("more than one run directory in " + root + ": " + dirs);
+            }
+            return dirs.isEmpty() ? null : dirs.get(0);
+        }
+    }
+
+    /** What a killed run left behind. */
+    record Inspection(boolean committed, boolean midWrite, String problem) {
+    }
+
+    /** Checks 1 and 2 on the run directory of a killed run. */
+    static Inspection inspect(Path runDir) throws IOException {
+        Path ck = runDir.resolve(RunRecorder.CHECKPOINT_DIR);
+        if (!Files.exists(ck.resolve(Checkpoint.MANIFEST))) {
+            return new Inspection(false, Files.isDirectory(ck), null);
+        }
+        long newest = 0;
+        boolean tmp = false;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(ck)) {
+            for (Path p : s) {
+                Matcher m = GENERATION.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    newest = Math.max(newest, Long.parseLong(m.group(1)));
+                }
+                tmp |= p.getFileName().toString().endsWith(".tmp");
+            }
+        }
+        Checkpoint.Contents c;
+        try {
+            c = Checkpoint.read(ck);
+        } catch (IOException | RuntimeException e) {
+            return new Inspection(true, tmp || newest > 0, "the newest checkpoint does not load: " + e);
+        }
+        boolean midWrite = tmp || newest > c.generation();
+        long logBytes = c.state().path(RunRecorder.RUN_STATE).path("metrics_log_bytes").asLong(-1);
+        long have = Files.size(runDir.resolve(MetricsLog.FILE_NAME));
+        if (logBytes < 0 || have < logBytes) {
+            return new Inspection(true, midWrite, "the checkpoint records a metrics log of " + logBytes + " bytes, the file has " + have);
+        }
+        long step = c.state().path("trainer").path("step").asLong(-1);
+        long logged = stepsIn(Files.readAllLines(runDir.resolve(MetricsLog.FILE_NAME)).subList(0, linesIn(runDir, logBytes)));
+        if (logged != step) {
+            return new Inspection(true, midWrite, "the checkpoint is at step " + step + " but its part of the metrics log has " + logged + " steps");
+        }
+        return new Inspection(true, midWrite, null);
+    }
+
+    private static int linesIn(Path runDir, long bytes) throws IOException {
+        byte[] b = Files.readAllBytes(runDir.resolve(MetricsLog.FILE_NAME));
+        int lines = 0;
+        for (int i = 0; i < bytes; i++) {
+            if (b[i] == '\n') {
+                lines++;
+            }
+        }
+        return lines;
+    }
+
+    private static long stepsIn(List<String> lines) throws IOException {
+        long n = 0;
+        for (String l : lines) {
+            if (JSON.readTree(l).path("type").asText().equals("step")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Check 3: everything a finished run leaves equals the uninterrupted run's, time stamps and step times aside. */
+    static List<String> compare(Path ref, Path got) throws IOException {
+        return compare(ref, got, List.of("startedAt"));
+    }
+
+    /** As {@link #compare(Path, Path)}, with the provenance fields {@code headerAside} left out of the comparison. */
+    static List<String> compare(Path ref, Path got, List<String> headerAside) throws IOException {
+        List<String> d = new ArrayList<>();
+        Checkpoint.Contents a = Checkpoint.read(ref.resolve(RunRecorder.CHECKPOINT_DIR));
+        Checkpoint.Contents b = Checkpoint.read(got.resolve(RunRecorder.CHECKPOINT_DIR));
+        if (!a.tensors().keySet().equals(b.tensors().keySet())) {
+            d.add("tensor names " + a.tensors().keySet() + " vs " + b.tensors().keySet());
+        } else {
+            for (Map.Entry<String, Tensor> e : a.tensors().entrySet()) {
+                if (!sameBits(e.getValue().data(), b.tensors().get(e.getKey()).data())) {
+                    d.add("tensor " + e.getKey() + " differs");
+                }
+            }
+        }
+        ObjectNode sa = a.state().deepCopy();
+        ObjectNode sb = b.state().deepCopy();
+        sa.remove(RunRecorder.RUN_STATE);
+        sb.remove(RunRecorder.RUN_STATE);
+        if (!sa.get("optimizer").equals(sb.get("optimizer"))) {
+            d.add("optimizer state differs");
+        }
+        if (!sa.get("trainer").equals(sb.get("trainer"))) {
+            d.add("trainer state differs: " + sa.get("trainer") + " vs " + sb.get("trainer"));
+        }
+        List<String> la = normalizedLog(ref.resolve(MetricsLog.FILE_NAME), headerAside);
+        List<String> lb = normalizedLog(got.resolve(MetricsLog.FILE_NAME), headerAside);
+        if (!la.equals(lb)) {
+            int i = 0;
+            while (i < Math.min(la.size(), lb.size()) && la.get(i).equals(lb.get(i))) {
+                i++;
+            }
+            d.add("metrics log differs from line " + (i + 1) + " (" + la.size() + " vs " + lb.size() + " lines)");
+        }
+        String stepProblem = stepSequence(got.resolve(MetricsLog.FILE_NAME));
+        if (stepProblem != null) {
+            d.add(stepProblem);
+        }
+        if (!Files.readString(ref.resolve("diagnosis.json")).equals(Files.readString(got.resolve("diagnosis.json")))) {
+            d.add("diagnosis.json differs");
+        }
+        return d;
+    }
+
+    private static boolean sameBits(float[] x, float[] y) {
+        if (x.length != y.length) {
+            return false;
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The log's lines without the header fields {@code headerAside} and the steps' wall-clock times. */
+    static List<String> normalizedLog(Path file, List<String> headerAside) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            ObjectNode o = (ObjectNode) JSON.readTree(line);
+            if (o.path("type").asText().equals("header")) {
+                o.remove(headerAside);
+            }
+            o.remove("elapsedMillis");
+            out.add(o.toString());
+        }
+        return out;
+    }
+
+    /** Null when the step records are 0, 1, 2, ... each once; else what is wrong. */
+    static String stepSequence(Path file) throws IOException {
+        long expected = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            JsonNode o = JSON.readTree(line);
+            if (o.path("type").asText().equals("step")) {
+                long s = o.path("step").asLong();
+                if (s != expected) {
+                    return "metrics log: step " + s + " where step " + expected + " was expected ("
+                            + (s < expected ? "duplicated" : "missing") + ")";
+                }
+                expected++;
+            }
+        }
+        return null;
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * {@code KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED [WORKLOAD,...]]}: the campaign over the
+     * MLP and the LSTM (or the workloads named: kill-mlp, kill-lstm); prints one tab-separated row per
+     * workload as it finishes and exits 1 if any check failed.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: KillHarness CLASSPATH WORK_DIR KILLS_PER_WORKLOAD [SEED [WORKLOAD,...]]");
+            System.exit(2);
+        }
+        Path work = Files.createDirectories(Path.of(args[1]));
+        int kills = Integer.parseInt(args[2]);
+        long seed = args.length > 3 ? Long.parseLong(args[3]) : 17;
+        List<Workload> workloads = new ArrayList<>();
+        for (Workload w : List.of(MLP, LSTM)) {
+            if (args.length <= 4 || List.of(args[4].split(",")).contains(w.name())) {
+                workloads.add(w);
+            }
+        }
+        KillHarness h = new KillHarness(javaCommand(args[0]), work, seed, System.out);
+        Thread stopped = new Thread(() -> {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+            Tally t = h.progress;
+            if (t != null) {
+                System.out.println("stopped; the last finished chain's tally:");
+                System.out.println(Tally.HEADER);
+                System.out.println(t.row());
+                t.problems().forEach(p -> System.out.println("  problem: " + p));
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopped);
+        boolean ok = true;
+        for (Workload w : workloads) {
+            Tally t = h.campaign(w, kills);
+            h.progress = null;
+            System.out.println(Tally.HEADER);
+            System.out.println(t.row());
+            t.problems().forEach(p -> System.out.println("  problem: " + p));
+            ok &= t.problems().isEmpty();
+        }
+        System.exit(ok ? 0 : 1);
+    }
+}
