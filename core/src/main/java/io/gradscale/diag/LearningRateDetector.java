@@ -31,9 +31,14 @@ public final class LearningRateDetector implements Detector {
         this.kind = kind;
     }
 
+    /** The verdict name of a learning rate too low. */
+    public static final String TOO_LOW_NAME = "lr_too_low";
+    /** The verdict name of a learning rate too high. */
+    public static final String TOO_HIGH_NAME = "lr_too_high";
+
     @Override
     public String name() {
-        return kind == Kind.TOO_LOW ? "lr_too_low" : "lr_too_high";
+        return kind == Kind.TOO_LOW ? TOO_LOW_NAME : TOO_HIGH_NAME;
     }
 
     @Override

@@ -144,7 +144,7 @@ public final class LiveDoctor implements TrainingListener {
      * is judged by it): a window of a run that has converged is flat, so they are left to the diagnosis of the whole
      * run at its end, which knows the start and the constant-prediction baseline.
      */
-    static final java.util.Set<String> WHOLE_RUN_ONLY = java.util.Set.of(TrainingProgress.NAME, "lr_too_low");
+    static final java.util.Set<String> WHOLE_RUN_ONLY = java.util.Set.of(TrainingProgress.NAME, LearningRateDetector.TOO_LOW_NAME);
 
     private void evaluate(long step) {
         evaluations++;
