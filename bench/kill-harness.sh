@@ -14,7 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 . "$here/.mvn/find-jdk.sh"
-kills="${1:-50}"
+kills="${1:-55}"
 seed="${2:-17}"
 workloads="${3:-kill-mlp,kill-lstm}"
 (cd "$here" && ./mvnw -q -o -B test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \

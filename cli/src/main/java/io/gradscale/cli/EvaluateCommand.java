@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
  * other data, printed and appended to {@code RUN_DIR/}{@value #FILE_NAME}.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Score a trained run's model (its recorded configuration and newest checkpoint) on data: a CSV file"
+        description = "Score a trained run's model (its recorded configuration, and the weights its test used) on data: a CSV file"
                 + " with the training CSV's columns, or a configuration whose data section is read (its validation part,"
                 + " the same rows as in training) or, with a test section, the test data. Features get the training run's standardisation.")
 final class EvaluateCommand implements Callable<Integer> {
@@ -49,6 +49,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Compute threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--weights", paramLabel = "last|best", description = TrainedModel.WEIGHTS_DESCRIPTION)
+    String weights;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -56,7 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Engine engine = Engine.withThreads(threads);
         try {
-            TrainedModel m = TrainedModel.load(runDir, engine);
+            TrainedModel m = TrainedModel.load(runDir, engine, weights);
             Scored s = read(m);
             int[] got = s.data().exampleShape().dims();
             if (!java.util.Arrays.equals(got, m.shape().example())) {
@@ -76,11 +79,12 @@ final class EvaluateCommand implements Callable<Integer> {
             double loss = lossSum / n;
             double accuracy = m.task().hasLabels() ? accSum / n : Double.NaN;
             var o = spec.commandLine().getOut();
-            o.printf(Locale.ROOT, "evaluate %s on %s (%d examples): loss %.5g%s%n", runDir, s.what(), n, loss,
+            o.printf(Locale.ROOT, "evaluate %s (%s weights) on %s (%d examples): loss %.5g%s%n", runDir, m.weights(), s.what(), n, loss,
                     Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * accuracy));
             ObjectNode rec = Json.mapper().createObjectNode();
             rec.put("data", data.toAbsolutePath().toString());
             rec.put("part", s.what());
+            rec.put("weights", m.weights());
             rec.put("examples", n);
             rec.put("loss", loss);
             if (!Double.isNaN(accuracy)) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
  * {@code p_0, p_1, ...}: the softmax of the model's logits.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Apply a trained run's model (its recorded configuration and newest checkpoint) to the rows of a CSV file"
+        description = "Apply a trained run's model (its recorded configuration, and the weights its test used) to the rows of a CSV file"
                 + " (.csv, .csv.gz) and write one prediction per row.")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory written by `gradscale train`.")
@@ -44,6 +44,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Compute threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--weights", paramLabel = "last|best", description = TrainedModel.WEIGHTS_DESCRIPTION)
+    String weights;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -51,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Engine engine = Engine.withThreads(threads);
         try {
-            TrainedModel m = TrainedModel.load(runDir, engine);
+            TrainedModel m = TrainedModel.load(runDir, engine, weights);
             if (m.shape().layout() != io.gradscale.cli.config.DataBuilder.Layout.FEATURES) {
                 throw new IllegalArgumentException("the model of " + runDir + " was trained on " + m.shape().layout().noun()
                         + "; predict reads one CSV row of features per example: score such data with"
@@ -70,7 +73,7 @@ final class PredictCommand implements Callable<Integer> {
                 write(w, y, classes);
                 w.flush();
             });
-            spec.commandLine().getOut().println("predicted " + table.rows() + " rows of " + input + " with the model of " + runDir
+            spec.commandLine().getOut().println("predicted " + table.rows() +  " rows of " + input + " with the " + m.weights() + " weights of " + runDir
                     + ": " + out.toAbsolutePath());
             return Main.OK;
         } finally {

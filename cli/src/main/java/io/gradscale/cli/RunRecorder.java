@@ -1,5 +1,6 @@
 package io.gradscale.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.doctor.Probe;
@@ -11,6 +12,7 @@ import io.gradscale.data.Dataset;
 import io.gradscale.diag.ConditionEpisode;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.LiveDoctor;
+import io.gradscale.diag.LiveDoctorState;
 import io.gradscale.diag.Verdict;
 import io.gradscale.io.AtomicFiles;
 import io.gradscale.io.Checkpoint;
@@ -124,8 +126,8 @@ final class RunRecorder {
      * As above, writing checkpoints as {@code checkpoints} says. With {@code resume}, continues the run recorded in
      * {@code dir} from its newest checkpoint (from the start when it has none): the metrics log is cut back to its
      * length at that checkpoint and appended to, so a resumed run leaves the same files, bit for bit (time stamps and
-     * step times aside), as one never interrupted. Not covered: the test evaluation with the best weights and the live
-     * doctor, whose state is kept in memory, not in the checkpoint. A resumed run that fails never deletes its directory.
+     * step times aside), as one never interrupted: the checkpoint also holds the live doctor's window and conditions and
+     * the best weights so far ({@link CheckpointPart}). A resumed run that fails never deletes its directory.
      */
     static Outcome run(RunSpec spec, Engine engine, Path dir, Options options, Checkpoints checkpoints, boolean resume)
             throws IOException {
@@ -138,9 +140,11 @@ final class RunRecorder {
         Path ckDir = dir.resolve(CHECKPOINT_DIR);
         Trainer trainer = new Trainer(spec.model().model(), spec.objective(), spec.optimizer().factory(), engine, spec.settings());
         long logBytes = -1;
+        JsonNode resumedState = null;
         if (resume && Files.exists(ckDir.resolve(Checkpoint.MANIFEST))) {
             Checkpoint.Contents c = Checkpoint.read(ckDir);
             trainer.restore(new Trainer.Snapshot(c.tensors(), c.state()));
+            resumedState = c.state();
             logBytes = c.state().path(RUN_STATE).path("metrics_log_bytes").asLong(-1);
             if (logBytes < 0) {
                 throw new IOException("the checkpoint in " + ckDir + " does not record the metrics log's length; it was not written by"
@@ -158,6 +162,10 @@ final class RunRecorder {
         Provenance prov = Provenance.now(spec.config(), spec.seed(), engine.parallel().threads(), Kernels.best().name());
         Dataset test = fullRun ? spec.data().test() : null;
         BestWeights best = test != null && spec.testWeights().equals("best") ? new BestWeights(spec.model().model()) : null;
+        List<CheckpointPart> parts = new java.util.ArrayList<>();
+        if (best != null) {
+            parts.add(best);
+        }
         Trainer.Result result;
         TestRecord tested = null;
         trainer.addListener(clock);
@@ -175,7 +183,7 @@ final class RunRecorder {
                     public void onStepDone(long steps) {
                         if (steps % checkpoints.every() == 0) {
                             try {
-                                saveCheckpoint(trainer, log, ckDir);
+                                saveCheckpoint(trainer, log, ckDir, parts);
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException("cannot write the checkpoint in " + ckDir + ": " + e.getMessage(), e);
                             }
@@ -202,6 +210,12 @@ final class RunRecorder {
                             }
                         }, spec.onCritical(), trainer);
                 trainer.addListener(live);
+                parts.add(new LiveDoctorPart(live));
+            }
+            if (resumedState != null) {
+                for (CheckpointPart part : parts) {
+                    part.restore(resumedState.get(part.field()));
+                }
             }
             if (bar != null) {
                 trainer.addListener(bar);
@@ -220,18 +234,23 @@ final class RunRecorder {
                     : spec.data().train();
             lossAfter = trainer.evaluate(eval).loss();
             if (checkpoints.enabled()) {
-                saveCheckpoint(trainer, log, ckDir); // the last state, from which a run resumes
+                saveCheckpoint(trainer, log, ckDir, parts); // the last state, from which a run resumes
             }
             if (test != null) {
                 long step = result.steps();
-                String weights = "last";
+                String weights = TrainedModel.LAST;
                 if (best != null && best.restore()) {
                     step = best.step();
-                    weights = "best";
+                    weights = TrainedModel.BEST;
+                    // the weights the test used, for evaluate and predict (the checkpoint holds the last ones)
+                    Checkpoint.write(dir.resolve(TrainedModel.BEST_DIR), best.tensors(), best.describe());
                 }
                 Trainer.Evaluation ev = trainer.evaluate(test);
                 tested = new TestRecord(step, weights, test.size(), ev.loss(), ev.accuracy());
                 log.onTest(tested);
+                if (fullRun) {
+                    TrainedModel.recordTest(dir, tested);
+                }
             }
         }
         MetricsLog.Contents contents = MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME));
@@ -289,10 +308,56 @@ final class RunRecorder {
     }
 
     /**
-     * Keeps a copy of the weights and buffers of the epoch with the lowest validation loss so far (the criterion
-     * early stopping uses), to evaluate the test set with them when training has ended.
+     * A piece of a run's state, besides the trainer's, that a checkpoint holds under its own field of the state, so
+     * that a resumed run carries on exactly: the live doctor's window, the best weights so far.
      */
-    private static final class BestWeights implements TrainingListener {
+    interface CheckpointPart {
+        /** The field of the checkpoint's state. */
+        String field();
+
+        /** The part's state now, as JSON. */
+        JsonNode save();
+
+        /**
+         * Puts back what {@link #save} wrote; {@code node} is null for a checkpoint written without this part (by an
+         * earlier version), which leaves the part as a fresh run has it. A state that does not fit fails with an
+         * {@link IllegalArgumentException} starting with "checkpoint".
+         */
+        void restore(JsonNode node);
+    }
+
+    /** The live doctor's window, conditions and kept state ({@link LiveDoctorState}). */
+    private record LiveDoctorPart(LiveDoctor doctor) implements CheckpointPart {
+        @Override
+        public String field() {
+            return "live_doctor";
+        }
+
+        @Override
+        public JsonNode save() {
+            return LiveDoctorState.write(doctor.state());
+        }
+
+        @Override
+        public void restore(JsonNode node) {
+            if (node != null) {
+                doctor.restore(LiveDoctorState.read(node));
+            }
+        }
+    }
+
+    /**
+     * Keeps a copy of the weights and buffers of the epoch with the lowest validation loss so far (the criterion
+     * early stopping uses), to evaluate the test set with them when training has ended. In a checkpoint:
+     * {@code {"version": 1, "step": s, "val_loss": v, "tensors": {name: tensor}}}, or {@code "step": -1} and no
+     * tensors before any epoch had a finite validation loss.
+     */
+    private static final class BestWeights implements TrainingListener, CheckpointPart {
+        /** The version of the checkpoint form above. */
+        static final int VERSION = 1;
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.mapper()
+                .registerModule(io.gradscale.transform.TensorJson.module());
+
         private final Module model;
         private Map<String, Tensor> kept;
         private double bestLoss = Double.POSITIVE_INFINITY;
@@ -300,6 +365,83 @@ final class RunRecorder {
 
         BestWeights(Module model) {
             this.model = model;
+        }
+
+        @Override
+        public String field() {
+            return "best_weights";
+        }
+
+        @Override
+        public JsonNode save() {
+            ObjectNode o = describe();
+            if (kept != null) {
+                o.set("tensors", JSON.valueToTree(kept));
+            }
+            return o;
+        }
+
+        /** Version, step and validation loss of the kept weights. */
+        ObjectNode describe() {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("version", VERSION);
+            o.put("step", step);
+            if (kept != null) {
+                o.put("val_loss", bestLoss);
+            }
+            return o;
+        }
+
+        @Override
+        public void restore(JsonNode node) {
+            if (node == null) {
+                return;
+            }
+            if (node.path("version").asInt(-1) != VERSION) {
+                throw new IllegalArgumentException("checkpoint best weights have version " + node.get("version") + ", this code reads version "
+                        + VERSION);
+            }
+            if (node.path("step").asLong(-2) < 0) {
+                if (node.has("tensors")) {
+                    throw new IllegalArgumentException("checkpoint best weights hold tensors but no step");
+                }
+                kept = null;
+                step = -1;
+                bestLoss = Double.POSITIVE_INFINITY;
+                return;
+            }
+            JsonNode loss = node.get("val_loss");
+            if (loss == null || !loss.isNumber() || !Double.isFinite(loss.asDouble())) {
+                throw new IllegalArgumentException("checkpoint best weights: \"val_loss\" must be a finite number, got " + loss);
+            }
+            Map<String, Tensor> tensors;
+            try {
+                tensors = JSON.convertValue(node.get("tensors"), new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Tensor>>() {
+                });
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("checkpoint best weights are not readable: " + e.getMessage(), e);
+            }
+            Map<String, Tensor> expected = new LinkedHashMap<>();
+            model.namedParameters().forEach((k, p) -> expected.put(k, p.value()));
+            expected.putAll(model.namedBuffers());
+            if (tensors == null || !tensors.keySet().equals(expected.keySet())) {
+                throw new IllegalArgumentException("checkpoint best weights hold tensors " + (tensors == null ? "none" : tensors.keySet())
+                        + ", the model has " + expected.keySet());
+            }
+            for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+                if (!tensors.get(e.getKey()).shape().equals(e.getValue().shape())) {
+                    throw new IllegalArgumentException("checkpoint best weights: tensor '" + e.getKey() + "' has shape "
+                            + tensors.get(e.getKey()).shape() + ", the model's is " + e.getValue().shape());
+                }
+            }
+            kept = tensors;
+            step = node.get("step").asLong();
+            bestLoss = loss.asDouble();
+        }
+
+        /** The kept weights and buffers (null before any). */
+        Map<String, Tensor> tensors() {
+            return kept;
         }
 
         @Override
@@ -386,12 +528,51 @@ final class RunRecorder {
         }
     }
 
-    /** Writes the trainer's checkpoint with the length of the metrics log, flushed, that goes with it. */
-    private static void saveCheckpoint(Trainer trainer, MetricsLog log, Path ckDir) throws IOException {
+    /**
+     * Writes the trainer's checkpoint with the length of the metrics log, flushed, that goes with it, and the state of
+     * {@code parts}.
+     */
+    private static void saveCheckpoint(Trainer trainer, MetricsLog log, Path ckDir, List<CheckpointPart> parts) throws IOException {
         log.flush();
         Trainer.Snapshot s = trainer.checkpoint();
-        ((ObjectNode) s.state()).putObject(RUN_STATE).put("metrics_log_bytes", Files.size(log.path()));
-        Checkpoint.write(ckDir, s.tensors(), s.state());
+        ObjectNode state = (ObjectNode) s.state();
+        state.putObject(RUN_STATE).put("metrics_log_bytes", Files.size(log.path()));
+        for (CheckpointPart part : parts) {
+            state.set(part.field(), part.save());
+        }
+        Checkpoint.write(ckDir, s.tensors(), state, testPause(System.getenv(CHECKPOINT_PAUSE_ENV)));
+    }
+
+    /**
+     * Environment variable for crash tests only, unset by default: the milliseconds a run's checkpoint writes pause at
+     * each {@link Checkpoint.Stage} before the commit, so that the kill harness can aim kills into writes of small
+     * models, whose writes otherwise take a millisecond or two. It changes no result, only the time a write takes.
+     */
+    static final String CHECKPOINT_PAUSE_ENV = "GRADSCALE_TEST_CHECKPOINT_PAUSE_MS";
+
+    /** The observer {@value #CHECKPOINT_PAUSE_ENV} asks for ({@code value} null or empty: none). */
+    static Checkpoint.WriteObserver testPause(String value) {
+        if (value == null || value.isBlank()) {
+            return Checkpoint.WriteObserver.NONE;
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            millis = -1;
+        }
+        if (millis < 0) {
+            throw new IllegalArgumentException(CHECKPOINT_PAUSE_ENV + " must be a number of milliseconds, got '" + value + "'");
+        }
+        long pause = millis;
+        return stage -> {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("checkpoint write interrupted");
+            }
+        };
     }
 
     static void printVerdicts(List<Verdict> verdicts, PrintWriter out) {

@@ -30,8 +30,9 @@ import java.util.Map;
 
 /**
  * A trained network rebuilt from its run directory, for {@code evaluate} and {@code predict}: the model section
- * of the run's configuration and the data shape it was built for ({@value #FILE_NAME}), the weights of the
- * newest valid checkpoint ({@link Checkpoint#read}), and the standardiser fitted on the training data
+ * of the run's configuration and the data shape it was built for ({@value #FILE_NAME}), the weights the run's test
+ * used (its checkpoint, or with {@code test.weights: best} the best weights' checkpoint; {@link Checkpoint#read}), and
+ * the standardiser fitted on the training data
  * ({@value #STANDARDIZER_FILE}), so that new inputs get exactly the transform the training inputs got.
  *
  * @param model the network, in evaluation mode, with the checkpoint's weights and buffers
@@ -40,8 +41,10 @@ import java.util.Map;
  * @param label the training CSV's label column, or null when the data were not a CSV file
  * @param features the training CSV's feature columns in the model's input order, or null
  * @param standardizer the transform of the training features, or null when they were not standardised
+ * @param weights which weights the model holds: {@value #LAST} (the checkpoint's) or {@value #BEST} ({@value #BEST_DIR}/)
  */
-record TrainedModel(Module model, DataShape shape, Task task, String label, List<String> features, Standardizer standardizer) {
+record TrainedModel(Module model, DataShape shape, Task task, String label, List<String> features, Standardizer standardizer,
+                    String weights) {
     /** What a run directory records about its model, next to {@code config.json}. */
     static final String FILE_NAME = "model.json";
     /** The training features' standardiser (safetensors, see {@link Standardizer#write}). */
@@ -50,6 +53,28 @@ record TrainedModel(Module model, DataShape shape, Task task, String label, List
     static final String CHECKPOINT_DIR = "checkpoint";
     /** Rows per forward pass when scoring (memory, not results: rows are independent in evaluation mode). */
     static final int BATCH = 1024;
+    /** The weights training ended with: the run's checkpoint. */
+    static final String LAST = "last";
+    /** The weights of the epoch with the lowest validation loss, which {@code test.weights: best} tests with. */
+    static final String BEST = "best";
+    /**
+     * The checkpoint directory (checksummed, as {@link Checkpoint} writes it) of the best weights, written when the run's
+     * test used them; the run's own checkpoint holds the last weights, from which a run resumes.
+     */
+    static final String BEST_DIR = "best";
+    /** The {@code --weights} option of {@code evaluate} and {@code predict}. */
+    static final String WEIGHTS_DESCRIPTION = "Which weights: last (the checkpoint training ended with) or best (the epoch of lowest"
+            + " validation loss, kept by a run with test.weights: best). Default: the ones the run's test used, else last.";
+    /** Field of {@value #FILE_NAME} recording the test: {@code {"weights": "best"|"last", "step": s}}. */
+    static final String TEST_FIELD = "test";
+
+    /** Adds to {@value #FILE_NAME} which weights the run's test used (and so which {@code evaluate} and {@code predict} take). */
+    static void recordTest(Path dir, io.gradscale.train.TestRecord tested) throws IOException {
+        Path info = dir.resolve(FILE_NAME);
+        ObjectNode o = (ObjectNode) Json.mapper().readTree(info.toFile());
+        o.putObject(TEST_FIELD).put("weights", tested.weights()).put("step", tested.step());
+        io.gradscale.io.AtomicFiles.write(info, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+    }
 
     /** Writes {@value #FILE_NAME} and, when the training features were standardised, {@value #STANDARDIZER_FILE}. */
     static void record(RunSpec spec, Path baseDir, Path dir) throws IOException {
@@ -83,8 +108,19 @@ record TrainedModel(Module model, DataShape shape, Task task, String label, List
         Files.writeString(dir.resolve(FILE_NAME), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
     }
 
-    /** Rebuilds the model of {@code runDir}; a missing piece fails with what is missing and why. */
+    /**
+     * Rebuilds the model of {@code runDir} with the weights its test used ({@value #BEST} when {@code test.weights: best}
+     * chose an epoch, else {@value #LAST}); a missing piece fails with what is missing and why.
+     */
     static TrainedModel load(Path runDir, Engine engine) throws IOException {
+        return load(runDir, engine, null);
+    }
+
+    /**
+     * As above, with {@code weights} ({@value #LAST} or {@value #BEST}; null: the ones the run's test used). A run
+     * without best weights asked for them fails, saying why.
+     */
+    static TrainedModel load(Path runDir, Engine engine, String weights) throws IOException {
         if (!Files.isDirectory(runDir)) {
             throw new UncheckedIOException("run directory " + runDir + ": " + (Files.exists(runDir) ? "not a directory" : "no such file"),
                     new NoSuchFileException(runDir.toString()));
@@ -113,17 +149,30 @@ record TrainedModel(Module model, DataShape shape, Task task, String label, List
             case "regression" -> new Task.Regression();
             default -> throw new IOException(info + ": unknown task kind '" + t.path("kind").asText() + "'");
         };
+        String tested = o.path(TEST_FIELD).path("weights").asText(LAST);
+        String chosen = weights == null ? tested : weights;
+        Path source = ckpt;
+        if (chosen.equals(BEST)) {
+            source = runDir.resolve(BEST_DIR);
+            if (!Files.isRegularFile(source.resolve(Checkpoint.MANIFEST))) {
+                throw new IllegalArgumentException("--weights best: " + runDir + " has no best weights (" + BEST_DIR + "/" + Checkpoint.MANIFEST
+                        + "): its test used the " + tested + " weights" + (o.has(TEST_FIELD) ? "" : " (it had no test set)")
+                        + "; best weights are kept by a run with test.weights: best and validation data");
+            }
+        } else if (!chosen.equals(LAST)) {
+            throw new IllegalArgumentException("--weights must be " + LAST + " or " + BEST + ", got '" + chosen + "'");
+        }
         Module model = ModelBuilder.build(new ConfigNode(o.get("model"), "model"), shape.standIn(task), shape.outputs(), shape.everyStep(),
                 new Rng(0)).model();
-        Checkpoint.Contents c = Checkpoint.read(ckpt);
-        load(model, c.tensors(), ckpt);
+        Checkpoint.Contents c = Checkpoint.read(source);
+        load(model, c.tensors(), source);
         model.eval();
         List<String> features = null;
         if (o.has("features")) {
             features = Arrays.asList(Json.mapper().treeToValue(o.get("features"), String[].class));
         }
         Standardizer std = o.has("standardizer") ? Standardizer.read(runDir.resolve(o.get("standardizer").asText())) : null;
-        return new TrainedModel(model, shape, task, o.has("label") ? o.get("label").asText() : null, features, std);
+        return new TrainedModel(model, shape, task, o.has("label") ? o.get("label").asText() : null, features, std, chosen);
     }
 
     private static void load(Module model, Map<String, Tensor> tensors, Path ckpt) {

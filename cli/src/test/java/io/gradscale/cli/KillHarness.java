@@ -41,6 +41,12 @@ import java.util.stream.Stream;
  *       same configuration run once without interruption.</li>
  * </ol>
  *
+ * <p>Every kill is made once the run has committed a checkpoint (so that every kill gets all three checks), at a
+ * random moment after it or, for half of the kills, aimed into a checkpoint write: the killed runs' writes pause at
+ * each stage before the commit ({@link RunRecorder#CHECKPOINT_PAUSE_ENV}, a crash-test hook off by default), the
+ * harness sees a write begin by its new generation directory appearing, and kills at a random moment of the pauses.
+ * The uninterrupted run it compares with writes without pausing.
+ *
  * <p>{@code bench/kill-harness.sh} runs the campaign (at least 100 kills over an MLP and an LSTM);
  * {@link KillResumeTest} replays a few kills in {@code ./mvnw verify}.
  */
@@ -49,7 +55,10 @@ public final class KillHarness {
     public record Workload(String name, String yaml, int checkpointEvery) {
     }
 
-    /** An MLP on two spirals: batch norm buffers, clipping and Adam moments all go through the checkpoint. */
+    /**
+     * An MLP on two spirals: batch norm buffers, clipping and Adam moments, the live doctor's window and the best weights
+     * so far (tested with: {@code test.weights: best}) all go through the checkpoint.
+     */
     public static final Workload MLP = new Workload("kill-mlp", """
             name: kill-mlp
             seed: 11
@@ -58,8 +67,9 @@ public final class KillHarness {
             transforms: [{type: clip_global_norm, max_norm: 1.0}]
             optimizer: {type: adam, lr: 0.003}
             training: {mode: mini_batch, batch_size: 16, epochs: 3}
+            test: {size: 100, weights: best}
             monitor: {every: 5}
-            """, 2);
+            """, 3);
 
     /** An LSTM on the adding problem. */
     public static final Workload LSTM = new Workload("kill-lstm", """
@@ -70,20 +80,72 @@ public final class KillHarness {
             transforms: [{type: clip_global_norm, max_norm: 1.0}]
             optimizer: {type: adam, lr: 0.01}
             training: {mode: mini_batch, batch_size: 16, epochs: 3}
+            test: {size: 64, weights: best}
             monitor: {every: 4}
-            """, 2);
+            """, 3);
 
-    /** What a campaign counted. */
-    public record Tally(String workload, int kills, int killsBeforeAnyCheckpoint, int killsDuringCheckpointWrite,
-                        int checkpointsChecked, int corruptCheckpoints, int resumesCompleted, int resumesNotIdentical,
-                        List<String> problems) {
-        String row() {
-            return String.join("\t", workload, "" + kills, "" + killsBeforeAnyCheckpoint, "" + killsDuringCheckpointWrite,
-                    "" + checkpointsChecked, "" + corruptCheckpoints, "" + resumesCompleted, "" + resumesNotIdentical);
+    /**
+     * What a campaign counted. Every kill is made once the run has a committed checkpoint, so every kill gets all three
+     * checks: its checkpoint (1, 2) and, when its chain has finished, the comparison of the chain's end with the
+     * uninterrupted run (3).
+     *
+     * @param kills SIGKILLs made
+     * @param killsAimedIntoWrite kills timed from the moment a checkpoint write began (its generation directory appeared)
+     * @param killsDuringCheckpointWrite kills that left an uncommitted write behind (a generation newer than the committed
+     *     one, or a temporary manifest)
+     * @param killsBeforeAnyCheckpoint kills that found no committed checkpoint (none expected: kills wait for one)
+     * @param checkpointsChecked kills after which the committed checkpoint was loaded and checked (1, 2)
+     * @param corruptCheckpoints of those, checkpoints that did not load, verify or agree with the metrics log
+     * @param killsCompared kills whose chain finished and was compared with the uninterrupted run (3)
+     * @param killsNotIdentical of those, kills in a chain that did not end bit-identical
+     * @param resumesCompleted chains finished and compared
+     * @param resumesNotIdentical chains that did not end bit-identical
+     */
+    public record Tally(String workload, int kills, int killsAimedIntoWrite, int killsDuringCheckpointWrite, int killsBeforeAnyCheckpoint,
+                        int checkpointsChecked, int corruptCheckpoints, int killsCompared, int killsNotIdentical, int resumesCompleted,
+                        int resumesNotIdentical, List<String> problems) {
+        /** Kills with all three checks made. */
+        public int fullyTallied() {
+            return Math.min(checkpointsChecked, killsCompared);
         }
 
-        static final String HEADER = "workload\tkills\tkills_before_any_checkpoint\tkills_during_checkpoint_write"
-                + "\tcheckpoints_checked\tcorrupt_checkpoints\tresumed_runs_completed\tresumed_runs_not_bit_identical";
+        String row() {
+            return String.join("\t", workload, "" + kills, "" + killsAimedIntoWrite, "" + killsDuringCheckpointWrite,
+                    "" + killsBeforeAnyCheckpoint, "" + checkpointsChecked, "" + corruptCheckpoints, "" + killsCompared,
+                    "" + killsNotIdentical, "" + fullyTallied(), "" + resumesCompleted, "" + resumesNotIdentical);
+        }
+
+        static final String HEADER = "workload\tkills\tkills_aimed_into_write\tkills_during_checkpoint_write\tkills_before_any_checkpoint"
+                + "\tcheckpoints_checked\tcorrupt_checkpoints\tkills_resumed_and_compared\tkills_not_bit_identical\tkills_fully_tallied"
+                + "\tchains_completed\tchains_not_bit_identical";
+    }
+
+    /** Per-kill counts of a campaign in progress. */
+    private static final class Counts {
+        int made;
+        int aimed;
+        int duringWrite;
+        int beforeAny;
+        int checked;
+        int corrupt;
+        int compared;
+        int killsDifferent;
+        int completed;
+        int different;
+        final List<String> problems = new ArrayList<>();
+
+        Tally tally(String name) {
+            return new Tally(name, made, aimed, duringWrite, beforeAny, checked, corrupt, compared, killsDifferent, completed, different,
+                    List.copyOf(problems));
+        }
+    }
+
+    /** When in a run a kill is made. */
+    enum Aim {
+        /** At a random moment once the run has a committed checkpoint. */
+        AFTER_A_CHECKPOINT,
+        /** At a random moment of a checkpoint write (paused at each stage, see {@link RunRecorder#CHECKPOINT_PAUSE_ENV}). */
+        INTO_A_WRITE
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,17 +155,33 @@ public final class KillHarness {
     private final Path work;
     private final Rng rng;
     private final PrintStream log;
+    private final long pauseMillis;
 
     /**
      * @param cli  the command that runs the command line's main class, e.g. {@code java -cp ... io.gradscale.cli.Main}
      * @param work an empty working directory
      */
     public KillHarness(List<String> cli, Path work, long seed, PrintStream log) {
+        this(cli, work, seed, log, DEFAULT_PAUSE_MILLIS);
+    }
+
+    /**
+     * @param pauseMillis how long the killed runs' checkpoint writes pause at each stage before their commit
+     *     ({@link RunRecorder#CHECKPOINT_PAUSE_ENV}), so that kills can be aimed into them; 0: no pause, no aiming
+     */
+    public KillHarness(List<String> cli, Path work, long seed, PrintStream log, long pauseMillis) {
         this.cli = List.copyOf(cli);
         this.work = work;
         this.rng = new Rng(seed);
         this.log = log;
+        this.pauseMillis = pauseMillis;
     }
+
+    /**
+     * The write pause of a campaign: long against the 1 ms poll that sees a write begin and against the kill's own
+     * latency, short enough that a run of some twenty checkpoints takes a few seconds more.
+     */
+    public static final long DEFAULT_PAUSE_MILLIS = 40;
 
     /** The command running {@code io.gradscale.cli.Main} in a new JVM on {@code classpath}, with the Vector API. */
     public static List<String> javaCommand(String classpath) {
@@ -115,103 +193,156 @@ public final class KillHarness {
 
     /**
      * Kills runs of {@code w} until {@code kills} kills were made, in chains of one to four kills each
-     * followed by a resume that is let finish, and checks everything described above.
+     * followed by a resume that is let finish, and checks everything described above. Each kill waits for the run's
+     * first committed checkpoint; with a write pause, half of them are aimed into a checkpoint write.
      */
     public Tally campaign(Workload w, int kills) throws IOException, InterruptedException {
         Path wdir = Files.createDirectories(work.resolve(w.name()));
         Path config = wdir.resolve(w.name() + ".yaml");
         Files.writeString(config, w.yaml());
         long t0 = System.nanoTime();
+        // without the write pause: the chains, paused, must still end in the same bits
         Path ref = runToEnd(List.of("train", config.toString(), "--out", wdir.resolve("reference").toString(),
-                "--checkpoint-every", "" + w.checkpointEvery()), wdir.resolve("reference.out"));
+                "--checkpoint-every", "" + w.checkpointEvery()), wdir.resolve("reference.out"), false);
         double refSeconds = (System.nanoTime() - t0) / 1e9;
-        log.printf("%s: uninterrupted run %.1f s -> %s%n", w.name(), refSeconds, ref);
-        int made = 0;
-        int beforeAny = 0;
-        int duringWrite = 0;
-        int checked = 0;
-        int corrupt = 0;
-        int completed = 0;
-        int different = 0;
-        List<String> problems = new ArrayList<>();
-        for (int chain = 0; made < kills; chain++) {
+        long refGenerations = Checkpoint.read(ref.resolve(RunRecorder.CHECKPOINT_DIR)).generation();
+        log.printf("%s: uninterrupted run %.1f s, %d checkpoints -> %s%n", w.name(), refSeconds, refGenerations, ref);
+        Counts n = new Counts();
+        for (int chain = 0; n.made < kills; chain++) {
             Path root = wdir.resolve("chain-" + chain);
-            int chainKills = Math.min(kills - made, 1 + (int) (rng.nextDouble() * 4));
+            int chainKills = Math.min(kills - n.made, 1 + (int) (rng.nextDouble() * 4));
             Path runDir = null;
+            int killsInChain = 0;
             for (int k = 0; k < chainKills; k++) {
                 List<String> args = runDir == null
                         ? List.of("train", config.toString(), "--out", root.toString(), "--checkpoint-every", "" + w.checkpointEvery())
                         : List.of("train", "--resume", runDir.toString());
-                // kill anywhere from JVM start-up to the end of an uninterrupted run
-                long delayMillis = (long) (refSeconds * 1000 * (0.15 + 0.85 * rng.nextDouble()));
-                boolean killed = runAndKill(args, root.resolve("attempt-" + k + ".out"), delayMillis);
+                Aim aim = pauseMillis > 0 && rng.nextDouble() < 0.5 ? Aim.INTO_A_WRITE : Aim.AFTER_A_CHECKPOINT;
+                boolean killed = runAndKill(args, root.resolve("attempt-" + k + ".out"), root, runDir, aim, refSeconds, refGenerations);
                 if (!killed) {
                     break; // it finished first: the chain is complete
                 }
-                made++;
+                n.made++;
+                killsInChain++;
+                if (aim == Aim.INTO_A_WRITE) {
+                    n.aimed++;
+                }
                 if (runDir == null) {
                     runDir = onlyRunDir(root);
                 }
                 if (runDir == null || !Files.exists(runDir.resolve(TrainCommand.RESUME_FILE))) {
-                    // killed before the run had recorded anything resumable: start the chain over
-                    beforeAny++;
-                    if (runDir != null) {
-                        deleteTree(runDir);
-                    }
-                    runDir = null;
-                    continue;
+                    throw new IllegalStateException(w.name() + " chain " + chain + " kill " + k + ": killed after its first checkpoint"
+                            + " but there is no resumable run directory in " + root);
                 }
                 Inspection in = inspect(runDir);
                 if (in.midWrite()) {
-                    duringWrite++;
+                    n.duringWrite++;
                 }
                 if (!in.committed()) {
-                    beforeAny++;
+                    n.beforeAny++;
                 } else {
-                    checked++;
+                    n.checked++;
                     if (in.problem() != null) {
-                        corrupt++;
-                        problems.add(w.name() + " chain " + chain + " kill " + k + ": " + in.problem());
+                        n.corrupt++;
+                        n.problems.add(w.name() + " chain " + chain + " kill " + k + ": " + in.problem());
                     }
                 }
+                log.printf("%s chain %d kill %d: %s%s%s%n", w.name(), chain, k, aim, in.midWrite() ? ", inside a checkpoint write" : "",
+                        in.problem() == null ? "" : ", PROBLEM " + in.problem());
             }
             Path finished = runDir == null
                     ? runToEnd(List.of("train", config.toString(), "--out", root.toString(), "--checkpoint-every", "" + w.checkpointEvery()),
-                            root.resolve("final.out"))
-                    : runToEnd(List.of("train", "--resume", runDir.toString()), root.resolve("final.out"));
-            completed++;
+                            root.resolve("final.out"), true)
+                    : runToEnd(List.of("train", "--resume", runDir.toString()), root.resolve("final.out"), true);
+            n.completed++;
+            n.compared += killsInChain;
             List<String> diffs = compare(ref, finished);
             if (!diffs.isEmpty()) {
-                different++;
-                problems.add(w.name() + " chain " + chain + ": " + String.join("; ", diffs));
+                n.different++;
+                n.killsDifferent += killsInChain;
+                n.problems.add(w.name() + " chain " + chain + ": " + String.join("; ", diffs));
             }
-            Tally sofar = new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, List.copyOf(problems));
+            Tally sofar = n.tally(w.name());
             progress = sofar;
-            log.printf("%s chain %d: %s, %s%n", w.name(), chain, diffs.isEmpty() ? "identical" : "DIFFERENT " + diffs, sofar.row());
+            log.printf("%s chain %d (%d kills): %s, %s%n", w.name(), chain, killsInChain, diffs.isEmpty() ? "identical" : "DIFFERENT " + diffs,
+                    sofar.row());
         }
-        return new Tally(w.name(), made, beforeAny, duringWrite, checked, corrupt, completed, different, problems);
+        return n.tally(w.name());
     }
 
     /** The tally after the last finished chain of the workload under way: printed if the campaign is stopped (SIGTERM). */
     private volatile Tally progress;
 
-    /** Starts the command line with {@code args}, SIGKILLs it after {@code delayMillis}; false when it exited first. */
-    private boolean runAndKill(List<String> args, Path out, long delayMillis) throws IOException, InterruptedException {
-        Process p = start(args, out);
-        if (p.waitFor(delayMillis, TimeUnit.MILLISECONDS)) {
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("gradscale " + args + " failed with exit code " + p.exitValue() + ": "
-                        + Files.readString(out));
+    /**
+     * Starts the command line with {@code args} and SIGKILLs it as {@code aim} says; false when it exited first.
+     * {@code runDir} is the run directory of a resumed run, null for a new one (then found under {@code root}).
+     */
+    private boolean runAndKill(List<String> args, Path out, Path root, Path runDir, Aim aim, double refSeconds, long refGenerations)
+            throws IOException, InterruptedException {
+        long atLaunch = runDir == null ? 0 : newestGeneration(runDir.resolve(RunRecorder.CHECKPOINT_DIR));
+        Process p = start(args, out, true);
+        Path ck = runDir == null ? null : runDir.resolve(RunRecorder.CHECKPOINT_DIR);
+        // the write to aim into: any of those the run has left to make but its last one
+        long target = atLaunch + 1 + (long) (rng.nextDouble() * Math.max(1, refGenerations - atLaunch - 1));
+        while (true) {
+            if (!p.isAlive()) {
+                return finishedFirst(p, args, out);
             }
-            return false;
+            if (ck == null) {
+                Path d = onlyRunDir(root);
+                ck = d == null ? null : d.resolve(RunRecorder.CHECKPOINT_DIR);
+            }
+            if (ck != null) {
+                boolean ready = aim == Aim.INTO_A_WRITE ? Files.isDirectory(ck.resolve(generationName(target)))
+                        : Files.exists(ck.resolve(Checkpoint.MANIFEST));
+                if (ready) {
+                    break;
+                }
+            }
+            Thread.sleep(1);
+        }
+        long delayMillis = aim == Aim.INTO_A_WRITE
+                // the write pauses at its three stages before the commit: anywhere in them, or just after
+                ? (long) (rng.nextDouble() * 3.2 * pauseMillis)
+                : (long) (rng.nextDouble() * 0.8 * refSeconds * 1000);
+        if (p.waitFor(delayMillis, TimeUnit.MILLISECONDS)) {
+            return finishedFirst(p, args, out);
         }
         p.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no finally block runs
         p.waitFor();
         return true;
     }
 
-    private Path runToEnd(List<String> args, Path out) throws IOException, InterruptedException {
-        Process p = start(args, out);
+    private static boolean finishedFirst(Process p, List<String> args, Path out) throws IOException, InterruptedException {
+        p.waitFor();
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("gradscale " + args + " failed with exit code " + p.exitValue() + ": " + Files.readString(out));
+        }
+        return false;
+    }
+
+    private static long newestGeneration(Path ck) throws IOException {
+        long newest = 0;
+        if (!Files.isDirectory(ck)) {
+            return 0;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(ck)) {
+            for (Path p : s) {
+                Matcher m = GENERATION.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    newest = Math.max(newest, Long.parseLong(m.group(1)));
+                }
+            }
+        }
+        return newest;
+    }
+
+    private static String generationName(long generation) {
+        return String.format(java.util.Locale.ROOT, "gen-%06d", generation);
+    }
+
+    private Path runToEnd(List<String> args, Path out, boolean paused) throws IOException, InterruptedException {
+        Process p = start(args, out, paused);
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException("gradscale " + args + " did not finish in 10 minutes");
@@ -227,12 +358,17 @@ public final class KillHarness {
         return Path.of(m.group(1).strip());
     }
 
-    private Process start(List<String> args, Path out) throws IOException {
+    private Process start(List<String> args, Path out, boolean paused) throws IOException {
         Files.createDirectories(out.getParent());
         List<String> cmd = new ArrayList<>(cli);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("GRADSCALE_NO_PROGRESS", "1");
+        if (paused && pauseMillis > 0) {
+            pb.environment().put(RunRecorder.CHECKPOINT_PAUSE_ENV, "" + pauseMillis);
+        } else {
+            pb.environment().remove(RunRecorder.CHECKPOINT_PAUSE_ENV);
+        }
         return pb.start();
     }
 

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
  * run. The campaign itself (100+ kills over an MLP and an LSTM) is {@code bench/kill-harness.sh}.
  */
 class KillResumeTest {
-    /** Small enough that JVM start-up is most of a run: kills land in start-up, training and checkpoint writes alike. */
+    /**
+     * Small enough that JVM start-up is most of a run; kills land after the first checkpoint, some aimed into a
+     * checkpoint write; the test with the best weights and the live doctor go through the checkpoint too.
+     */
     private static final KillHarness.Workload SMALL = new KillHarness.Workload("kill-small", """
             name: kill-small
             seed: 13
@@ -22,14 +25,18 @@ class KillResumeTest {
             transforms: [{type: clip_global_norm, max_norm: 1.0}]
             optimizer: {type: adam, lr: 0.01}
             training: {mode: mini_batch, batch_size: 16, epochs: 2}
-            """, 1);
+            test: {size: 40, weights: best}
+            """, 2);
 
     @Test
     void killedRunsResumeToTheBitsOfAnUninterruptedRun(@TempDir Path dir) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        KillHarness h = new KillHarness(KillHarness.javaCommand(cp), dir, 3, System.out);
+        KillHarness h = new KillHarness(KillHarness.javaCommand(cp), dir, 3, System.out, 20);
         KillHarness.Tally t = h.campaign(SMALL, 3);
         assertEquals(3, t.kills());
+        assertEquals(t.kills(), t.fullyTallied(), "every kill gets all three checks: " + t);
+        assertEquals(0, t.killsBeforeAnyCheckpoint());
+        assertTrue(t.killsAimedIntoWrite() >= 1, () -> "no kill was aimed into a checkpoint write: " + t);
         assertTrue(t.problems().isEmpty(), () -> String.join("\n", t.problems()));
         assertEquals(0, t.corruptCheckpoints());
         assertEquals(0, t.resumesNotIdentical());

@@ -129,14 +129,76 @@ public final class LiveDoctor implements TrainingListener {
 
     @Override
     public void onStep(StepRecord r) {
-        if (recent.size() == window) {
-            recent.removeFirst();
-        }
-        recent.addLast(r);
+        remember(r);
         boolean nonFinite = !Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm());
         if (r.step() % every == 0 || nonFinite && !active.containsKey("non_finite")) {
             evaluate(r.step());
         }
+    }
+
+    /** Appends {@code r} to the window, dropping the oldest step of a full one: the one path by which steps enter it. */
+    private void remember(StepRecord r) {
+        if (recent.size() == window) {
+            recent.removeFirst();
+        }
+        recent.addLast(r);
+    }
+
+    /**
+     * Everything the doctor carries from one step to the next, for a checkpoint: a run resumed from it (see
+     * {@link #restore}) writes the same condition events, at the same steps, as one never interrupted. Its serialized
+     * form is {@link LiveDoctorState}'s.
+     *
+     * @param window the steps of the window, oldest first
+     * @param active the conditions on at the last evaluation, most severe first
+     * @param headline the most severe condition at the last evaluation, or null
+     * @param evaluations how many times the detectors ran
+     * @param lastGood under {@link OnCritical#STOP}, the state kept to go back to; else null
+     * @param lastGoodStep the step {@code lastGood} was taken after
+     * @param stoppedBy the verdict that ended the run, or null
+     */
+    public record State(List<StepRecord> window, List<Verdict> active, Verdict headline, long evaluations, Trainer.Snapshot lastGood,
+                        long lastGoodStep, Verdict stoppedBy) {
+        public State {
+            window = List.copyOf(window);
+            active = List.copyOf(active);
+        }
+    }
+
+    /** The doctor's state now (the window's records are immutable and shared, not copied). */
+    public State state() {
+        return new State(new ArrayList<>(recent), new ArrayList<>(active.values()), headline, evaluations, lastGood, lastGoodStep,
+                stoppedBy);
+    }
+
+    /**
+     * Puts back a state taken by {@link #state()} of a doctor with the same window, interval and {@code on_critical}.
+     * The window's steps are appended as {@link #onStep} appends them, without judging them (they were judged
+     * before the state was taken). Checked before anything changes: a window longer than this doctor's, or a state
+     * without the kept snapshot that {@link OnCritical#STOP} needs, fails with an {@link IllegalArgumentException}
+     * whose message starts with "checkpoint".
+     */
+    public void restore(State s) {
+        if (s.window().size() > window) {
+            throw new IllegalArgumentException("checkpoint live doctor window holds " + s.window().size() + " steps, this doctor's "
+                    + window);
+        }
+        if (onCritical == OnCritical.STOP && s.lastGood() == null) {
+            throw new IllegalArgumentException("checkpoint live doctor state has no last good state, which on_critical stop needs");
+        }
+        recent.clear();
+        s.window().forEach(this::remember);
+        active.clear();
+        for (Verdict v : s.active()) {
+            active.put(v.detector(), v);
+        }
+        headline = s.headline();
+        evaluations = s.evaluations();
+        if (onCritical == OnCritical.STOP) {
+            lastGood = s.lastGood();
+            lastGoodStep = s.lastGoodStep();
+        }
+        stoppedBy = s.stoppedBy();
     }
 
     /**

@@ -86,17 +86,49 @@ public final class Checkpoint {
      * @return the generation number written
      */
     public static long write(Path dir, Map<String, Tensor> tensors, JsonNode state) throws IOException {
+        return write(dir, tensors, state, WriteObserver.NONE);
+    }
+
+    /** The points of {@link #write} between which a crash leaves a generation that is not committed. */
+    public enum Stage {
+        /** The new generation's directory exists, empty. */
+        GENERATION_CREATED,
+        /** Its weights file is written and forced to the device. */
+        MODEL_WRITTEN,
+        /** Its state file too, and the directory: next comes the manifest's rename, the commit. */
+        STATE_WRITTEN
+    }
+
+    /**
+     * Hears {@link #write} reach each {@link Stage}, in order, before it goes on. For crash tests: the kill harness
+     * pauses there (see {@code train}'s {@code GRADSCALE_TEST_CHECKPOINT_PAUSE_MS}) so that a kill can be aimed into
+     * an uncommitted write. What it throws aborts the write as any failure does.
+     */
+    @FunctionalInterface
+    public interface WriteObserver {
+        /** Hears nothing: the default. */
+        WriteObserver NONE = stage -> {
+        };
+
+        void reached(Stage stage) throws IOException;
+    }
+
+    /** As {@link #write(Path, Map, JsonNode)}, telling {@code observer} each stage reached before the commit. */
+    public static long write(Path dir, Map<String, Tensor> tensors, JsonNode state, WriteObserver observer) throws IOException {
         Files.createDirectories(dir);
         long previous = committedGeneration(dir);
         long generation = nextGeneration(dir);
         Path gen = dir.resolve(generationName(generation));
         Files.createDirectory(gen);
         try {
+            observer.reached(Stage.GENERATION_CREATED);
             ObjectNode files = JSON.createObjectNode();
             files.set(MODEL, writeHashed(gen.resolve(MODEL),
                     out -> Safetensors.write(out, tensors, Map.of("format", "pt"))));
+            observer.reached(Stage.MODEL_WRITTEN);
             files.set(STATE, writeHashed(gen.resolve(STATE), out -> JSON.writeValue(nonClosing(out), state)));
             AtomicFiles.syncDirectory(gen);
+            observer.reached(Stage.STATE_WRITTEN);
             ObjectNode manifest = JSON.createObjectNode();
             manifest.put("format", FORMAT);
             manifest.put("version", VERSION);
