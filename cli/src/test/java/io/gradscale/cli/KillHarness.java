@@ -282,8 +282,10 @@ public final class KillHarness {
         long atLaunch = runDir == null ? 0 : newestGeneration(runDir.resolve(RunRecorder.CHECKPOINT_DIR));
         Process p = start(args, out, true);
         Path ck = runDir == null ? null : runDir.resolve(RunRecorder.CHECKPOINT_DIR);
-        // the write to aim into: any of those the run has left to make but its last one
-        long target = atLaunch + 1 + (long) (rng.nextDouble() * Math.max(1, refGenerations - atLaunch - 1));
+        // the write to aim into: any of those the run has left to make but its last one, and in a new run not its first
+        // (a kill there leaves no committed checkpoint to check; the resume starts over)
+        long first = Math.max(atLaunch, 1) + 1;
+        long target = first + (long) (rng.nextDouble() * Math.max(1, refGenerations - first));
         while (true) {
             if (!p.isAlive()) {
                 return finishedFirst(p, args, out);
