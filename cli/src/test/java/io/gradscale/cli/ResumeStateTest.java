@@ -23,7 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -83,12 +83,16 @@ class ResumeStateTest {
                 new RunRecorder.Checkpoints(true, CHECKPOINT_EVERY), resume);
     }
 
-    /** Crashes at these forward passes: before the first evaluation of the doctor after a checkpoint, and late in the run. */
+    /**
+     * Crashes at these forward passes: before the doctor's first evaluation after a checkpoint, and late in the run
+     * with {@code on_critical: stop} (the doctor's kept state goes through the checkpoint too; vanishing gradients do
+     * not stop a run).
+     */
     @ParameterizedTest
-    @ValueSource(ints = {140, 229})
-    void aCrashedAndResumedRunLeavesTheBitsOfOneNeverInterrupted(int crashAt) throws IOException {
+    @CsvSource({"140, warn", "229, stop"})
+    void aCrashedAndResumedRunLeavesTheBitsOfOneNeverInterrupted(int crashAt, String onCritical) throws IOException {
         Path cfg = dir.resolve("run.yaml");
-        Files.writeString(cfg, YAML);
+        Files.writeString(cfg, YAML.replace("epochs: 16}", "epochs: 16, on_critical: " + onCritical + "}"));
         JsonNode root = RunSpec.read(cfg);
         Engine engine = Engine.withThreads(1);
         try {
@@ -123,6 +127,7 @@ class ResumeStateTest {
             JsonNode state = Checkpoint.read(cut.resolve(RunRecorder.CHECKPOINT_DIR)).state();
             assertEquals(1, state.path("live_doctor").path("version").asInt(), "the live doctor's state is in the checkpoint");
             assertEquals(1, state.path("best_weights").path("version").asInt(), "the best weights are in the checkpoint");
+            assertEquals(onCritical.equals("stop"), state.path("live_doctor").path("last_good").isObject(), "the kept state with stop");
         } finally {
             engine.parallel().close();
         }
