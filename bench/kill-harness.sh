@@ -7,8 +7,9 @@
 #
 #   bench/kill-harness.sh [KILLS_PER_WORKLOAD] [SEED] [WORKLOAD,...]
 #
-# Default 55 kills per workload (110 in all) over kill-mlp and kill-lstm; on an idle 2-core machine about 15 minutes
-# per workload (run two workloads side by side, one per process, to halve that). Prints a line per kill and per
+# Default 55 kills per workload (110 in all) over kill-mlp and kill-lstm. Time depends on the load: 20 kills per
+# workload took 1-2 minutes at load average 5-8, 55 kills 35-40 minutes at load 20 (two workloads side by side,
+# one per process). Prints a line per kill and per
 # finished chain, and one tab-separated row per workload (kills, kills aimed into a write, kills that left an
 # uncommitted write, kills before any checkpoint, checkpoints checked, corrupt checkpoints, kills resumed and compared,
 # kills not bit-identical, kills with all three checks, chains, chains not bit-identical) and any problem found; the
