@@ -86,9 +86,13 @@ final class TrainCommand implements Callable<Integer> {
                 : saved != null ? saved.path("checkpoint_every").asInt(DEFAULT_CHECKPOINT_EVERY) : DEFAULT_CHECKPOINT_EVERY;
         int t = threads != null ? threads : root.path("threads").asInt(1);
         boolean onSpark = spark != null || root.has("spark");
-        if (onSpark && (root.has("privacy") || root.path("training").path("sampling").asText("").equals("poisson"))) {
-            throw new io.gradscale.cli.config.ConfigException("privacy: per-example clipping (or training.sampling: poisson) on"
-                    + " Spark is not supported yet; train without --spark and the spark: section");
+        com.fasterxml.jackson.databind.JsonNode sampling = root.path("training").path("sampling");
+        if (onSpark && sampling.asText(root.has("privacy") ? "poisson" : "shuffle").equals("poisson")) {
+            throw new io.gradscale.cli.config.ConfigException("training.sampling: poisson" + (sampling.isMissingNode()
+                    ? " (the default with a privacy section)" : "") + " is not supported on Spark: a new draw of examples at"
+                    + " every step would have to be shuffled to the executors at every step; set training.sampling: shuffle"
+                    + " (per-example clipping and noise as with Poisson sampling, the epsilon reported under the usual"
+                    + " assumption of Poisson sampling), or train without --spark and the spark: section");
         }
         ClusterBackend cluster = onSpark ? cluster(root) : null;
         Engine engine = Engine.withThreads(t);

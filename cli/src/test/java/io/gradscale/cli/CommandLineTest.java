@@ -98,10 +98,10 @@ class CommandLineTest {
                 Arguments.of("data: {source: two_spirals, size: 100}\ntraining: {mode: batch, epochs: 1000}\nprivacy: {target_epsilon: 1e-9}",
                         "privacy.target_epsilon: the privacy budget epsilon = 1.0E-9"),
                 Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"),
-                Arguments.of("training: {micro_batches: 2}\nprivacy: {target_epsilon: 3}",
-                        "privacy: per-example clipping (or training.sampling: poisson) with micro_batches > 1 is not supported yet"),
                 Arguments.of("spark: {master: 'local[1]'}\nprivacy: {target_epsilon: 3}",
-                        "privacy: per-example clipping (or training.sampling: poisson) on Spark is not supported yet"));
+                        "training.sampling: poisson (the default with a privacy section) is not supported on Spark"),
+                Arguments.of("spark: {master: 'local[1]'}\ntraining: {sampling: poisson}",
+                        "training.sampling: poisson is not supported on Spark: a new draw"));
     }
 
     @Test

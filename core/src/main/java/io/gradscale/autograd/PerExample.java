@@ -54,6 +54,23 @@ public final class PerExample {
         float[] weights(double[] norms);
     }
 
+    /**
+     * Clipping to {@code maxNorm}, weights {@link #clipFactors}: a policy with nothing else in it, which a cluster can
+     * send to its workers (the private aggregate that clips the same way keeps its noise on the driver).
+     */
+    public record ClipToNorm(double maxNorm) implements Clipping, java.io.Serializable {
+        public ClipToNorm {
+            if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
+                throw new IllegalArgumentException("a clipping bound must be positive and finite, got " + maxNorm);
+            }
+        }
+
+        @Override
+        public float[] weights(double[] norms) {
+            return clipFactors(norms, maxNorm);
+        }
+    }
+
     /** The clip factors {@code min(1, maxNorm / (n + 1e-6))}, 0 for a non-finite norm (that example is left out). */
     public static float[] clipFactors(double[] norms, double maxNorm) {
         float[] c = new float[norms.length];
@@ -118,6 +135,25 @@ public final class PerExample {
         PerExample e = new PerExample(0, clipping);
         e.norms = new double[0];
         e.weights = new float[0];
+        return e;
+    }
+
+    /**
+     * The per-example record of a whole batch whose micro-batches were each clipped by their own per-example pass
+     * (gradient accumulation, or a cluster's workers): already finished, with every example's norm and weight in
+     * batch order. The clipped sum {@code sum_i c_i g_i} over the batch is the sum over its micro-batches of theirs
+     * (the weights depend on each example's own norm only), and was formed by the caller.
+     */
+    public static PerExample gathered(Clipping clipping, double[] norms, float[] weights) {
+        if (clipping == null) {
+            throw new IllegalArgumentException("per-example gradients need a clipping policy");
+        }
+        if (norms.length != weights.length) {
+            throw new IllegalArgumentException(norms.length + " per-example norms but " + weights.length + " weights");
+        }
+        PerExample e = new PerExample(norms.length, clipping);
+        e.norms = norms.clone();
+        e.weights = weights.clone();
         return e;
     }
 

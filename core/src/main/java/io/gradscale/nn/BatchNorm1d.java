@@ -34,6 +34,8 @@ public final class BatchNorm1d extends Module {
     private final Tensor runningMean; // [C] or null
     private final Tensor runningVar;  // [C] or null
     private final Tensor batchesTracked; // [] or null
+    /** While deferring, the batch statistics of training passes not yet applied (see {@link #deferStatistics}). */
+    private java.util.List<float[]> pending;
 
     public BatchNorm1d(int channels) {
         this(channels, DEFAULT_EPS, DEFAULT_MOMENTUM, true, true);
@@ -95,7 +97,11 @@ public final class BatchNorm1d extends Module {
             Var var = over(xc.square(), rank).mul(1f / count);
             y = xc.div(var.add(eps).sqrt());
             if (isTraining() && runningMean != null) {
-                updateRunning(mean.value(), var.value(), count);
+                if (pending != null) {
+                    pending.add(pack(count, mean.value().data(), var.value().data()));
+                } else {
+                    updateRunning(mean.value().data(), var.value().data(), count);
+                }
             }
         } else {
             Var mean = x.tape().constant(runningMean.reshape(statDims));
@@ -112,9 +118,47 @@ public final class BatchNorm1d extends Module {
         return rank == 2 ? v.sum(0, true) : v.sum(2, true).sum(0, true);
     }
 
-    private void updateRunning(Tensor mean, Tensor var, int count) {
-        float[] m = mean.data();
-        float[] v = var.data();
+    /**
+     * With {@code on}, training passes keep their batch statistics ({@link #takeStatistics}) instead of moving the
+     * running ones: a cluster's worker computes them on its copy, and the driver applies them
+     * ({@link #applyStatistics}) in the order of the micro-batches, which is what one machine's successive passes do,
+     * with the same arithmetic. Off again, nothing is pending.
+     */
+    public void deferStatistics(boolean on) {
+        pending = on ? new java.util.ArrayList<>() : null;
+    }
+
+    /** The statistics kept since the last call, in pass order, each {@code [count (int bits), mean[C], var[C]]}; cleared. */
+    public java.util.List<float[]> takeStatistics() {
+        if (pending == null) {
+            return java.util.List.of();
+        }
+        java.util.List<float[]> out = java.util.List.copyOf(pending);
+        pending.clear();
+        return out;
+    }
+
+    /** Moves the running statistics by one training pass's batch statistics, as that pass would have. */
+    public void applyStatistics(float[] s) {
+        if (runningMean == null) {
+            throw new IllegalStateException(where() + ": no running statistics to update");
+        }
+        if (s.length != 1 + 2 * channels) {
+            throw new IllegalArgumentException(where() + ": batch statistics of " + s.length + " values for " + channels + " channels");
+        }
+        updateRunning(java.util.Arrays.copyOfRange(s, 1, 1 + channels), java.util.Arrays.copyOfRange(s, 1 + channels, s.length),
+                Float.floatToRawIntBits(s[0]));
+    }
+
+    private float[] pack(int count, float[] mean, float[] var) {
+        float[] s = new float[1 + 2 * channels];
+        s[0] = Float.intBitsToFloat(count); // the count's exact bits, whatever its size
+        System.arraycopy(mean, 0, s, 1, channels);
+        System.arraycopy(var, 0, s, 1 + channels, channels);
+        return s;
+    }
+
+    private void updateRunning(float[] m, float[] v, int count) {
         float[] rm = runningMean.data();
         float[] rv = runningVar.data();
         double unbias = (double) count / (count - 1);

@@ -1,5 +1,6 @@
 package io.gradscale.train;
 
+import io.gradscale.autograd.PerExample;
 import java.util.Map;
 
 /**
@@ -31,8 +32,17 @@ public interface GradientSource {
      * @param microBatches requested micro-batches per step ({@link MicroBatches#count})
      * @param lossScale the factor the loss is multiplied by before backpropagation
      * @param probeActivations whether to summarize the activations of the last micro-batch
+     * @param clipping with per-example clipping (DP-SGD), the policy weighting each example's gradient, applied per
+     *                 micro-batch; null for an ordinary step
      */
-    record StepBatch(long step, int[] permutation, int from, int to, int batchSize, int microBatches, double lossScale, boolean probeActivations) {
+    record StepBatch(long step, int[] permutation, int from, int to, int batchSize, int microBatches, double lossScale,
+                     boolean probeActivations, PerExample.Clipping clipping) {
+        /** An ordinary step, without per-example clipping. */
+        public StepBatch(long step, int[] permutation, int from, int to, int batchSize, int microBatches, double lossScale,
+                         boolean probeActivations) {
+            this(step, permutation, from, to, batchSize, microBatches, lossScale, probeActivations, null);
+        }
+
         /** The examples of the batch. */
         public int size() {
             return to - from;
@@ -49,7 +59,13 @@ public interface GradientSource {
      *
      * @param loss the mean loss over the batch (unscaled)
      * @param activations per activation layer, statistics of its output on the last micro-batch (empty unless asked)
+     * @param perExample with per-example clipping, every example's norm and weight in batch order, gathered over the
+     *                   micro-batches ({@link PerExample#gathered}; the policy is the step's own); else null
      */
-    record StepResult(double loss, Map<String, ActivationStats> activations) {
+    record StepResult(double loss, Map<String, ActivationStats> activations, PerExample perExample) {
+        /** A step without per-example clipping. */
+        public StepResult(double loss, Map<String, ActivationStats> activations) {
+            this(loss, activations, null);
+        }
     }
 }

@@ -10,8 +10,22 @@ import java.io.Serializable;
  *
  * @param grads the gradient sums, per parameter
  * @param loss the micro-batches' mean losses, each weighted by its share of the batch's examples, added up
+ * @param norms with per-example clipping, each example's gradient norm, in batch order (null without)
+ * @param weights with per-example clipping, the weight {@code c_i} each example's gradient was summed with (null without)
+ * @param statistics batch statistics a worker's passes kept instead of applying them (see
+ *                   {@link MicroBatchPass#deferStatistics}), in micro-batch order; null when there are none
  */
-public record GradientSum(float[][] grads, double loss) implements Serializable {
+public record GradientSum(float[][] grads, double loss, double[] norms, float[] weights, float[][] statistics) implements Serializable {
+    /** A sum without per-example clipping. */
+    public GradientSum(float[][] grads, double loss) {
+        this(grads, loss, null, null, null);
+    }
+
+    /** A sum without deferred statistics. */
+    public GradientSum(float[][] grads, double loss, double[] norms, float[] weights) {
+        this(grads, loss, norms, weights, null);
+    }
+
     /**
      * {@code left + right}, element by element, written into {@code left}'s arrays (which it owns) and returned:
      * the tree's one addition.
@@ -39,7 +53,36 @@ public record GradientSum(float[][] grads, double loss) implements Serializable 
                 x[j] += y[j];
             }
         }
-        return new GradientSum(a, left.loss + right.loss);
+        // the tree adds a left (earlier) node to a right one: concatenation keeps the batch's order
+        return new GradientSum(a, left.loss + right.loss, concat(left.norms, right.norms), concat(left.weights, right.weights),
+                concat(left.statistics, right.statistics));
+    }
+
+    private static float[][] concat(float[][] a, float[][] b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        float[][] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** Bytes of gradient this sum carries (4 per element). */

@@ -136,7 +136,11 @@ public final class Trainer {
     public static final String DELTA_METRIC = "privacy.delta";
 
     private static final ObjectMapper JSON = Json.mapper();
-    private static final int EVAL_BATCH = 1024;
+    /**
+     * Examples per forward pass of {@link #evaluate}: the loss is summed over these blocks of the data's order, so a
+     * cluster that evaluates the same blocks and adds them in the same order gets the same bits.
+     */
+    public static final int EVAL_BATCH = 1024;
 
     private final Module model;
     private final Objective objective;
@@ -247,15 +251,11 @@ public final class Trainer {
         boolean poisson = settings.poissonSampling();
         int stepsPerEpoch = stepsPerEpoch(settings, n);
         preparePrivacy((double) bs / n);
-        boolean perExamplePath = perExamplePath();
-        LocalGradients local = train instanceof LocalGradients lg ? lg : null;
-        if (perExamplePath && settings.microBatches() > 1) {
-            throw new IllegalArgumentException("privacy: per-example clipping or Poisson sampling with micro_batches > 1"
-                    + " (got " + settings.microBatches() + ") is not supported yet; use micro_batches: 1");
-        }
-        if (perExamplePath && local == null) {
-            throw new IllegalArgumentException("privacy: per-example clipping or Poisson sampling on Spark (a cluster's"
-                    + " gradient source) is not supported yet; train in this JVM");
+        if (poisson && !(train instanceof LocalGradients)) {
+            throw new IllegalArgumentException("privacy: Poisson sampling draws a new set of examples at every step, which"
+                    + " a cluster would have to shuffle to its workers at every step; on a cluster use shuffled batches"
+                    + " (training.sampling: shuffle: per-example clipping and noise as with Poisson sampling, the epsilon"
+                    + " reported under the usual assumption of Poisson sampling), or train in this JVM");
         }
         String stopReason = "completed " + settings.epochs() + " epochs";
         boolean diverged = false;
@@ -281,9 +281,8 @@ public final class Trainer {
                     break outer;
                 }
                 StepRecord r;
-                if (perExamplePath) {
-                    int[] idx = poisson ? poissonBatch(n, (double) bs / n, shuffle)
-                            : java.util.Arrays.copyOfRange(perm, b * bs, Math.min(n, b * bs + bs));
+                if (poisson) {
+                    int[] idx = poissonBatch(n, (double) bs / n, shuffle);
                     if (idx.length == 0) { // a Poisson draw with no example: the noise step is still taken (and spent)
                         r = emptyStep();
                         state = state.afterEmptyStep(shuffle.state());
@@ -292,10 +291,10 @@ public final class Trainer {
                         }
                         continue;
                     }
-                    r = trainStep(local.dataset().batch(idx));
+                    r = trainStep(train, idx, 0, idx.length, idx.length);
                 } else {
                     int lo = b * bs;
-                    r = trainStep(train, lo, Math.min(n, lo + bs), bs);
+                    r = trainStep(train, perm, lo, Math.min(n, lo + bs), bs);
                 }
                 String why = divergence(r.loss());
                 state = state.afterStep(shuffle.state(), r.loss());
@@ -375,15 +374,29 @@ public final class Trainer {
         return p;
     }
 
-    /** One step on the batch at positions [from, to) of the epoch's permutation; returns its record (not yet sent to listeners). */
-    private StepRecord trainStep(GradientSource train, int from, int to, int batchSize) {
+    /**
+     * One step on the batch at positions [from, to) of {@code order} (the epoch's permutation, or a Poisson draw);
+     * returns its record (not yet sent to listeners). With per-example clipping in the chain (DP-SGD), each
+     * micro-batch's pass clips its own examples, the source adds the clipped sums in the fixed tree, and the chain's
+     * private aggregate adds its noise once, to the aggregate: the clipped sum over the micro-batches is the clipped
+     * sum over the batch, since each example's weight depends on its own norm only.
+     */
+    private StepRecord trainStep(GradientSource train, int[] order, int from, int to, int batchSize) {
         long step = state.step();
         double scale = optimizer.lossScale();
-        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, perm, from, to, batchSize, settings.microBatches(),
-                scale, monitor.samples(step)));
+        PerExample.Clipping clipping = optimizer.perExampleClipping();
+        if (clipping != null && scale != 1.0) {
+            throw new IllegalStateException("per-example clipping with loss scaling is not supported: the per-example norms"
+                    + " would be of the scaled loss");
+        }
+        GradientSource.StepResult passes = train.compute(new GradientSource.StepBatch(step, order, from, to, batchSize,
+                settings.microBatches(), scale, monitor.samples(step), clipping));
+        if (clipping != null && (passes.perExample() == null || passes.perExample().clipping() != clipping)) {
+            throw new IllegalStateException("the gradient source did not clip this step's examples by the chain's policy");
+        }
         double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
         Map<String, ActivationStats> acts = passes.activations();
-        Metrics m = optimizer.step(monitor.samples(step)); // the monitor reads the updates when it samples
+        Metrics m = optimizer.step(monitor.samples(step), passes.perExample()); // the monitor reads the updates when it samples
         return record(step, passes.loss(), gradNorm, m, acts);
     }
 
@@ -431,15 +444,6 @@ public final class Trainer {
         }
     }
 
-    /**
-     * True when steps take DP-SGD's own path ({@link #trainStep(Batch)}): per-example clipping needs the per-example
-     * tape over the whole batch, and Poisson draws are index sets of varying (possibly zero) size, neither of which
-     * the {@link GradientSource} micro-batch passes carry yet.
-     */
-    private boolean perExamplePath() {
-        return optimizer.perExampleClipping() != null || settings.poissonSampling();
-    }
-
     /** The privacy spent once {@code steps} noisy steps are taken, as metrics (empty for a run that is not private). */
     private Map<String, Double> privacyMetrics(long steps) {
         if (accountant == null) {
@@ -449,30 +453,6 @@ public final class Trainer {
         p.put(EPSILON_METRIC, accountant.epsilon(steps, settings.privacyDelta()));
         p.put(DELTA_METRIC, settings.privacyDelta());
         return p;
-    }
-
-    /**
-     * One step of a private or Poisson-sampled run on one batch, in this JVM: a single pass with the per-example
-     * tape (see {@link #perExamplePath()}); returns its record (not yet sent to listeners).
-     */
-    private StepRecord trainStep(Batch batch) {
-        long step = state.step();
-        PerExample.Clipping clipping = optimizer.perExampleClipping();
-        double scale = optimizer.lossScale();
-        if (clipping != null && scale != 1.0) {
-            throw new IllegalStateException("per-example clipping with loss scaling is not supported: the per-example norms"
-                    + " would be of the scaled loss");
-        }
-        // per-example clipping: a mean loss, so each example's own gradient is the batch size times its share
-        PerExample pe = clipping == null ? null : new PerExample(batch.size(), batch.size(), clipping);
-        Tape tape = pe == null ? Tape.recording(engine) : Tape.recording(engine, pe);
-        Var out = model.forward(tape.constant(batch.inputs()));
-        Var loss = objective.loss(out, batch);
-        tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
-        double gradNorm = monitor.beforeUpdate(step, 1.0 / scale);
-        Map<String, ActivationStats> acts = monitor.samples(step) ? ActivationProbe.collect(model, engine) : Map.of();
-        Metrics m = optimizer.step(monitor.samples(step), pe); // the monitor reads the updates when it samples
-        return record(step, loss.item(), gradNorm, m, acts);
     }
 
     /** A step on an empty Poisson batch: no forward pass; the private aggregate adds its noise to zero gradients. */

@@ -74,6 +74,38 @@ class MicroBatchesTest {
         }
     }
 
+    /**
+     * What a worker sends: the subtrees inside its range, never one gradient per micro-batch. A range of {@code len}
+     * micro-batches is covered by at most {@code 2 bitLength(len) - 1} nodes (a left and a right spine), so a worker's
+     * traffic grows with the logarithm of its share, and a range that is a whole subtree is one node.
+     */
+    @Test
+    void aRangeOfMicroBatchesIsCoveredByLogarithmicallyManyPieces() {
+        for (int k = 1; k <= 64; k++) {
+            for (int from = 0; from < k; from++) {
+                for (int to = from + 1; to <= k; to++) {
+                    List<MicroBatches.Node> pieces = MicroBatches.pieces(k, from, to);
+                    int len = to - from;
+                    int bound = 2 * (32 - Integer.numberOfLeadingZeros(len)) - 1;
+                    assertTrue(pieces.size() <= bound, k + " micro-batches, range [" + from + ", " + to + "): " + pieces.size()
+                            + " pieces, more than " + bound);
+                    int covered = 0;
+                    for (MicroBatches.Node n : pieces) {
+                        assertEquals(from + covered, n.lo(), "pieces in order, contiguous");
+                        covered += n.hi() - n.lo();
+                    }
+                    assertEquals(len, covered);
+                }
+            }
+            for (int size = 1; size <= k; size *= 2) {
+                for (int from = 0; from + size <= k; from += size) {
+                    assertEquals(1, MicroBatches.pieces(k, from, from + size).size(),
+                            "an aligned block of " + size + " of " + k + " micro-batches is one subtree");
+                }
+            }
+        }
+    }
+
     @Test
     void theTreeIsTheBinaryCounterTreeNotALeftFold() {
         assertEquals(4, MicroBatches.mid(0, 7));

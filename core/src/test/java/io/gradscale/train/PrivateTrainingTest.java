@@ -178,39 +178,87 @@ class PrivateTrainingTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> t.fit(data, null)).getMessage().contains("rollback"));
     }
 
-    @Test
-    void microBatchesAndClusterSourcesAreRefusedForPerExampleRuns() {
-        Dataset data = TrainerTest.spirals();
-        Trainer.Settings base = Trainer.Settings.of(GradientDescent.miniBatch(BATCH), 1, 1);
-        // (private?, settings, on a cluster?) -> refused, the message naming what is not supported
-        record Case(boolean dp, Trainer.Settings settings, boolean cluster, String says) {
-        }
-        List<Case> cases = List.of(
-                new Case(true, base.withMicroBatches(2), false, "micro_batches > 1"),
-                new Case(false, base.withPoissonSampling(true).withMicroBatches(4), false, "micro_batches > 1"),
-                new Case(true, base, true, "on Spark"),
-                new Case(false, base.withPoissonSampling(true), true, "on Spark"));
-        for (Case c : cases) {
-            Module m = TrainerTest.mlp(1, false);
-            OptimizerFactory f = c.dp() ? dpSgd(m, Engine.serial(), 1, 1, 0.05, BATCH)
-                    : mult -> new GradientStep(ParameterSet.of(m), Optimizers.sgd(Schedule.constant(0.05 * mult), 0, 0, false, 0), Engine.serial());
-            Trainer t = new Trainer(m, Objective.forTask(data.task()), f, Engine.serial(), c.settings());
-            LocalGradients local = new LocalGradients(new MicroBatchPass(m, Objective.forTask(data.task()), Engine.serial()), data);
-            GradientSource remote = new GradientSource() { // stands for a cluster's source: not this JVM's LocalGradients
-                @Override
-                public int size() {
-                    return local.size();
-                }
+    /** A source that is not this JVM's {@link LocalGradients}, as a cluster's is, computing the same passes. */
+    private static GradientSource remote(LocalGradients local) {
+        return new GradientSource() {
+            @Override
+            public int size() {
+                return local.size();
+            }
 
-                @Override
-                public StepResult compute(StepBatch b) {
-                    return local.compute(b);
+            @Override
+            public StepResult compute(StepBatch b) {
+                return local.compute(b);
+            }
+        };
+    }
+
+    private record PrivateRun(Module model, List<StepRecord> steps) {
+    }
+
+    private static PrivateRun privateRun(int micro, boolean poisson, boolean cluster) {
+        Dataset data = TrainerTest.spirals();
+        Module m = TrainerTest.mlp(1, false);
+        List<StepRecord> steps = new ArrayList<>();
+        Trainer t = new Trainer(m, Objective.forTask(data.task()), dpSgd(m, Engine.serial(), 0.5, 1.1, 0.05, BATCH), Engine.serial(),
+                Trainer.Settings.of(GradientDescent.miniBatch(BATCH), 1, 11).withPoissonSampling(poisson).withMicroBatches(micro))
+                .addListener(new TrainingListener() {
+                    @Override
+                    public void onStep(StepRecord r) {
+                        steps.add(r);
+                    }
+                });
+        LocalGradients local = new LocalGradients(new MicroBatchPass(m, Objective.forTask(data.task()), Engine.serial()), data);
+        t.run(cluster ? remote(local) : local, null, Long.MAX_VALUE);
+        return new PrivateRun(m, steps);
+    }
+
+    /**
+     * DP-SGD with gradient accumulation: each micro-batch's pass clips its own examples (a weight depends on its
+     * example's norm only), the fixed tree adds the clipped sums, the noise is added once to the aggregate. So a
+     * cluster's source (which adds the same pieces in the same tree) gives the same bits, every example's norm and
+     * weight reach the private aggregate in batch order (the same dp metrics), and the result equals one pass over the
+     * whole batch up to the rounding of the sum's order.
+     */
+    @Test
+    void privateRunsAccumulateMicroBatchesWithTheSameBitsInThisJvmAndThroughAClusterSource() {
+        PrivateRun whole = privateRun(1, false, false);
+        for (int micro : new int[] {1, 3, 5}) {
+            PrivateRun local = privateRun(micro, false, false);
+            PrivateRun cluster = privateRun(micro, false, true);
+            assertSameBits(local.model(), cluster.model());
+            assertEquals(local.steps().size(), cluster.steps().size());
+            for (int i = 0; i < local.steps().size(); i++) {
+                StepRecord x = local.steps().get(i);
+                StepRecord y = cluster.steps().get(i);
+                assertEquals(Double.doubleToRawLongBits(x.loss()), Double.doubleToRawLongBits(y.loss()), micro + ": loss of step " + i);
+                assertEquals(x.transforms(), y.transforms(), micro + ": dp metrics of step " + i);
+                StepRecord w = whole.steps().get(i);
+                assertEquals(w.transforms().get("dp.examples"), x.transforms().get("dp.examples"), "every example clipped once");
+                assertEquals(w.transforms().get("dp.clipped"), x.transforms().get("dp.clipped"), micro + ": the same examples clipped");
+                assertEquals(w.transforms().get("dp.norm_mean"), x.transforms().get("dp.norm_mean"), 1e-5 * w.transforms().get("dp.norm_mean"));
+            }
+            for (Map.Entry<String, Parameter> en : whole.model().namedParameters().entrySet()) {
+                float[] a = en.getValue().value().data();
+                float[] b = local.model().namedParameters().get(en.getKey()).value().data();
+                for (int j = 0; j < a.length; j++) {
+                    assertEquals(a[j], b[j], 1e-4 * (1 + Math.abs(a[j])), micro + " micro-batches: " + en.getKey() + "[" + j + "]");
                 }
-            };
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> t.run(c.cluster() ? remote : local, null, Long.MAX_VALUE), c.toString());
-            assertTrue(e.getMessage().startsWith("privacy: ") && e.getMessage().contains(c.says()), e.getMessage());
-            assertEquals(0, t.step(), c + ": no step taken before the refusal");
+            }
         }
+        // Poisson draws (index sets of varying size) are cut into micro-batches too
+        PrivateRun poisson = privateRun(3, true, false);
+        PrivateRun poissonWhole = privateRun(1, true, false);
+        assertEquals(poissonWhole.steps().size(), poisson.steps().size());
+        for (int i = 0; i < poisson.steps().size(); i++) {
+            assertEquals(poissonWhole.steps().get(i).transforms().get("dp.examples"), poisson.steps().get(i).transforms().get("dp.examples"));
+        }
+    }
+
+    @Test
+    void poissonSamplingIsRefusedOnAClusterSource() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> privateRun(1, true, true));
+        assertTrue(e.getMessage().startsWith("privacy: Poisson sampling") && e.getMessage().contains("training.sampling: shuffle"),
+                e.getMessage());
     }
 }

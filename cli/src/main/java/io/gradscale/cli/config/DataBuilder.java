@@ -232,6 +232,36 @@ public final class DataBuilder {
      */
     private static Loaded heldOut(String name, ConfigNode d, ConfigNode root, String dataSource, Path baseDir, Rng rng,
                                   Dataset train, Layout layout) {
+        ConfigNode sec = heldOutSection(name, d, root, dataSource);
+        String source = sec.choice("source", dataSource, SOURCES);
+        Loaded l;
+        try {
+            l = load(sec, source, baseDir, rng, train.task().classes());
+        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
+            // as for the data section: a file that cannot be read stays an I/O error, a defect keeps its type
+            throw new ConfigException(name + ": " + e.getMessage(), e);
+        }
+        sec.done();
+        Dataset x = l.data();
+        if (!x.exampleShape().equals(train.exampleShape()) || l.layout() != layout) {
+            throw new ConfigException(name + ": the " + name + " data has " + describe(x.exampleShape().dims(), l.layout())
+                    + " but the training data (data) has " + describe(train.exampleShape().dims(), layout));
+        }
+        if (!sameTask(x, train)) {
+            throw new ConfigException(name + ": the " + name + " data is " + x.task() + " but the training data (data) is "
+                    + train.task());
+        }
+        if (x.size() == 0) {
+            throw new ConfigException(name + ": the " + name + " data has no examples");
+        }
+        return l;
+    }
+
+    /**
+     * A {@code validation} or {@code test} section as the fields it is read with: data's (those a held-out section
+     * inherits), overridden by its own; a file source's section must name its own files.
+     */
+    public static ConfigNode heldOutSection(String name, ConfigNode d, ConfigNode root, String dataSource) {
         ObjectNode own = root.raw(name) instanceof ObjectNode o ? o : null;
         if (own == null) {
             throw new ConfigException(name + ": expected an object with the fields of data (path, labels, ...), got "
@@ -254,27 +284,7 @@ public final class DataBuilder {
         if (source.equals("idx") && !own.has("labels")) {
             throw new ConfigException(name + ".labels: required: the IDX labels file of the " + name + " images");
         }
-        Loaded l;
-        try {
-            l = load(sec, source, baseDir, rng, train.task().classes());
-        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
-            // as for the data section: a file that cannot be read stays an I/O error, a defect keeps its type
-            throw new ConfigException(name + ": " + e.getMessage(), e);
-        }
-        sec.done();
-        Dataset x = l.data();
-        if (!x.exampleShape().equals(train.exampleShape()) || l.layout() != layout) {
-            throw new ConfigException(name + ": the " + name + " data has " + describe(x.exampleShape().dims(), l.layout())
-                    + " but the training data (data) has " + describe(train.exampleShape().dims(), layout));
-        }
-        if (!sameTask(x, train)) {
-            throw new ConfigException(name + ": the " + name + " data is " + x.task() + " but the training data (data) is "
-                    + train.task());
-        }
-        if (x.size() == 0) {
-            throw new ConfigException(name + ": the " + name + " data has no examples");
-        }
-        return l;
+        return new ConfigNode(merged, name);
     }
 
     private static boolean sameTask(Dataset a, Dataset b) {

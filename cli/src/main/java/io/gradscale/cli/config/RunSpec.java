@@ -164,10 +164,6 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
                 div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0, poisson,
                 Trainer.Settings.DEFAULT_PRIVACY_DELTA, micro);
-        if ((c.has("privacy") || poisson) && micro > 1) {
-            throw new ConfigException("privacy: per-example clipping (or training.sampling: poisson) with micro_batches > 1"
-                    + " is not supported yet; set training.micro_batches: 1");
-        }
         OptimizerBuilder.Privacy privacy = privacy(c.object("privacy"), settings, data.train().size(), rng.split().nextLong());
         if (privacy != null) {
             settings = settings.withPrivacyDelta(privacy.delta());
