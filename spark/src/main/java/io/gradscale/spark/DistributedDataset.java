@@ -7,9 +7,11 @@ import io.gradscale.data.IdxReader;
 import io.gradscale.data.Standardizer;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -28,8 +31,9 @@ import scala.Tuple2;
 /**
  * A data set whose examples live on the executors, as an RDD of {@link Example}s with indices {@code 0..n-1}:
  * read there from a file system path (any Hadoop URI: {@code file:}, {@code hdfs:}, {@code s3a:} ...), never
- * collected through the driver. The driver keeps only the count and the {@link Layout}. IDX files must be
- * uncompressed here (an executor reads its range of examples with one seek; a gzip stream cannot be entered midway).
+ * collected through the driver. The driver keeps only the count and the {@link Layout}. An executor reads its range
+ * of an uncompressed IDX file with one seek; a gzip-compressed one it decompresses from the start and skips to its
+ * range (a deflate stream cannot be entered midway), so a compressed file costs each partition up to a whole pass.
  *
  * <p>The readers produce the same numbers as the single-machine ones: IDX images are scaled by
  * {@code (float) (b & 0xff) / 255f} as {@link IdxReader#readImages} does, CSV cells are parsed by
@@ -79,12 +83,16 @@ public final class DistributedDataset {
 
     /**
      * Reads an MNIST-style pair of IDX files (unsigned-byte images {@code [n, rows, cols]} and labels {@code [n]})
-     * on the executors, each partition reading its range of examples with one seek per file.
+     * (plain or gzip-compressed) on the executors, each partition reading its range of examples.
      */
     public static DistributedDataset idx(JavaSparkContext sc, String images, String labels, int classes, int partitions) {
         Configuration conf = sc.hadoopConfiguration();
-        int[] imageDims = idxHeader(conf, images, IdxReader.IMAGES_MAGIC, 3, "images");
-        int[] labelDims = idxHeader(conf, labels, IdxReader.LABELS_MAGIC, 1, "labels");
+        IdxHeader imageHeader = idxHeader(conf, images, IdxReader.IMAGES_MAGIC, 3, "images");
+        IdxHeader labelHeader = idxHeader(conf, labels, IdxReader.LABELS_MAGIC, 1, "labels");
+        int[] imageDims = imageHeader.dims();
+        int[] labelDims = labelHeader.dims();
+        boolean gzImages = imageHeader.gzip();
+        boolean gzLabels = labelHeader.gzip();
         int n = imageDims[0];
         if (labelDims[0] != n) {
             throw new DataFormatException("image file " + images + " holds " + n + " images but label file " + labels + " holds "
@@ -98,8 +106,8 @@ public final class DistributedDataset {
             List<Example> out = new ArrayList<>(r[1] - r[0]);
             byte[] px = new byte[(r[1] - r[0]) * pixels];
             byte[] lb = new byte[r[1] - r[0]];
-            readRange(c, images, 16 + (long) r[0] * pixels, px);
-            readRange(c, labels, 8 + (long) r[0], lb);
+            readRange(c, images, gzImages, 16 + (long) r[0] * pixels, px);
+            readRange(c, labels, gzLabels, 8 + (long) r[0], lb);
             for (int i = 0; i < lb.length; i++) {
                 int label = lb[i] & 0xff;
                 if (label >= classes) {
@@ -178,7 +186,18 @@ public final class DistributedDataset {
      * standard deviation, 0 replaced by 1, as {@link Standardizer#fit}).
      */
     public Standardizer fitStandardizer() {
-        int f = layout.exampleDims()[layout.exampleDims().length - 1];
+        return fit(layout.exampleDims()[layout.exampleDims().length - 1]);
+    }
+
+    /**
+     * One mean and one standard deviation over every element ({@link Standardizer#fitPooled}, IDX
+     * {@code scaling: standardize}), with the partition-ordered sums of {@link #fitStandardizer}.
+     */
+    public Standardizer fitPooledStandardizer() {
+        return fit(1);
+    }
+
+    private Standardizer fit(int f) {
         double[] sum = columnSums(rows.map(e -> e.features()), f, null);
         long m = (long) size * layout.featureSize() / f;
         double[] mu = new double[f];
@@ -315,17 +334,20 @@ public final class DistributedDataset {
         }
     }
 
-    private static int[] idxHeader(Configuration conf, String uri, int magic, int rank, String what) {
+    /** An IDX file's header: its dimensions, and whether the file is gzip-compressed. */
+    record IdxHeader(int[] dims, boolean gzip) {
+    }
+
+    private static IdxHeader idxHeader(Configuration conf, String uri, int magic, int rank, String what) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
         FileSystem fs = fs(conf, p, uri);
-        try (DataInputStream in = new DataInputStream(fs.open(p))) {
+        try (InputStream raw = new BufferedInputStream(fs.open(p))) {
+            boolean gzip = isGzip(raw);
+            DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw) : raw);
+            String where = uri + (gzip ? " (after gzip decompression)" : "");
             int m = in.readInt();
-            if ((m >>> 16) == 0x1F8B) {
-                throw new DataFormatException(uri + " is gzip-compressed: on Spark each executor reads its range of an IDX"
-                        + " file directly, which a compressed stream does not allow; decompress it (gunzip) and point to the .idx file");
-            }
             if (m != magic) {
-                throw new DataFormatException(uri + ": expected an IDX " + what + " file, magic " + String.format("0x%08X", magic)
+                throw new DataFormatException(where + ": expected an IDX " + what + " file, magic " + String.format("0x%08X", magic)
                         + " (unsigned bytes, " + rank + " dimensions), got " + String.format("0x%08X", m));
             }
             int[] dims = new int[rank];
@@ -335,21 +357,48 @@ public final class DistributedDataset {
                 elements *= dims[i];
             }
             long expected = 4L + 4L * rank + elements;
+            // a compressed file's length says nothing of its content: a short one fails where an executor reads past its end
             long actual = fs.getFileStatus(p).getLen();
-            if (actual != expected) {
+            if (!gzip && actual != expected) {
                 throw new DataFormatException(uri + ": the header's dimensions " + Arrays.toString(dims) + " need " + expected
                         + " bytes, the file has " + actual);
             }
-            return dims;
+            return new IdxHeader(dims, gzip);
+        } catch (java.io.EOFException e) {
+            throw new DataFormatException(uri + ": the IDX header is truncated", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
         }
     }
 
-    private static void readRange(Configuration conf, String uri, long offset, byte[] into) throws IOException {
+    /** True when the stream starts with gzip's magic bytes (the stream is reset to its start). */
+    private static boolean isGzip(InputStream in) throws IOException {
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        return b0 == 0x1f && b1 == 0x8b;
+    }
+
+    /**
+     * Reads {@code into.length} bytes at {@code offset} of the file's content: one positioned read of a plain file; a
+     * gzip file is decompressed from its start and the bytes before {@code offset} skipped, since a deflate stream has
+     * no entry point midway (each partition then decompresses up to the end of its range).
+     */
+    private static void readRange(Configuration conf, String uri, boolean gzip, long offset, byte[] into) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
         try (FSDataInputStream in = p.getFileSystem(conf).open(p)) {
-            in.readFully(offset, into);
+            if (!gzip) {
+                in.readFully(offset, into);
+                return;
+            }
+            try (InputStream z = new GZIPInputStream(new BufferedInputStream(in))) {
+                z.skipNBytes(offset);
+                new DataInputStream(z).readFully(into);
+            } catch (java.io.EOFException e) {
+                throw new DataFormatException(uri + " (after gzip decompression) ends before byte " + (offset + into.length)
+                        + ", which its header's dimensions need: the file is truncated", e);
+            }
         }
     }
 

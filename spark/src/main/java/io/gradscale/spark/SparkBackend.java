@@ -24,9 +24,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * CSV and IDX data are read by the executors ({@link DistributedDataset}); the built-in tasks are generated on the
  * driver and spread over the partitions. The data section is read as {@link DataBuilder#build} reads it, with the
  * same draws from the run's generator (the validation split) and the CSV standardizer fitted on the training part,
- * so a run with {@code training.micro_batches: k} trains the same bits here as in one JVM. Separate
- * {@code validation} and {@code test} sections, IDX {@code scaling: standardize}, sequence CSV files and gzip IDX
- * files are refused with a message saying so.
+ * so a run with {@code training.micro_batches: k} trains the same bits here as in one JVM. A separate
+ * {@code validation} section of a file source is read by the executors too and evaluated there; a {@code test}
+ * section of a file source and sequence CSV files are refused with a message saying why and what to do.
  */
 public final class SparkBackend implements ClusterBackend {
     private ClusterSpec spec;
@@ -48,17 +48,28 @@ public final class SparkBackend implements ClusterBackend {
 
     @Override
     public DataBuilder.Built load(ConfigNode d, ConfigNode root, Path baseDir, Rng rng) {
-        for (String section : List.of("validation", "test")) {
-            if (root.has(section)) {
-                throw new ConfigException(section + ": separate validation and test files are not supported on Spark yet;"
-                        + " use data.validation (a share of the training file) and evaluate a test file with a local run");
-            }
-        }
         JsonNode src = d.raw("source");
         String source = src == null ? "" : src.asText();
-        if (!source.equals("csv") && !source.equals("idx")) {
-            if (source.equals("sequence_csv")) {
-                throw new ConfigException(d.path() + ".source: sequence_csv is not read on the executors yet; use csv or idx on Spark");
+        if (source.equals("sequence_csv")) {
+            throw new ConfigException(d.path() + ".source: sequence_csv is not read on the executors yet (its windows overlap"
+                    + " across lines, which Spark splits between partitions); on Spark use csv with one window per line, or"
+                    + " train this file in one JVM");
+        }
+        boolean file = source.equals("csv") || source.equals("idx");
+        if (file && root.has("test")) {
+            throw new ConfigException("test: a test section is not evaluated on Spark yet (the end-of-run test pass runs in"
+                    + " the driver's JVM on data it holds); remove it and score the trained run afterwards with"
+                    + " `gradscale evaluate RUN_DIR --data TEST.csv` (or --data a configuration with the test section)");
+        }
+        if (!file) {
+            if (root.has("validation") || root.has("test")) {
+                // generated on the driver like the training set: held-out sections stay there too
+                DataBuilder.Built b = DataBuilder.build(d, root, baseDir, rng);
+                train = DistributedDataset.of(sc, b.train(), partitions);
+                localValidation = b.validation();
+                dataLayout = b.layout();
+                return new DataBuilder.Built(head(train), b.validation(), b.test(), b.layout(), b.summary()
+                        + " (generated on the driver, training set spread over " + partitions + " partitions)");
             }
             DataBuilder.Built b = DataBuilder.build(d, root, baseDir, rng);
             train = DistributedDataset.of(sc, b.train(), partitions);
@@ -68,13 +79,16 @@ public final class SparkBackend implements ClusterBackend {
                     + " (generated on the driver, spread over " + partitions + " partitions)");
         }
         d.string("source");
-        double share = d.number("validation", DataBuilder.DEFAULT_VALIDATION_SHARE, 0.0, 0.9);
+        boolean ownValidation = root.has("validation");
+        double share = d.number("validation", ownValidation ? 0.0 : DataBuilder.DEFAULT_VALIDATION_SHARE, 0.0, 0.9);
+        if (ownValidation && share > 0) {
+            throw new ConfigException(d.path() + ".validation: a share of the training data and a validation section exclude"
+                    + " each other; remove one of them");
+        }
         boolean standardize = false;
+        boolean pooled = false;
         if (source.equals("idx")) {
-            String scaling = d.choice("scaling", DataBuilder.DEFAULT_IDX_SCALING, "unit", "standardize");
-            if (!scaling.equals("unit")) {
-                throw new ConfigException(d.path() + ".scaling: only unit scaling (pixels / 255) is supported on Spark yet");
-            }
+            pooled = d.choice("scaling", DataBuilder.DEFAULT_IDX_SCALING, "unit", "standardize").equals("standardize");
         } else {
             standardize = d.bool("standardize", DataBuilder.DEFAULT_CSV_STANDARDIZE);
         }
@@ -86,7 +100,7 @@ public final class SparkBackend implements ClusterBackend {
         if (source.equals("idx")) {
             all = DistributedDataset.idx(sc, path, uri(baseDir, d.string("labels")), d.integer("classes", 10, 2, 1 << 20), partitions);
             dataLayout = DataBuilder.Layout.IMAGE;
-            summary = all.source() + ", pixels scaled to [0, 1] (/ 255)";
+            summary = all.source();
         } else {
             String label = d.string("label");
             boolean classification = d.choice("task", "classification", "classification", "regression").equals("classification");
@@ -103,16 +117,62 @@ public final class SparkBackend implements ClusterBackend {
             validation = s.validation();
         }
         rng.split(); // DataBuilder's generator of held-out sections, drawn whether or not one is used
-        if (standardize) {
-            Standardizer st = train.fitStandardizer();
+        if (ownValidation) {
+            validation = heldOut(DataBuilder.heldOutSection("validation", d, root, source), source, baseDir, train);
+        }
+        if (standardize || pooled) {
+            Standardizer st = pooled ? train.fitPooledStandardizer() : train.fitStandardizer();
             train = train.standardize(st);
             validation = validation == null ? null : validation.standardize(st);
-            summary += ", features standardized (mean 0, std 1 per column, fitted on the training rows)";
+            summary += pooled ? String.format(java.util.Locale.ROOT,
+                    ", pixels / 255, then standardized (mean %.4g, std %.4g over the training pixels)", st.mean()[0], st.std()[0])
+                    : ", features standardized (mean 0, std 1 per column, fitted on the training rows)";
+        } else if (source.equals("idx")) {
+            summary += ", pixels scaled to [0, 1] (/ 255)";
         }
         summary += validation == null ? "; " + train.size() + " train, no validation"
-                : "; " + train.size() + " train / " + validation.size() + " validation";
+                : "; " + train.size() + " train / " + validation.size() + " validation"
+                + (ownValidation ? " from " + validation.source() : "");
         return new DataBuilder.Built(head(train), validation == null ? null : head(validation), null, dataLayout,
                 summary + "; read by the executors");
+    }
+
+    /**
+     * Reads a separate validation section's files on the executors, as {@link DataBuilder#build} reads them in one JVM:
+     * the data section's fields overridden by the section's own, the class count fixed to the training set's, the
+     * same example shape and task required.
+     */
+    private DistributedDataset heldOut(ConfigNode sec, String dataSource, Path baseDir, DistributedDataset trainSet) {
+        String source = sec.choice("source", dataSource, dataSource);
+        sec.integer("size", 2000, 1, 10_000_000); // read for every source by DataBuilder; no meaning for files
+        Layout t = trainSet.layout();
+        DistributedDataset v;
+        try {
+            if (source.equals("idx")) {
+                v = DistributedDataset.idx(sc, uri(baseDir, sec.string("path")), uri(baseDir, sec.string("labels")),
+                        t.classes(), partitions);
+                sec.integer("classes", 10, 2, 1 << 20);
+            } else {
+                boolean classification = sec.choice("task", "classification", "classification", "regression").equals("classification");
+                v = DistributedDataset.csv(sc, uri(baseDir, sec.string("path")), sec.string("label"),
+                        classification ? t.classes() : -1, partitions);
+            }
+        } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
+            throw new ConfigException("validation: " + e.getMessage(), e);
+        }
+        sec.done();
+        Layout l = v.layout();
+        if (!java.util.Arrays.equals(l.exampleDims(), t.exampleDims()) || !java.util.Arrays.equals(l.targetDims(), t.targetDims())
+                || l.classes() != t.classes() || l.steps() != t.steps()) {
+            throw new ConfigException("validation: the validation data's examples are " + describe(l) + " but the training data's are "
+                    + describe(t));
+        }
+        return v;
+    }
+
+    private static String describe(Layout l) {
+        return java.util.Arrays.toString(l.exampleDims()) + (l.classes() > 0 ? " in " + l.classes() + " classes"
+                : " with targets " + java.util.Arrays.toString(l.targetDims()));
     }
 
     /** The first example of a distributed set, standing for it in the configuration's checks. */

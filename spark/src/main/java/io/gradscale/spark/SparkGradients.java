@@ -1,6 +1,7 @@
 package io.gradscale.spark;
 
 import io.gradscale.autograd.Parameter;
+import io.gradscale.autograd.PerExample;
 import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.data.Batch;
@@ -14,6 +15,7 @@ import io.gradscale.train.MicroBatchPass;
 import io.gradscale.train.MicroBatches;
 import io.gradscale.train.Objective;
 import io.gradscale.train.Trainer;
+import io.gradscale.transform.PrivateAggregate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -45,8 +47,10 @@ import scala.Tuple2;
  * micro-batches one after the other and {@code treeAggregate} adds the partitions; its bits depend on the
  * partition count.
  *
- * <p>Models with dropout or batch normalization are refused: their random draws and running statistics
- * would advance on the executors' copies, not on the driver's model.
+ * <p>Batch normalization: each executor's pass keeps its micro-batch's batch statistics instead of moving its copy's
+ * running statistics, the pieces carry them, and the driver applies them in micro-batch order, as one machine's
+ * successive passes move them. Models with dropout are refused: their masks would be drawn from the executors'
+ * copies of the generator.
  */
 public final class SparkGradients implements GradientSource, AutoCloseable {
     /** How the micro-batches' gradients are added. */
@@ -65,6 +69,8 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
     private final ModelFactory factory;
     private final MicroBatchPass driver;
     private final List<Parameter> weights;
+    /** Batch normalization's running statistics: moved on the driver only, sent to the executors for evaluation. */
+    private final List<io.gradscale.tensor.Tensor> buffers;
     private final int partitions;
     private final Reduction reduction;
     private final StepTimes times = new StepTimes();
@@ -72,6 +78,9 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
     private int laidOutBatch;
     private int laidOutMicro;
     private JavaRDD<Shard> shards;
+    /** The validation set last evaluated, and its examples in evaluation blocks (cached). */
+    private DistributedDataset evalOf;
+    private JavaRDD<Tuple2<Integer, List<Example>>> evalBlocks;
 
     /**
      * @param model the driver's model, whose parameter gradients receive the aggregated gradient
@@ -85,18 +94,27 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         }
         if (!model.namedRngs().isEmpty()) {
             throw new IllegalArgumentException("the model draws random numbers in training (" + model.namedRngs().keySet()
-                    + ", e.g. dropout): on Spark those draws would happen on the executors' copies; remove dropout to train on Spark");
+                    + ", e.g. dropout): on Spark those draws would happen on the executors' copies of the generator, not as"
+                    + " one machine's in micro-batch order; remove dropout (weight decay or a smaller model regularize"
+                    + " without draws) or train this model in one JVM");
         }
-        if (!model.namedBuffers().isEmpty()) {
+        int normBuffers = 0;
+        for (Module m : model.namedModules().values()) {
+            if (m instanceof io.gradscale.nn.BatchNorm1d) {
+                normBuffers += m.namedBuffers().size();
+            }
+        }
+        if (model.namedBuffers().size() != normBuffers) {
             throw new IllegalArgumentException("the model has buffers updated in training (" + model.namedBuffers().keySet()
-                    + ", e.g. batch normalization's running statistics): on Spark they would change only on the executors'"
-                    + " copies; use layer normalization to train on Spark");
+                    + ") by a module other than BatchNorm1d: on Spark they would change only on the executors' copies;"
+                    + " train it in one JVM");
         }
         this.sc = sc;
         this.train = train;
         this.factory = factory;
         this.driver = new MicroBatchPass(model, Objective.forTask(train.layout().task()), Engine.serial());
         this.weights = new ArrayList<>(model.namedParameters().values());
+        this.buffers = new ArrayList<>(model.namedBuffers().values());
         this.partitions = partitions;
         this.reduction = reduction;
     }
@@ -129,12 +147,13 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         double scale = b.lossScale();
         boolean probe = b.probeActivations();
         int from = b.from();
+        PerExample.Clipping clip = forExecutors(b.clipping());
         GradientSum sum;
         Map<String, ActivationStats> acts = Map.of();
         try {
             if (reduction == Reduction.FIXED_TREE) {
                 List<Pieces> results = shards.mapPartitionsWithIndex((part, it) -> List.of(
-                        runStep(only(it), part, p, f, w.value(), layout, from, n, k, scale, probe)).iterator(), true).collect();
+                        runStep(only(it), part, p, f, w.value(), layout, from, n, k, scale, probe, clip)).iterator(), true).collect();
                 long t2 = System.nanoTime();
                 Map<MicroBatches.Node, GradientSum> nodes = new HashMap<>();
                 long computeMax = 0;
@@ -156,6 +175,11 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
                 times.computeMaxNanos += computeMax;
                 times.encodeMaxNanos += encodeMax;
             } else {
+                if (clip != null || !buffers.isEmpty()) {
+                    throw new IllegalArgumentException("spark.reduction: tree_aggregate sums each partition's micro-batches in"
+                            + " one gradient, without their examples' norms (per-example clipping) or their batch statistics"
+                            + " in micro-batch order (batch normalization); use fixed_tree");
+                }
                 GradientSum zero = new GradientSum(new float[weights.size()][], 0.0);
                 sum = shards.treeAggregate(zero, (acc, shard) -> GradientSum.add(acc,
                         foldStep(shard, shard.partition, p, f, w.value(), layout, from, n, k, scale)), GradientSum::add,
@@ -168,41 +192,77 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
             w.destroy();
         }
         driver.load(sum);
+        driver.applyStatistics(sum.statistics());
         times.totalNanos += System.nanoTime() - t0;
         times.steps++;
-        return new StepResult(sum.loss(), acts);
+        return new StepResult(sum.loss(), acts, b.clipping() == null ? null : PerExample.gathered(b.clipping(), sum.norms(), sum.weights()));
     }
 
-    /** Validation loss and accuracy of the driver's current weights, computed on the executors. */
+    /**
+     * The per-example clipping policy as the executors get it: the private aggregate's clipping alone
+     * ({@link PerExample.ClipToNorm}, the same weights; its noise generator stays on the driver), or any other
+     * serializable policy; null stays null.
+     */
+    static PerExample.Clipping forExecutors(PerExample.Clipping c) {
+        if (c == null || c instanceof PerExample.ClipToNorm) {
+            return c;
+        }
+        if (c instanceof PrivateAggregate pa) {
+            return new PerExample.ClipToNorm(pa.maxGradNorm());
+        }
+        if (c instanceof java.io.Serializable) {
+            return c;
+        }
+        throw new IllegalArgumentException("the per-example clipping policy " + c.getClass().getName() + " is not serializable,"
+                + " so it cannot be sent to the executors; make it java.io.Serializable");
+    }
+
+    /**
+     * Validation loss and accuracy of the driver's current weights, computed on the executors with the bits of
+     * {@link Trainer#evaluate} in one JVM, whatever the partition count: the examples are grouped once into the
+     * trainer's blocks of {@link Trainer#EVAL_BATCH} consecutive indices (one shuffle, cached), each block's
+     * {@code loss * size} and {@code accuracy * size} are computed by one forward pass, and the driver adds the blocks in
+     * index order, as the trainer's loop does.
+     */
     public Trainer.Evaluation evaluate(DistributedDataset data) {
         Broadcast<float[][]> w = sc.broadcast(weightArrays());
+        float[][] bufferValues = new float[buffers.size()][];
+        for (int i = 0; i < bufferValues.length; i++) {
+            bufferValues[i] = buffers.get(i).data();
+        }
+        Broadcast<float[][]> bw = sc.broadcast(bufferValues);
         ModelFactory f = factory;
         Layout layout = data.layout();
         try {
-            List<double[]> parts = data.rows().mapPartitionsWithIndex((part, it) -> {
-                List<Example> rows = new ArrayList<>();
-                it.forEachRemaining(rows::add);
-                rows.sort((a, c) -> Integer.compare(a.index(), c.index()));
-                double[] out = {part, 0, 0};
-                if (rows.isEmpty()) {
-                    return List.of(out).iterator();
+            if (evalOf != data) {
+                if (evalBlocks != null) {
+                    evalBlocks.unpersist(false);
                 }
-                Module m = load(f, w.value());
-                m.eval();
+                evalBlocks = blocks(data, partitions);
+                evalOf = data;
+            }
+            List<double[]> parts = evalBlocks.mapPartitions(it -> {
+                List<double[]> out = new ArrayList<>();
+                Module m = null;
                 Objective obj = Objective.forTask(layout.task());
-                for (int lo = 0; lo < rows.size(); lo += EVAL_CHUNK) {
-                    Batch batch = layout.toDataset(rows.subList(lo, Math.min(rows.size(), lo + EVAL_CHUNK))).batch(0,
-                            Math.min(rows.size(), lo + EVAL_CHUNK) - lo);
+                while (it.hasNext()) {
+                    Tuple2<Integer, List<Example>> block = it.next();
+                    if (m == null) {
+                        m = load(f, w.value());
+                        loadBuffers(m, bw.value());
+                        m.eval();
+                    }
+                    Batch batch = layout.toDataset(block._2()).batch(0, block._2().size());
                     Var o = m.forward(Tape.noGrad(Engine.serial()).constant(batch.inputs()));
-                    out[1] += obj.loss(o, batch).item() * batch.size();
-                    out[2] += obj.accuracy(o.value(), batch) * batch.size();
+                    out.add(new double[] {block._1(), obj.loss(o, batch).item() * batch.size(),
+                            obj.accuracy(o.value(), batch) * batch.size()});
                 }
-                return List.of(out).iterator();
-            }, true).collect();
-            double loss = 0;
-            double acc = 0;
+                return out.iterator();
+            }).collect();
             List<double[]> sorted = new ArrayList<>(parts);
             sorted.sort((a, c) -> Double.compare(a[0], c[0]));
+            double loss = 0;
+            double acc = 0;
             for (double[] x : sorted) {
                 loss += x[1];
                 acc += x[2];
@@ -212,11 +272,30 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
             throw failure(-1, e);
         } finally {
             w.destroy();
+            bw.destroy();
         }
     }
 
-    /** Rows evaluated per forward pass on an executor. */
-    static final int EVAL_CHUNK = 1024;
+    /** Writes the driver's buffers (running statistics) into an executor's model, in {@link Module#namedBuffers} order. */
+    private static void loadBuffers(Module m, float[][] b) {
+        List<io.gradscale.tensor.Tensor> own = new ArrayList<>(m.namedBuffers().values());
+        if (own.size() != b.length) {
+            throw new IllegalStateException("the executor's model has " + own.size() + " buffers, the driver's " + b.length);
+        }
+        for (int i = 0; i < b.length; i++) {
+            System.arraycopy(b[i], 0, own.get(i).data(), 0, b[i].length);
+        }
+    }
+
+    /** The examples grouped into blocks of {@link Trainer#EVAL_BATCH} consecutive indices, each sorted by index. */
+    private static JavaRDD<Tuple2<Integer, List<Example>>> blocks(DistributedDataset data, int partitions) {
+        return data.rows().mapToPair(e -> new Tuple2<>(e.index() / Trainer.EVAL_BATCH, e)).groupByKey(partitions).map(t -> {
+            List<Example> rows = new ArrayList<>();
+            t._2().forEach(rows::add);
+            rows.sort((a, c) -> Integer.compare(a.index(), c.index()));
+            return new Tuple2<>(t._1(), rows);
+        }).cache();
+    }
 
     private float[][] weightArrays() {
         float[][] out = new float[weights.size()][];
@@ -364,7 +443,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
 
     /** One partition's share of one step: its micro-batches' gradients, summed in the largest subtrees it holds. */
     static Pieces runStep(Shard s, int part, int parts, ModelFactory f, float[][] w, Layout layout, int from, int n, int k,
-                          double scale, boolean probe) {
+                          double scale, boolean probe, PerExample.Clipping clip) {
         int first = firstMicroBatch(part, k, parts);
         int end = firstMicroBatch(part + 1, k, parts);
         if (first >= end) {
@@ -372,9 +451,10 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         }
         long t0 = System.nanoTime();
         MicroBatchPass pass = new MicroBatchPass(s.model(f, w), Objective.forTask(layout.task()), Engine.serial());
+        pass.deferStatistics(); // batch normalization's running statistics move on the driver, in micro-batch order
         Map<MicroBatches.Node, GradientSum> nodes = new LinkedHashMap<>();
         for (MicroBatches.Node node : MicroBatches.pieces(k, first, end)) {
-            nodes.put(node, MicroBatches.evaluate(node, i -> pass.take(pass.backward(micro(s, layout, from, n, k, i), n, scale)),
+            nodes.put(node, MicroBatches.evaluate(node, i -> pass.take(pass.backward(micro(s, layout, from, n, k, i), n, scale, clip)),
                     GradientSum::add));
         }
         Map<String, ActivationStats> acts = probe && end == k ? new LinkedHashMap<>(pass.activations()) : null;
@@ -443,6 +523,11 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         if (shards != null) {
             shards.unpersist(false);
             shards = null;
+        }
+        if (evalBlocks != null) {
+            evalBlocks.unpersist(false);
+            evalBlocks = null;
+            evalOf = null;
         }
     }
 }

@@ -12,7 +12,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code gradscale train CONFIG --spark local[2]} end to end: the CSV read by the executors, the same run directory as
  * a local run (metrics log, checkpoint, diagnosis, report), the same final weights as the local run with the same
- * micro-batches, and a run resumed from its run directory ({@code train --resume RUN_DIR --spark ...}) equal to a straight one.
+ * micro-batches, and the same run SIGKILLed in a JVM of its own after its first checkpoint, then resumed from its run
+ * directory ({@code train --resume RUN_DIR --spark ...}), equal to a straight one: weights, optimizer and trainer
+ * state, metrics log (wall-clock fields aside) and diagnosis.
  */
 class SparkCliTest {
+    /** How often the kill test looks for the child's first checkpoint. */
+    private static final long POLL_MILLIS = 20;
+    private static final long KILL_WAIT_SECONDS = 60;
+    /** The child JVM starts Spark on a machine that may be loaded; a hang must still end the build. */
+    private static final int TIMEOUT_SECONDS = 400;
+
     @TempDir
     Path dir;
 
@@ -80,7 +92,8 @@ class SparkCliTest {
     }
 
     @Test
-    void aSparkRunWritesWhatALocalRunWritesWithTheSameBitsAndResumes() throws IOException {
+    @org.junit.jupiter.api.Timeout(TIMEOUT_SECONDS)
+    void aSparkRunWritesWhatALocalRunWritesWithTheSameBitsAndResumesAfterAKill() throws IOException, InterruptedException {
         writeCsv();
         Path cfg = config("csv2", 2, "data.csv");
         Outcome local = run("train", cfg.toString(), "--out", dir.resolve("local").toString());
@@ -95,22 +108,130 @@ class SparkCliTest {
         }
         assertSameWeights(runDir("local").resolve("checkpoint"), sd.resolve("checkpoint"));
 
-        Path first = config("csv1", 1, "data.csv");
-        // a Spark run with checkpoints every 2 steps, stopped after the first of the two epochs: its run directory is
-        // what a run of cfg killed at the end of epoch 1 leaves (resume.json then records the two epochs)
-        Outcome half = run("train", first.toString(), "--spark", "local[2]", "--checkpoint-every", "2",
-                "--out", dir.resolve("half").toString());
-        assertEquals(0, half.code(), half.err());
-        Path hd = runDir("half");
-        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var saved = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(hd.resolve("resume.json").toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) saved.get("config").get("training")).put("epochs", 2);
-        Files.write(hd.resolve("resume.json"), mapper.writeValueAsBytes(saved));
-        // resumed on Spark through the run directory: a checkpoint is the same wherever it was written
-        Outcome resumed = run("train", "--resume", hd.toString(), "--spark", "local[1]");
+        // the same Spark run in a JVM of its own with a checkpoint every 2 steps, SIGKILLed as soon as its first
+        // checkpoint exists (mid-epoch: 4 steps per epoch), resumed on 1 partition: the straight run's bits
+        Path kd = killAfterFirstCheckpoint(cfg, dir.resolve("killed"));
+        long logged = Files.readAllLines(kd.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"type\":\"step\"")).count();
+        assertTrue(logged < 8, "killed mid-run: " + logged + " of 8 steps logged");
+        Outcome resumed = run("train", "--resume", kd.toString(), "--spark", "local[1]");
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.out().contains("resume:    " + hd), resumed.out());
-        assertSameWeights(sd.resolve("checkpoint"), hd.resolve("checkpoint"));
+        assertTrue(resumed.out().contains("resume:    " + kd), resumed.out());
+        assertSameWeights(sd.resolve("checkpoint"), kd.resolve("checkpoint"));
+        Checkpoint.Contents a = Checkpoint.read(sd.resolve("checkpoint"));
+        Checkpoint.Contents b = Checkpoint.read(kd.resolve("checkpoint"));
+        for (String part : List.of("optimizer", "trainer")) {
+            assertEquals(a.state().get(part), b.state().get(part), part + " state after a kill at step " + logged);
+        }
+        assertEquals(normalizedLog(sd), normalizedLog(kd), "the metrics log, record by record");
+        assertEquals(Files.readString(sd.resolve("diagnosis.json")), Files.readString(kd.resolve("diagnosis.json")));
+    }
+
+    /**
+     * Starts {@code train CONFIG --spark local[2] --checkpoint-every 2} in a new JVM (the test's class path, Spark's JVM
+     * flags as the launcher gives them) and SIGKILLs it as soon as its run directory holds a checkpoint; returns the
+     * run directory.
+     */
+    private static Path killAfterFirstCheckpoint(Path cfg, Path out) throws IOException, InterruptedException {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        cmd.addAll(Arrays.asList(Files.readString(Path.of("target/launcher/java.args")).strip().split("\\s+")));
+        cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "-cp", cp, Main.class.getName(),
+                "train", cfg.toString(), "--spark", "local[2]", "--checkpoint-every", "2", "--out", out.toString()));
+        Path log = out.resolveSibling(out.getFileName() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("GRADSCALE_NO_PROGRESS", "1");
+        Process p = pb.start();
+        Path runDir = null;
+        try {
+            while (p.isAlive()) {
+                try (Stream<Path> s = Files.isDirectory(out) ? Files.list(out) : Stream.empty()) {
+                    runDir = s.filter(Files::isDirectory).findFirst().orElse(null);
+                }
+                if (runDir != null && Files.exists(runDir.resolve("checkpoint").resolve(Checkpoint.MANIFEST))) {
+                    break;
+                }
+                Thread.sleep(POLL_MILLIS);
+            }
+            assertTrue(p.isAlive(), "the run ended before its first checkpoint was seen: " + Files.readString(log));
+        } finally {
+            p.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no finally block runs in the child
+            p.waitFor(KILL_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        return runDir;
+    }
+
+    /** The metrics log's records without their wall-clock fields (the header's start time, each step's elapsed time). */
+    private static List<String> normalizedLog(Path runDir) throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            var o = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            o.remove(List.of("startedAt", "elapsedMillis"));
+            out.add(o.toString());
+        }
+        return out;
+    }
+
+    /** An MNIST-style pair of gzip-compressed IDX files of {@code n} 4x4 images in 3 classes. */
+    private void writeIdx(String prefix, int n, long seed) throws IOException {
+        Rng rng = new Rng(seed);
+        java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * 16).putInt(0x803).putInt(n).putInt(4).putInt(4);
+        java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            int label = rng.nextInt(3);
+            for (int j = 0; j < 16; j++) {
+                img.put((byte) Math.min(255, (j % 3 == label ? 120 : 0) + rng.nextInt(120)));
+            }
+            lab.put((byte) label);
+        }
+        for (String[] f : new String[][] {{prefix + "-images.idx.gz", "i"}, {prefix + "-labels.idx.gz", "l"}}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+                z.write(f[1].equals("i") ? img.array() : lab.array());
+            }
+            Files.write(dir.resolve(f[0]), out.toByteArray());
+        }
+    }
+
+    /**
+     * What used to be refused on Spark, read by the executors: gzip-compressed IDX files, pooled standardization
+     * (scaling: standardize) and a separate validation section; the final weights are the local run's.
+     */
+    @Test
+    void gzipIdxStandardizedWithAValidationSectionTrainsTheBitsOfALocalRun() throws IOException {
+        writeIdx("train", 96, 3);
+        writeIdx("val", 30, 4);
+        Path cfg = dir.resolve("idx.yaml");
+        Files.writeString(cfg, """
+                name: idx
+                seed: 8
+                data: {source: idx, path: train-images.idx.gz, labels: train-labels.idx.gz, classes: 3, scaling: standardize}
+                validation: {path: val-images.idx.gz, labels: val-labels.idx.gz}
+                model: {type: mlp, hidden: [10], activation: relu}
+                optimizer: {type: adam, lr: 0.01}
+                training: {mode: mini_batch, batch_size: 32, epochs: 1, micro_batches: 3}
+                """);
+        Outcome local = run("train", cfg.toString(), "--out", dir.resolve("idx-local").toString());
+        assertEquals(0, local.code(), local.err());
+        Outcome spark = run("train", cfg.toString(), "--spark", "local[2]", "--out", dir.resolve("idx-spark").toString());
+        assertEquals(0, spark.code(), spark.err());
+        assertTrue(spark.out().contains("then standardized") && spark.out().contains("96 train / 30 validation from IDX"),
+                spark.out());
+        assertSameWeights(runDir("idx-local").resolve("checkpoint"), runDir("idx-spark").resolve("checkpoint"));
+        double lv = validationLoss(runDir("idx-local"));
+        double sv = validationLoss(runDir("idx-spark"));
+        assertEquals(Double.doubleToRawLongBits(lv), Double.doubleToRawLongBits(sv), "validation loss: the trainer's blocks, in its order");
+    }
+
+    private static double validationLoss(Path runDir) throws IOException {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            var o = mapper.readTree(line);
+            if (o.path("type").asText().equals("eval")) {
+                return o.path("valLoss").asDouble();
+            }
+        }
+        throw new AssertionError("no eval record in " + runDir);
     }
 
     @Test

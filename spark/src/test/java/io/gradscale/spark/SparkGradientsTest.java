@@ -9,6 +9,7 @@ import io.gradscale.autograd.Parameter;
 import io.gradscale.data.Dataset;
 import io.gradscale.data.tasks.TwoSpirals;
 import io.gradscale.nn.Activation;
+import io.gradscale.nn.BatchNorm1d;
 import io.gradscale.nn.Dropout;
 import io.gradscale.nn.Linear;
 import io.gradscale.nn.Module;
@@ -17,12 +18,15 @@ import io.gradscale.optim.Optimizers;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.train.GradientDescent;
+import io.gradscale.train.MicroBatches;
 import io.gradscale.train.Objective;
 import io.gradscale.train.StepRecord;
 import io.gradscale.train.Trainer;
 import io.gradscale.train.TrainingListener;
 import io.gradscale.transform.GradientStep;
 import io.gradscale.transform.ParameterSet;
+import io.gradscale.transform.PrivateAggregate;
+import io.gradscale.transform.Schedule;
 import io.gradscale.transform.Transforms;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +40,8 @@ import org.junit.jupiter.api.Test;
 
 /** Spark on local[2] (two tries per task): the same bits as one machine, retries, and clear failures. */
 class SparkGradientsTest {
-    private static final int MICRO = 6;
+    /** Batches of 40 in 7 micro-batches: over 2 and 3 partitions the shares are uneven and not whole subtrees. */
+    private static final int MICRO = 7;
     private static final int EPOCHS = 1;
     private static JavaSparkContext sc;
     /** Tasks that the flaky factory failed (executors are threads of this JVM under a local master). */
@@ -69,7 +74,7 @@ class SparkGradientsTest {
                 Trainer.Settings.of(GradientDescent.miniBatch(40), EPOCHS, 11).withMicroBatches(MICRO).withMonitorEvery(2));
     }
 
-    record Run(Module model, List<StepRecord> steps) {
+    record Run(Module model, List<StepRecord> steps, StepTimes times) {
     }
 
     static Trainer recording(Module m, List<StepRecord> steps) {
@@ -85,7 +90,7 @@ class SparkGradientsTest {
         Module m = mlp();
         List<StepRecord> steps = new ArrayList<>();
         recording(m, steps).fit(spirals(), null);
-        return new Run(m, steps);
+        return new Run(m, steps, null);
     }
 
     static Run spark(int partitions, ModelFactory factory, SparkGradients.Reduction reduction) {
@@ -95,8 +100,8 @@ class SparkGradientsTest {
         DistributedDataset data = DistributedDataset.of(sc, spirals(), partitions);
         try (SparkGradients g = new SparkGradients(sc, data, m, factory, partitions, reduction)) {
             t.run(g, null, Long.MAX_VALUE);
+            return new Run(m, steps, g.times());
         }
-        return new Run(m, steps);
     }
 
     static void assertSameBits(Run a, Run b, String what) {
@@ -119,9 +124,62 @@ class SparkGradientsTest {
     void oneTwoAndThreePartitionsGiveTheBitsOfOneMachineWithTheSameMicroBatches() {
         Run local = local();
         assertTrue(local.steps().stream().anyMatch(r -> !r.activations().isEmpty()), "the probe sampled some steps");
+        long gradientBytes = 4L * ParameterSet.of(mlp()).elementCount();
+        int tensors = ParameterSet.of(mlp()).size();
         for (int p = 1; p <= 3; p++) {
-            assertSameBits(local, spark(p, SparkGradientsTest::mlp, SparkGradients.Reduction.FIXED_TREE), p + " partitions");
+            Run spark = spark(p, SparkGradientsTest::mlp, SparkGradients.Reduction.FIXED_TREE);
+            assertSameBits(local, spark, p + " partitions");
+            // each task sends the subtrees inside its share, pre-reduced: fewer gradients than micro-batches
+            long pieces = 0;
+            for (int part = 0; part < p; part++) {
+                pieces += MicroBatches.pieces(MICRO, SparkGradients.firstMicroBatch(part, MICRO, p),
+                        SparkGradients.firstMicroBatch(part + 1, MICRO, p)).size();
+            }
+            double expected = p * 4.0 + pieces * (Pieces.NODE_HEADER_BYTES + 4.0 * tensors + gradientBytes);
+            assertEquals(expected, spark.times().bytesToDriverPerStep(), p + " partitions: " + pieces + " pieces per step");
+            assertTrue(pieces < MICRO, p + " partitions send " + pieces + " pieces for " + MICRO + " micro-batches");
         }
+    }
+
+    /** DP-SGD: per-example clipping on the executors, per micro-batch; the noise once, on the driver, on the aggregate. */
+    static Trainer privateTrainer(Module m, List<StepRecord> steps) {
+        return new Trainer(m, Objective.forTask(spirals().task()), mult -> new GradientStep(ParameterSet.of(m),
+                Transforms.chain(new PrivateAggregate(0.5, 1.1, 40, 99), Optimizers.sgd(Schedule.constant(0.05 * mult), 0, 0, false, 0)),
+                Engine.serial()), Engine.serial(),
+                Trainer.Settings.of(GradientDescent.miniBatch(40), EPOCHS, 11).withMicroBatches(MICRO).withMonitorEvery(2))
+                .addListener(new TrainingListener() {
+                    @Override
+                    public void onStep(StepRecord r) {
+                        steps.add(r);
+                    }
+                });
+    }
+
+    @Test
+    void aPrivateRunOnTwoAndThreePartitionsHasTheBitsOfLocalAccumulation() {
+        Module local = mlp();
+        List<StepRecord> localSteps = new ArrayList<>();
+        privateTrainer(local, localSteps).fit(spirals(), null);
+        Run expected = new Run(local, localSteps, null);
+        assertTrue(localSteps.get(0).transforms().get("dp.clipped") > 0, "some examples are clipped");
+        for (int p = 2; p <= 3; p++) {
+            Module m = mlp();
+            List<StepRecord> steps = new ArrayList<>();
+            Trainer t = privateTrainer(m, steps);
+            try (SparkGradients g = new SparkGradients(sc, DistributedDataset.of(sc, spirals(), p), m, SparkGradientsTest::mlp, p,
+                    SparkGradients.Reduction.FIXED_TREE)) {
+                t.run(g, null, Long.MAX_VALUE);
+            }
+            assertSameBits(expected, new Run(m, steps, null), "private, " + p + " partitions");
+            for (int i = 0; i < steps.size(); i++) {
+                assertEquals(localSteps.get(i).transforms(), steps.get(i).transforms(), p + " partitions: the dp metrics of step " + i);
+            }
+        }
+        // the executors clip with the private aggregate's own weights
+        PrivateAggregate pa = new PrivateAggregate(0.5, 1.1, 40, 99);
+        double[] norms = {0, 1e-7, 0.25, 0.5, 0.5000001, 3, Double.NaN, Double.POSITIVE_INFINITY};
+        assertEquals(java.util.Arrays.toString(pa.weights(norms)),
+                java.util.Arrays.toString(SparkGradients.forExecutors(pa).weights(norms)));
     }
 
     @Test
@@ -173,8 +231,47 @@ class SparkGradientsTest {
         assertTrue(e.getMessage().contains("executor out of order"), e.getMessage());
     }
 
+    static Module batchNormMlp() {
+        Rng rng = new Rng(7);
+        return new Sequential(new Linear(2, 16, rng), new BatchNorm1d(16), Activation.relu(), new Linear(16, 2, rng));
+    }
+
+    /**
+     * Batch normalization: the executors keep each micro-batch's batch statistics, the driver moves the running
+     * statistics with them in micro-batch order; the weights, the running statistics and an evaluation with them (on
+     * the executors, the running statistics broadcast) have the bits of local accumulation.
+     */
     @Test
-    void modelsWhoseTrainingChangesStateOnTheExecutorsAreRefused() {
+    void batchNormalizationMovesItsRunningStatisticsOnTheDriverInMicroBatchOrder() {
+        Dataset validation = TwoSpirals.generate(50, 1.5, 0.05, new Rng(4));
+        Module local = batchNormMlp();
+        List<StepRecord> localSteps = new ArrayList<>();
+        Trainer lt = recording(local, localSteps);
+        lt.fit(spirals(), null);
+        Trainer.Evaluation localEval = lt.evaluate(validation);
+        Run expected = new Run(local, localSteps, null);
+        for (int p = 2; p <= 3; p++) {
+            Module m = batchNormMlp();
+            List<StepRecord> steps = new ArrayList<>();
+            Trainer t = recording(m, steps);
+            try (SparkGradients g = new SparkGradients(sc, DistributedDataset.of(sc, spirals(), p), m, SparkGradientsTest::batchNormMlp,
+                    p, SparkGradients.Reduction.FIXED_TREE)) {
+                t.run(g, null, Long.MAX_VALUE);
+                Trainer.Evaluation ev = g.evaluate(DistributedDataset.of(sc, validation, p));
+                assertEquals(Double.doubleToRawLongBits(localEval.loss()), Double.doubleToRawLongBits(ev.loss()), p + ": validation loss");
+                assertEquals(Double.doubleToRawLongBits(localEval.accuracy()), Double.doubleToRawLongBits(ev.accuracy()), p + ": accuracy");
+            }
+            assertSameBits(expected, new Run(m, steps, null), "batch norm, " + p + " partitions");
+            for (Map.Entry<String, io.gradscale.tensor.Tensor> b : local.namedBuffers().entrySet()) {
+                assertTrue(b.getValue().bitEquals(m.namedBuffers().get(b.getKey())), p + " partitions: buffer " + b.getKey());
+            }
+        }
+        assertTrue(((BatchNorm1d) local.namedModules().values().stream().filter(x -> x instanceof BatchNorm1d).findFirst().orElseThrow())
+                .runningMean().data()[0] != 0f, "the running statistics moved");
+    }
+
+    @Test
+    void modelsThatDrawRandomNumbersInTrainingAreRefused() {
         Rng rng = new Rng(1);
         Module dropout = new Sequential(new Linear(2, 4, rng), new Dropout(0.5f, rng.split()), new Linear(4, 2, rng));
         DistributedDataset data = DistributedDataset.of(sc, spirals(), 1);
@@ -189,6 +286,18 @@ class SparkGradientsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SparkSettings("locl[2]", 1, Map.of()).open());
         assertTrue(e.getMessage().contains("'locl[2]' is not a Spark master URL"), e.getMessage());
+    }
+
+    private static byte[] gzipBytes(byte[] plain) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(plain);
+        }
+        return out.toByteArray();
+    }
+
+    private static java.nio.file.Path gzip(java.nio.file.Path plain, java.nio.file.Path to) throws java.io.IOException {
+        return java.nio.file.Files.write(to, gzipBytes(java.nio.file.Files.readAllBytes(plain)));
     }
 
     @Test
@@ -213,6 +322,27 @@ class SparkGradientsTest {
         Dataset back = spread.layout().toDataset(rows);
         assertTrue(local.features().bitEquals(back.features()), "pixels scaled as IdxReader does");
         assertEquals(java.util.Arrays.toString(local.labels()), java.util.Arrays.toString(back.labels()));
+        io.gradscale.data.Standardizer pooled = io.gradscale.data.Standardizer.fitPooled(local.features());
+        io.gradscale.data.Standardizer spreadPooled = spread.fitPooledStandardizer();
+        assertEquals(Float.floatToRawIntBits(pooled.mean()[0]), Float.floatToRawIntBits(spreadPooled.mean()[0]), "pooled mean");
+        assertEquals(Float.floatToRawIntBits(pooled.std()[0]), Float.floatToRawIntBits(spreadPooled.std()[0]), "pooled std");
+
+        // gzip-compressed files: each partition decompresses up to its range; the same examples
+        java.nio.file.Path gzImages = gzip(images, dir.resolve("img.idx.gz"));
+        java.nio.file.Path gzLabels = gzip(labels, dir.resolve("lab.idx.gz"));
+        DistributedDataset gz = DistributedDataset.idx(sc, gzImages.toUri().toString(), gzLabels.toUri().toString(), 4, 3);
+        List<Example> gzRows = new ArrayList<>(gz.rows().collect());
+        gzRows.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        Dataset gzBack = gz.layout().toDataset(gzRows);
+        assertTrue(local.features().bitEquals(gzBack.features()), "gzip: the same pixels");
+        assertEquals(java.util.Arrays.toString(local.labels()), java.util.Arrays.toString(gzBack.labels()));
+        java.nio.file.Path cut = java.nio.file.Files.write(dir.resolve("cut.idx.gz"),
+                gzipBytes(java.util.Arrays.copyOf(img.array(), img.array().length - 5)));
+        Exception truncated = assertThrows(Exception.class, () -> DistributedDataset.idx(sc, cut.toUri().toString(),
+                gzLabels.toUri().toString(), 4, 3).rows().count());
+        assertTrue(DistributedDataset.readFailure("cut.idx.gz", truncated).getMessage().contains(
+                "cut.idx.gz (after gzip decompression) ends before byte 58, which its header's dimensions need: the file is truncated"),
+                truncated.getMessage());
 
         io.gradscale.data.DataFormatException missing = assertThrows(io.gradscale.data.DataFormatException.class,
                 () -> DistributedDataset.idx(sc, dir.resolve("none.idx").toUri().toString(), labels.toUri().toString(), 4, 2));
