@@ -21,7 +21,7 @@ rounds="${1:-3}"
 shift || true
 workloads=("$@")
 if [ ${#workloads[@]} -eq 0 ]; then
-  workloads=(mlp-sgd mlp-adam deep-mlp lstm rnn clip-10 clip-1000 adam-10 adam-1000 adam-floor clip-floor)
+  workloads=(mlp-sgd mlp-adam deep-mlp lstm rnn gru clip-10 clip-1000 adam-10 adam-1000 adam-floor clip-floor)
 fi
 warmup="${WARMUP:-30}"
 steps="${STEPS:-40}"

@@ -81,10 +81,11 @@ class SequenceRegressor(torch.nn.Module):
         return self.head(h[-1])
 
 
-def recurrent(lstm, seq):
-    g = torch.Generator().manual_seed(3 if lstm else 4)
-    cell = (torch.nn.LSTM(32, 128, 1, batch_first=True) if lstm
-            else torch.nn.RNN(32, 128, 1, nonlinearity="tanh", batch_first=True))
+def recurrent(kind, seq):
+    g = torch.Generator().manual_seed({"lstm": 3, "rnn": 4, "gru": 5}[kind])
+    cell = {"lstm": lambda: torch.nn.LSTM(32, 128, 1, batch_first=True),
+            "rnn": lambda: torch.nn.RNN(32, 128, 1, nonlinearity="tanh", batch_first=True),
+            "gru": lambda: torch.nn.GRU(32, 128, 1, batch_first=True)}[kind]()
     model = SequenceRegressor(cell)
     x = torch.randn(32, seq, 32, generator=g)
     t = torch.randn(32, 1, generator=g)
@@ -130,8 +131,9 @@ WORKLOADS = {
     "mlp-sgd": lambda: mlp(False),
     "mlp-adam": lambda: mlp(True),
     "deep-mlp": deep_mlp,
-    "lstm": lambda: recurrent(True, 50),
-    "rnn": lambda: recurrent(False, 100),
+    "lstm": lambda: recurrent("lstm", 50),
+    "rnn": lambda: recurrent("rnn", 100),
+    "gru": lambda: recurrent("gru", 50),
     "clip-10": lambda: clip(10),
     "clip-1000": lambda: clip(1000),
     "adam-10": lambda: adam(10),

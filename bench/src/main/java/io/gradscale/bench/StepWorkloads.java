@@ -6,6 +6,7 @@ import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.nn.Activation;
 import io.gradscale.nn.CrossEntropyLoss;
+import io.gradscale.nn.GRU;
 import io.gradscale.nn.LSTM;
 import io.gradscale.nn.Linear;
 import io.gradscale.nn.MSELoss;
@@ -45,6 +46,7 @@ import java.util.function.Function;
  *   <li>{@code lstm}: LSTM input 32, hidden 128, sequence 50, batch 32, a Linear(128, 1) head on the last
  *       step, MSE, clipping at 1.0, Adam (lr 1e-3).</li>
  *   <li>{@code rnn}: Elman RNN (tanh) input 32, hidden 128, sequence 100, batch 32, same head and training.</li>
+ *   <li>{@code gru}: GRU input 32, hidden 128, sequence 50, batch 32, same head and training as {@code lstm}.</li>
  *   <li>{@code clip-10}, {@code clip-1000}: global 2-norm clipping at 1.0 of 10M gradient floats in 10 or
  *       1000 tensors (gradients refilled before each step, outside the timing, so every call clips), the
  *       clipped values written back, as {@code clip_grad_norm_} does.</li>
@@ -66,7 +68,7 @@ import java.util.function.Function;
  */
 final class StepWorkloads {
     /** Names in the order the harness runs them. */
-    static final List<String> ALL = List.of("mlp-sgd", "mlp-adam", "deep-mlp", "lstm", "rnn",
+    static final List<String> ALL = List.of("mlp-sgd", "mlp-adam", "deep-mlp", "lstm", "rnn", "gru",
             "clip-10", "clip-1000", "adam-10", "adam-1000", "adam-floor", "clip-floor");
     /** The bounds, each with the workload whose PyTorch time it is set against. */
     static final Map<String, String> FLOOR_OF = Map.of("adam-floor", "adam-1000", "clip-floor", "clip-1000");
@@ -94,8 +96,9 @@ final class StepWorkloads {
             case "mlp-sgd" -> mlp(engine, false);
             case "mlp-adam" -> mlp(engine, true);
             case "deep-mlp" -> deepMlp(engine);
-            case "lstm" -> recurrent(engine, true, 50);
-            case "rnn" -> recurrent(engine, false, 100);
+            case "lstm" -> recurrent(engine, rng -> new LSTM(32, 128, 1, rng), 3, 50);
+            case "rnn" -> recurrent(engine, rng -> new RNN(32, 128, 1, rng), 4, 100);
+            case "gru" -> recurrent(engine, rng -> new GRU(32, 128, 1, rng), 5, 50);
             case "clip-10" -> clip(engine, 10);
             case "clip-1000" -> clip(engine, 1000);
             case "adam-10" -> adam(engine, 10);
@@ -196,9 +199,10 @@ final class StepWorkloads {
         }
     }
 
-    private static Workload recurrent(Engine engine, boolean lstm, int seq) {
-        Rng rng = new Rng(lstm ? 3 : 4);
-        Recurrent cell = lstm ? new LSTM(32, 128, 1, rng) : new RNN(32, 128, 1, rng);
+    /** A recurrent layer of input 32 and hidden 128, its head and its data drawn from one generator of {@code seed}. */
+    private static Workload recurrent(Engine engine, Function<Rng, Recurrent> layer, long seed, int seq) {
+        Rng rng = new Rng(seed);
+        Recurrent cell = layer.apply(rng);
         SequenceRegressor model = new SequenceRegressor(cell, new Linear(128, 1, rng));
         Tensor x = Tensor.randn(rng, 32, seq, 32);
         Tensor t = Tensor.randn(rng, 32, 1);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CsvTableTest {
     private static final Path FILE = Path.of("t.csv");
     private static final String[] PIECES = {"a", "1", "2.5", "-3e2", ".", ",", ",", ",", "\"", "\"\"", "\n", "\n", "\r\n", "\r",
-        " ", "é", "x y", "1e39", "NaN", "", "0", "+.5", "7."};
+        " ", "é", "x y", "1e39", "NaN", "", "0", "+.5", "7.",
+        "007", "255", "9999999", "16777217", "123456789"};
 
     @Test
     void randomTextsParseAsTheReferenceParserDoes() {
