@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A DP-SGD training step against a plain one (MLP 784-512-256-10, batch 128), alternating rounds in one JVM:
+# A DP-SGD training step against a plain one (MLP 784-512-256-10, batch 128), alternating rounds in one JVM, with
+# the parts of the difference (per-example norms, clipped sums, noise):
 #
-#   bench/run-dp.sh [THREADS [ROUNDS [STEPS]]]
+#   bench/run-dp.sh [THREADS [ROUNDS [STEPS [WARMUP]]]]     defaults 1 7 200 200 (about 30 s on an idle machine)
 #
 # Opacus (the usual PyTorch side) cannot be installed here (no PyPI), so the comparison is with gradscale's own
 # plain step, as the issue allows. The output goes to bench/results/dp-<time>.txt too.

@@ -118,7 +118,7 @@ final class StepWorkloads {
     }
 
     /** The MLP 784-512-256-10 of {@code mlp-sgd}, {@code mlp-adam} and {@code mlp-dp}, with its batch of 128. */
-    private record Mlp(Sequential model, Tensor x, int[] y) {
+    record Mlp(Sequential model, Tensor x, int[] y) {
         static Mlp make() {
             Rng rng = new Rng(1);
             Sequential model = new Sequential(new Linear(784, 512, rng), Activation.relu(), new Linear(512, 256, rng),

@@ -102,6 +102,9 @@ public final class PerExample {
     private final Map<Parameter, Entry> entries = new LinkedHashMap<>();
     private double[] norms;
     private float[] weights;
+    /** Wall time of {@link #finish}'s two phases, for benchmarks (never in metrics: they must not depend on timing). */
+    private long normNanos;
+    private long sumNanos;
 
     /**
      * @param examples the batch size (rows of the batch axis)
@@ -318,6 +321,7 @@ public final class PerExample {
         if (finished()) {
             throw new IllegalStateException("per-example gradients were already formed for this pass");
         }
+        long t0 = System.nanoTime();
         Kernels k = e.kernels();
         double[] sq = new double[examples];
         for (Entry en : entries.values()) {
@@ -344,11 +348,28 @@ public final class PerExample {
         for (int i = 0; i < examples; i++) {
             cs[i] = c[i] * scale;
         }
+        long t1 = System.nanoTime();
         for (Entry en : entries.values()) {
             writeSum(e, en, cs);
         }
         norms = n;
         weights = c.clone();
+        normNanos = t1 - t0;
+        sumNanos = System.nanoTime() - t1;
+    }
+
+    /**
+     * The wall time the end of the backward pass spent on the per-example norms (ghost norms and the rows of
+     * materialized gradients, summed per example, and the clipping policy's weights), in nanoseconds; 0 before. For
+     * benchmarks: the norms' share of a DP-SGD step.
+     */
+    public long normNanos() {
+        return normNanos;
+    }
+
+    /** The wall time spent writing the clipped sums {@code sum_i c_i g_{p,i}} into the gradients, in nanoseconds; 0 before. */
+    public long sumNanos() {
+        return sumNanos;
     }
 
     /** Adds each example's squared norm of the affine weight's per-example gradient into {@code sq}. */

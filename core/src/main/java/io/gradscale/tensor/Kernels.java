@@ -186,6 +186,14 @@ public interface Kernels {
               boolean accumulate, float[] c, int cOff, int ldc, Parallel par);
 
     /**
+     * Gaussian noise for DP-SGD over the elements {@code j} in {@code [from, to)} of a tensor (arrays indexed by element,
+     * unlike the offset-and-length kernels): {@code out[j] = (float) ((in[j] + sigma z_j) * scale)}, {@code z_j} the
+     * standard normal number of element {@code j} drawn from SplitMix64 state {@code state} as {@link Gaussian}
+     * defines it. Every implementation gives {@link Gaussian#noiseRange}'s bits; {@code in} may be {@code out}.
+     */
+    void gaussianNoise(long state, double sigma, double scale, float[] in, float[] out, int from, int to);
+
+    /**
      * {@code op(B)} ({@code k x n}) copied into the layout {@link #gemmPrepacked} reads, or null when these
      * kernels read B in place (then packing once saves nothing). The default packs nothing.
      */

@@ -391,4 +391,9 @@ public final class ScalarKernels implements Kernels {
             }
         });
     }
+
+    @Override
+    public void gaussianNoise(long state, double sigma, double scale, float[] in, float[] out, int from, int to) {
+        Gaussian.noiseRange(state, sigma, scale, in, out, from, to);
+    }
 }

@@ -647,4 +647,9 @@ final class VectorKernels implements Kernels {
             VectorGemm.prepacked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, packedB, accumulate, c, cOff, ldc, par);
         }
     }
+
+    @Override
+    public void gaussianNoise(long state, double sigma, double scale, float[] in, float[] out, int from, int to) {
+        VectorGaussian.noise(state, sigma, scale, in, out, from, to);
+    }
 }

@@ -1,8 +1,9 @@
 package io.gradscale.transform;
 
 import io.gradscale.autograd.PerExample;
+import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Gaussian;
-import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.Kernels;
 
 /**
  * The private aggregation of DP-SGD (Abadi et al., "Deep learning with differential privacy", CCS 2016; Optax's
@@ -22,12 +23,18 @@ import io.gradscale.tensor.Rng;
  * then checks that the step's gradients were clipped by this policy ({@link Updates#perExample()}; a step without
  * them is an error, never a silently non-private step), adds the noise and averages.
  *
- * <p>The noise comes from an explicit generator whose state is this transform's state (saved in checkpoints): each
- * step draws one seed per parameter tensor from it, in parameter order, and each tensor's noise comes from its own
- * seed in element order, so the same seed gives the same noise on any number of threads. Its numbers are
- * {@link Gaussian#noise} (ziggurat, counter-based) draws in double; {@code (g + sigma C z) / B} is rounded to float once. It is a
- * {@link TensorwiseTransform}: its per-tensor pass runs tensor by tensor with the optimizer's and the weights'
- * update, while the tensor is in cache.
+ * <p>The noise comes from an explicit generator whose state is this transform's state (saved in checkpoints): the
+ * whole run's noise is one SplitMix64 sequence from the seed, consumed step by step and, within a step, tensor by
+ * tensor in parameter order ({@link Gaussian#skip}). Its numbers are {@link Gaussian}'s counter-based Box-Muller
+ * draws, so each tensor's noise is cut into chunks spread over the engine's threads, with the same bits on any
+ * number of threads and with or without the Vector API; {@code (g + sigma C z) / B} is computed in double and rounded
+ * to float once. It is a {@link TensorwiseTransform}: its per-tensor pass runs tensor by tensor with the optimizer's
+ * and the weights' update, while the tensor is in cache.
+ *
+ * <p><b>Not for protecting real data as it stands.</b> The generator is reproducible and of good statistical quality,
+ * but it is not a cryptographically secure generator, and floating-point Gaussian noise is open to the attacks of
+ * Mironov (CCS 2012); see {@link Gaussian} for what it guarantees and what it does not. Opacus makes the same caveat
+ * for its default generator and offers a {@code secure_mode}; gradscale has no such mode.
  *
  * <p>A non-finite norm gives its example weight 0: it is left out, which keeps the sensitivity at {@code C}.
  * Metrics: {@code dp.examples}, {@code dp.clipped} (fraction of examples scaled down), {@code dp.norm_mean},
@@ -35,12 +42,17 @@ import io.gradscale.tensor.Rng;
  * {@code sigma C / B}).
  */
 public final class PrivateAggregate implements TensorwiseTransform<PrivateAggregate.State>, PerExample.Clipping {
-    /** @param rng the noise generator's state */
+    /** @param rng the noise generator's state: SplitMix64's, the position of the next step's noise in the run's sequence */
     public record State(long rng) {
     }
 
     /** The clipping bound of the examples of Opacus and of Abadi et al.'s MNIST runs. */
     public static final double DEFAULT_MAX_GRAD_NORM = 1.0;
+    /**
+     * Elements of a tensor's noise per parallel chunk: whole {@link Gaussian#BLOCK}s, large enough that a chunk's
+     * work (tens of microseconds) outweighs handing it to another thread.
+     */
+    static final int NOISE_CHUNK = 1 << 15;
 
     private final double maxGradNorm;
     private final double noiseMultiplier;
@@ -100,9 +112,10 @@ public final class PrivateAggregate implements TensorwiseTransform<PrivateAggreg
     }
 
     /**
-     * Per step: checks the step's per-example gradients, reports the metrics and draws one generator seed per
-     * tensor (in parameter order, so the noise does not depend on which thread handles which tensor); per tensor:
-     * {@code u = (g + sigma C z) / B} in one pass that reads the clipped sum and writes the update.
+     * Per step: checks the step's per-example gradients, reports the metrics and places each tensor's noise in the
+     * generator's sequence (in parameter order, so the noise does not depend on which thread handles which tensor);
+     * per tensor: {@code u = (g + sigma C z) / B} in one pass that reads the clipped sum and writes the update, in
+     * chunks of {@link #NOISE_CHUNK} elements over the engine's threads.
      */
     @Override
     public StagedUpdate<State> stage(Updates u, State state, ParameterSet params) {
@@ -115,19 +128,22 @@ public final class PrivateAggregate implements TensorwiseTransform<PrivateAggreg
         if (pe.clipping() != this) {
             throw new IllegalStateException("dp: this step's per-example gradients were weighted by another policy than this transform");
         }
-        Rng rng = new Rng(state.rng());
-        long[] seeds = new long[u.size()];
-        for (int i = 0; i < seeds.length; i++) {
-            seeds[i] = rng.nextLong();
+        long[] starts = new long[u.size()];
+        long next = state.rng();
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = next;
+            next = Gaussian.skip(next, u.get(i).size());
         }
         double std = noiseMultiplier * maxGradNorm;
         double divisor = expectedBatchSize > 0 ? expectedBatchSize : Math.max(1, pe.examples());
         double inv = 1.0 / divisor;
         report(u, pe, std / divisor);
-        return StagedUpdate.of(new State(rng.state()), i -> {
+        Engine engine = u.engine();
+        Kernels k = engine.kernels();
+        return StagedUpdate.of(new State(next), i -> {
             float[] src = u.rewriteSource(i);
             float[] dst = u.get(i).data();
-            Gaussian.noise(seeds[i], std, inv, src, dst, 0, dst.length);
+            engine.parallel().forRange(dst.length, NOISE_CHUNK, (lo, hi) -> k.gaussianNoise(starts[i], std, inv, src, dst, lo, hi));
         });
     }
 

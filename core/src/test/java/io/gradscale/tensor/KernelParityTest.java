@@ -35,6 +35,29 @@ class KernelParityTest {
         assertEquals(module, FAST != REF, "the SIMD kernels are used exactly when the Vector API module is present");
     }
 
+    /** Gaussian noise, bit for bit, over ranges starting inside a block, across blocks, and in place. */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void gaussianNoiseIsExact(int n) {
+        Rng rng = new Rng(31 + n);
+        float[] in = random(rng, n + 40, -3, 3);
+        for (int from : new int[] {0, 5, 16, 23}) {
+            for (long state : new long[] {n, -7L * n, Long.MAX_VALUE}) {
+                float[] r1 = new float[in.length];
+                float[] r2 = new float[in.length];
+                FAST.gaussianNoise(state, 1.7, 0.01, in, r1, from, from + n);
+                REF.gaussianNoise(state, 1.7, 0.01, in, r2, from, from + n);
+                assertArrayBits(r2, r1, "gaussianNoise from " + from + ", state " + state);
+                float[] same = in.clone();
+                FAST.gaussianNoise(state, 1.7, 0.01, same, same, from, from + n);
+                for (int j = 0; j < in.length; j++) {
+                    assertEquals(Float.floatToRawIntBits(j >= from && j < from + n ? r2[j] : in[j]), Float.floatToRawIntBits(same[j]),
+                            "in place, element " + j);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("lengths")
     void binaryKernelsAreExact(int n) {

@@ -13,6 +13,7 @@ import io.gradscale.nn.Module;
 import io.gradscale.optim.Optimizers;
 import io.gradscale.privacy.RdpAccountant;
 import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Gaussian;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
 import io.gradscale.transform.GradientStep;
@@ -139,6 +140,36 @@ class PrivateTrainingTest {
         double sd = Math.sqrt(sq / n - mean * mean);
         assertEquals(0, mean, 4 * want / Math.sqrt(n));
         assertEquals(want, sd, 4 * want / Math.sqrt(2.0 * n));
+    }
+
+    @Test
+    void aLargeTensorsNoiseIsTheSameBitsOnOneAndTwoThreadsAndTheNextStepContinuesTheSequence() {
+        // 300,000 weights: the noise is cut into chunks spread over the threads; two steps on a zero gradient
+        double sigma = 1.1;
+        double clip = 1.0;
+        long seed = 77;
+        float[][] first = new float[2][];
+        float[][] second = new float[2][];
+        for (int t = 0; t < 2; t++) {
+            Module m = new io.gradscale.nn.Linear(600, 500, new Rng(1));
+            PrivateAggregate agg = new PrivateAggregate(clip, sigma, 4, seed);
+            GradientStep step = new GradientStep(ParameterSet.of(m), Transforms.chain(agg), t == 0 ? Engine.serial() : TWO);
+            step.step(true, PerExample.none(step.perExampleClipping()));
+            first[t] = step.updates().get(0).data().clone();
+            step.step(true, PerExample.none(step.perExampleClipping()));
+            second[t] = step.updates().get(0).data().clone();
+        }
+        for (int j = 0; j < first[0].length; j++) {
+            assertEquals(Float.floatToRawIntBits(first[0][j]), Float.floatToRawIntBits(first[1][j]), "step 1, element " + j);
+            assertEquals(Float.floatToRawIntBits(second[0][j]), Float.floatToRawIntBits(second[1][j]), "step 2, element " + j);
+        }
+        // the weight's noise, then the bias's: step 2 starts where step 1's last tensor ended
+        long afterOne = Gaussian.skip(Gaussian.skip(seed, 600 * 500), 500);
+        float[] expected = new float[first[0].length];
+        Gaussian.noiseRange(afterOne, sigma * clip, 1.0 / 4, new float[expected.length], expected, 0, expected.length);
+        for (int j = 0; j < expected.length; j++) {
+            assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(second[0][j]), "step 2 from the state, element " + j);
+        }
     }
 
     @Test
