@@ -61,13 +61,17 @@ public final class LiveDoctorBench {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("eval")) {
+            evaluationsOnly(args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_ROUNDS);
+            return;
+        }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_ROUNDS;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_STEPS;
         Engine e = Engine.serial();
         List<String> names = List.of("deep-sigmoid", "rnn", "mlp-784");
         List<Supplier<Setup>> setups = List.of(() -> deepSigmoid(e), () -> rnn(e), () -> mlp784(e));
         System.out.println("| workload | ms/step without | ms/step with | with / without (median of " + rounds
-                + " rounds) | doctor's onStep, us/step | one evaluation, us |");
+                + " rounds) | doctor's onStep, us/step | one evaluation, us of CPU |");
         System.out.println("|---|---|---|---|---|---|");
         for (int w = 0; w < names.size(); w++) {
             double[] without = new double[rounds];
@@ -89,14 +93,49 @@ public final class LiveDoctorBench {
         e.parallel().close();
     }
 
+    /**
+     * {@code LiveDoctorBench eval ROUNDS}: the cost of one evaluation alone (no training timed), per workload, the median
+     * over ROUNDS rounds of {@link #warmDoctor}, and of the exploding detector alone over the same windows. Quick and
+     * far less noisy than the per-step figures, for comparing two builds of the detectors side by side.
+     */
+    static void evaluationsOnly(int rounds) {
+        Engine e = Engine.serial();
+        List<String> names = List.of("deep-sigmoid", "rnn", "mlp-784");
+        List<Supplier<Setup>> setups = List.of(() -> deepSigmoid(e), () -> rnn(e), () -> mlp784(e));
+        System.out.println("| workload | one evaluation, us of CPU (median of " + rounds + ") | exploding detector alone, us |");
+        System.out.println("|---|---|---|");
+        for (int w = 0; w < names.size(); w++) {
+            double[] all = new double[rounds];
+            double[] exploding = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                all[r] = warmDoctor(setups.get(w).get(), DEFAULT_STEPS);
+                exploding[r] = warmExploding(setups.get(w).get(), DEFAULT_STEPS);
+            }
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f |%n", names.get(w), median(all), median(exploding));
+        }
+        e.parallel().close();
+    }
+
+    /** As {@link #warmDoctor}, the live doctor running only the exploding detector. */
+    static double warmExploding(Setup s, int steps) {
+        return warm(s, steps, () -> new GradientDoctor(List.of(new io.gradscale.diag.ExplodingDetector())));
+    }
+
+    /** The evaluations are timed in this thread's CPU time: on a loaded machine wall time counts the waits for a core. */
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
     /** Evaluations the doctor makes before timing, so that the JIT has compiled the detectors as a long run would. */
     static final int WARM_EVALUATIONS = 3000;
 
     /**
      * Records {@code steps} steps of {@code s}, then feeds them to fresh live doctors until {@link #WARM_EVALUATIONS}
-     * evaluations have run; returns the mean microseconds of one evaluation over the last half.
+     * evaluations have run; returns the mean microseconds of one evaluation over the last half (thread CPU time).
      */
     static double warmDoctor(Setup s, int steps) {
+        return warm(s, steps, GradientDoctor::standard);
+    }
+
+    private static double warm(Setup s, int steps, Supplier<GradientDoctor> doctor) {
         List<StepRecord> records = new ArrayList<>();
         s.trainer().addListener(new TrainingListener() {
             @Override
@@ -109,13 +148,13 @@ public final class LiveDoctorBench {
         long nanos = 0;
         long timed = 0;
         while (evaluations < WARM_EVALUATIONS) {
-            LiveDoctor live = new LiveDoctor(GradientDoctor.standard(), ModelFacts.unknown(), LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY, List.of(), null,
+            LiveDoctor live = new LiveDoctor(doctor.get(), ModelFacts.unknown(), LiveDoctor.DEFAULT_WINDOW, LiveDoctor.DEFAULT_EVERY, List.of(), null,
                     LiveDoctor.OnCritical.WARN, null);
-            long t0 = System.nanoTime();
+            long t0 = CPU.getCurrentThreadCpuTime();
             for (StepRecord r : records) {
                 live.onStep(r);
             }
-            long dt = System.nanoTime() - t0;
+            long dt = CPU.getCurrentThreadCpuTime() - t0;
             evaluations += live.evaluations();
             if (evaluations > WARM_EVALUATIONS / 2) {
                 nanos += dt;

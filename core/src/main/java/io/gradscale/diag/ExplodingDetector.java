@@ -70,8 +70,12 @@ public final class ExplodingDetector implements Detector {
         int cliffs = 0;
         long firstCliff = -1;
         double worstSpike = 0;
-        for (int i = w; i < n; i++) { // none when the run is shorter than the window
-            double scale = Math.max(Stats.quantile(Arrays.copyOfRange(norm, i - w, i), DoctorThresholds.SPIKE_REFERENCE_QUANTILE), start);
+        SlidingOrderStatistic trailing = new SlidingOrderStatistic(w); // the last w norms before step i, kept as i advances
+        for (int i = 0; i < Math.min(w, n); i++) {
+            trailing.push(norm[i]);
+        }
+        for (int i = w; i < n; i++, trailing.push(norm[i - 1])) { // none when the run is shorter than the window
+            double scale = Math.max(trailing.quantile(DoctorThresholds.SPIKE_REFERENCE_QUANTILE), start);
             if (scale > 0 && norm[i] > DoctorThresholds.SPIKE_FACTOR * scale) {
                 spikes++;
                 worstSpike = Math.max(worstSpike, norm[i] / scale);

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Runs every detector over a run and returns the verdicts, most severe first.
  *
- * <p>The detectors: {@link VanishingDetector}, {@link ExplodingDetector}, {@link NonFiniteDetector},
+ * <p>The detectors: {@link VanishingDetector}, {@link VanishingThroughTimeDetector}, {@link ExplodingDetector}, {@link NonFiniteDetector},
  * {@link DeadLayerDetector}, {@link ShatteredDetector}, {@link UnitHealthDetector} (dead and saturated units),
  * {@link LearningRateDetector} (too low and too high). Each is independent and reads only the run; the
  * thresholds are in {@link DoctorThresholds}.
@@ -21,7 +21,7 @@ public final class GradientDoctor {
 
     /** The doctor with every built-in detector. */
     public static GradientDoctor standard() {
-        return new GradientDoctor(List.of(new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector(),
+        return new GradientDoctor(List.of(new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector(), new VanishingThroughTimeDetector(),
                 new DeadLayerDetector(), new ShatteredDetector(), new UnitHealthDetector(UnitHealthDetector.Kind.DEAD),
                 new UnitHealthDetector(UnitHealthDetector.Kind.SATURATED), new LearningRateDetector(LearningRateDetector.Kind.TOO_LOW),
                 new LearningRateDetector(LearningRateDetector.Kind.TOO_HIGH)));

@@ -20,15 +20,22 @@ import java.util.Set;
  *     {@link GradientAutocorrelation}); {@code NaN} when not measured
  * @param baselineLoss the training loss of the best constant prediction (the targets' variance, the labels'
  *     entropy; {@link TrainingProgress#constantBaseline}); {@code NaN} when not known
+ * @param temporalRatio for a recurrent model, the input-gradient norm of the last output at the first time step over
+ *     that at the last ({@link TemporalGradient#firstOverLast}); {@code NaN} when not measured
  */
-public record RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation, double baselineLoss) {
+public record RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation, double baselineLoss, double temporalRatio) {
     public RunView {
         steps = List.copyOf(steps);
     }
 
+    /** A run whose temporal gradient was not measured. */
+    public RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation, double baselineLoss) {
+        this(steps, facts, autocorrelation, baselineLoss, Double.NaN);
+    }
+
     /** A run whose constant-predictor baseline is not known: progress is then judged against the loss at its start. */
     public RunView(List<StepRecord> steps, ModelFacts facts, double autocorrelation) {
-        this(steps, facts, autocorrelation, Double.NaN);
+        this(steps, facts, autocorrelation, Double.NaN, Double.NaN);
     }
 
     /** Layer paths in the order their parameters appear (input side first). */

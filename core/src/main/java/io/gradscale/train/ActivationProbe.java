@@ -44,7 +44,16 @@ final class ActivationProbe {
         int rows = n / cols;
         double dead = 0;
         double sat = 0;
-        if (kind.contains("relu") && rows < MIN_ROWS_FOR_DEAD) {
+        boolean finite = true;
+        for (int i = 0; i < n && finite; i++) {
+            finite = Float.isFinite(d[i]);
+        }
+        if (!finite) {
+            // NaN fails "> 0" and would count as a dead unit: outputs that are not numbers say nothing of dead or saturated
+            // units (a network whose weights went non-finite is the non-finite detector's), so neither share is judged
+            dead = Double.NaN;
+            sat = Double.NaN;
+        } else if (kind.contains("relu") && rows < MIN_ROWS_FOR_DEAD) {
             dead = Double.NaN;
         } else if (kind.contains("relu")) {
             int deadCols = 0;

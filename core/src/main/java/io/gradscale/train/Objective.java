@@ -20,6 +20,29 @@ public interface Objective {
 
     /** Mean squared error for regression, cross-entropy from logits for (sequence) classification. */
     static Objective forTask(Task task) {
+        return forTask(task, ClassLoss.DEFAULT);
+    }
+
+    /**
+     * How a classification loss reads the model's outputs.
+     *
+     * <p>{@link #LOGITS}: cross-entropy from logits by the log-sum-exp ({@code log softmax(z)_y = z_y - max z -
+     * log sum exp(z - max z)}), finite for any finite logits. {@link #PROBABILITIES}: the textbook formula written
+     * literally, the outputs turned into probabilities by a softmax and the label's probability's logarithm taken,
+     * {@code -log(softmax(z)_y)}: in float32 a probability underflows to exactly 0 once the label's logit is about 104
+     * below the largest, and {@code log(0) = -infinity} makes the loss infinite and its gradient NaN. It is offered
+     * because it is how the "log of zero" bug happens in practice (a hand-written negative log-likelihood on a softmax
+     * output), for the doctor's benchmark and for a user to see it caught; the default is the stable form.
+     */
+    enum ClassLoss {
+        LOGITS, PROBABILITIES;
+
+        /** Cross-entropy from logits. */
+        public static final ClassLoss DEFAULT = LOGITS;
+    }
+
+    /** Mean squared error for regression; for (sequence) classification the cross-entropy computed as {@code classLoss} says. */
+    static Objective forTask(Task task, ClassLoss classLoss) {
         if (task instanceof Task.Regression) {
             MSELoss mse = new MSELoss();
             return new Objective() {
@@ -41,7 +64,9 @@ public interface Objective {
         return new Objective() {
             @Override
             public Var loss(Var output, Batch batch) {
-                return ce.apply(output.reshape(-1, classes), batch.labels());
+                Var logits = output.reshape(-1, classes);
+                return classLoss == ClassLoss.LOGITS ? ce.apply(logits, batch.labels())
+                        : logits.softmax().log().gatherLast(batch.labels()).neg().mean();
             }
 
             @Override

@@ -47,6 +47,9 @@ import java.nio.file.Path;
  *   micro_batches: 1     # gradient accumulation: each batch cut into this many micro-batches, summed in a fixed tree
  *   on_critical: warn    # warn | stop: what a critical non-finite or exploding verdict of the live doctor does
  *                        #   (stop: end the run, keep the last good state as its checkpoint)
+ *   loss: logits         # classification only: logits (cross-entropy by log-sum-exp, the stable default) |
+ *                        #   probabilities (-log of the label's softmax probability, written literally: log(0) once
+ *                        #   a probability underflows; see Objective.ClassLoss)
  * privacy: {...}         # DP-SGD; see privacy(): target_epsilon, delta, max_grad_norm
  * spark: {...}           # see ClusterSpec: train on Apache Spark (the gradscale-spark module)
  * monitor:
@@ -148,6 +151,13 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         LiveDoctor.OnCritical onCritical = LiveDoctor.OnCritical.valueOf(tr.choice("on_critical",
                 LiveDoctor.OnCritical.DEFAULT.name().toLowerCase(java.util.Locale.ROOT), "warn", "stop").toUpperCase(java.util.Locale.ROOT));
         int micro = tr.integer("micro_batches", Trainer.Settings.DEFAULT_MICRO_BATCHES, 1, 1 << 20);
+        Objective.ClassLoss classLoss = Objective.ClassLoss.valueOf(tr.choice("loss",
+                Objective.ClassLoss.DEFAULT.name().toLowerCase(java.util.Locale.ROOT), "logits", "probabilities")
+                .toUpperCase(java.util.Locale.ROOT));
+        if (classLoss != Objective.ClassLoss.DEFAULT && !task.hasLabels()) {
+            throw new ConfigException(tr.path() + ".loss: probabilities is a classification loss (-log of the label's softmax"
+                    + " probability), but the data is a regression task (mean squared error); remove training.loss");
+        }
         tr.done();
         ConfigNode mon = c.object("monitor");
         int every = mon.integer("every", Trainer.Settings.DEFAULT_MONITOR_EVERY, 1, 1 << 30);
@@ -159,7 +169,7 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         }
         ModelBuilder.Built model = ModelBuilder.build(c.object("model"), data, shape.outputs(), shape.everyStep(),
                 rng.split());
-        Objective objective = Objective.forTask(task);
+        Objective objective = Objective.forTask(task, classLoss);
         checkFit(model, data, objective, engine);
         Trainer.Settings settings = new Trainer.Settings(gd, epochs, seed, every,
                 div.equals("rollback") ? DivergencePolicy.rollback() : DivergencePolicy.stop(), patience, 0.0, 0, poisson,

@@ -82,7 +82,8 @@ public record CaseRun(LabelledCase labelled, List<Verdict> verdicts, Set<Conditi
         StringBuilder sb = new StringBuilder();
         for (Verdict v : verdicts) {
             sb.append(sb.isEmpty() ? "" : "; ").append(v.severity()).append(' ').append(v.detector()).append(": ").append(v.title());
-            if (v.detector().startsWith("lr_") || v.detector().equals("exploding")) {
+            if (v.detector().startsWith("lr_") || v.detector().equals("exploding") || v.detector().equals("vanishing_through_time")
+                    || v.detector().equals("not_training")) {
                 sb.append(" [").append(String.join(" / ", v.evidence())).append(']');
             }
         }

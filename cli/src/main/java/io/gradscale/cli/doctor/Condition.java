@@ -10,7 +10,8 @@ import java.util.Set;
  * diagnose it. A run with no condition is healthy.
  */
 public enum Condition {
-    VANISHING("vanishing", "vanishing"),
+    /** Across layers (deep nets), or through time (recurrent nets, {@code vanishing_through_time}). */
+    VANISHING("vanishing", "vanishing", "vanishing_through_time"),
     EXPLODING("exploding", "exploding"),
     NON_FINITE("non_finite", "non_finite"),
     /** Dead ReLU units seen by the activation probe, or a layer (e.g. a ReLU RNN) that no longer gets any gradient. */

@@ -4,6 +4,7 @@ import io.gradscale.cli.config.RunSpec;
 import io.gradscale.diag.GradientAutocorrelation;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.RunView;
+import io.gradscale.diag.TemporalGradient;
 import io.gradscale.diag.TrainingProgress;
 import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
@@ -31,7 +32,22 @@ public final class Probe {
             autocorr = GradientAutocorrelation.measure(spec.model().model(), spec.data().train().exampleShape().dim(0),
                     GradientAutocorrelation.DEFAULT_POINTS, new Rng(spec.seed() ^ AUTOCORRELATION_SALT), engine);
         }
-        return GradientDoctor.standard().diagnose(new RunView(steps, spec.facts(), autocorr, baseline(spec)));
+        return GradientDoctor.standard().diagnose(new RunView(steps, spec.facts(), autocorr, baseline(spec), temporalRatio(spec, engine)));
+    }
+
+    /**
+     * For a recurrent model, how much of its last output's gradient reaches the first input step
+     * ({@link TemporalGradient}), on the first {@link TemporalGradient#DEFAULT_SEQUENCES} training sequences; NaN for
+     * other models.
+     */
+    public static double temporalRatio(RunSpec spec, Engine engine) {
+        if (spec.facts().recurrent().isEmpty() || spec.data().train().size() == 0) {
+            return Double.NaN;
+        }
+        var train = spec.data().train();
+        spec.model().model().eval();
+        return TemporalGradient.firstOverLast(TemporalGradient.norms(spec.model().model(),
+                train.batch(0, Math.min(train.size(), TemporalGradient.DEFAULT_SEQUENCES)).inputs(), engine));
     }
 
     /** The loss of the best constant prediction on the run's training set, the bar a run must clear to have trained. */

@@ -68,7 +68,7 @@ public final class Report {
         long untrained = s.runs().stream().filter(r -> !r.trained()).count();
         return String.format(Locale.ROOT, "False alarms on healthy runs: %d of %d (%s). Runs that did not train (loss not below %s of its"
                         + " baseline): %d, called plain healthy: %d.",
-                s.healthy().stream().filter(r -> !r.calledHealthy()).count(), s.healthy().size(), Scoreboard.pct(s.falseAlarmRate()),
+                s.healthy().stream().filter(r -> !r.calledHealthy()).count(), s.healthy().size(), Scoreboard.percent(s.falseAlarmRate()),
                 io.gradscale.diag.TrainingProgress.TRAINED_BELOW, untrained, s.untrainedCalledHealthy().size());
     }
 

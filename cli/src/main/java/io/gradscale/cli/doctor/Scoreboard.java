@@ -98,7 +98,7 @@ public final class Scoreboard {
             }
         });
         if (falseAlarmRate() > TARGET_FALSE_ALARMS) {
-            out.add("false alarms on healthy runs " + pct(falseAlarmRate()) + " > " + pct(TARGET_FALSE_ALARMS));
+            out.add("false alarms on healthy runs " + percent(falseAlarmRate()) + " > " + percent(TARGET_FALSE_ALARMS));
         }
         for (CaseRun r : untrainedCalledHealthy()) {
             out.add(r.labelled().id() + " did not train and was called healthy");
@@ -160,6 +160,11 @@ public final class Scoreboard {
 
     static String keys(java.util.Collection<Condition> cs) {
         return cs.isEmpty() ? "{}" : "{" + String.join(", ", cs.stream().map(Condition::key).toList()) + "}";
+    }
+
+    /** A rate as a percentage with one decimal, so that 5.5 % does not print as the 0.05 it exceeds. */
+    static String percent(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * v);
     }
 
     static String pct(double v) {

@@ -146,7 +146,9 @@ final class AddingIrnn {
         Trainer.Result result = trainer.fit(data.train(), data.test());
         double mse = trainer.evaluate(data.test()).loss();
         ModelFacts facts = new ModelFacts(2, List.of("relu"), false, false, "rnn", "identity", clipping, lr);
-        RunDir.Finished done = dir.finish(facts, Double.NaN, data.train());
+        double temporal = io.gradscale.diag.TemporalGradient.firstOverLast(io.gradscale.diag.TemporalGradient.norms(model,
+                data.train().batch(0, io.gradscale.diag.TemporalGradient.DEFAULT_SEQUENCES).inputs(), ctx.engine()));
+        RunDir.Finished done = dir.finish(facts, Double.NaN, data.train(), temporal);
         List<StepRecord> steps = done.contents().steps();
         double rnnEnd = Numbers.tailMedian(steps, "rnn", TAIL_SAMPLES);
         boolean success = !result.diverged() && success(mse);

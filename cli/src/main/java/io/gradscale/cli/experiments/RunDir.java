@@ -87,12 +87,17 @@ final class RunDir {
      * training set {@code train}, and writes {@value #DIAGNOSIS_FILE}.
      */
     Finished finish(ModelFacts facts, double autocorrelation, Dataset train) {
+        return finish(facts, autocorrelation, train, Double.NaN);
+    }
+
+    /** As {@link #finish(ModelFacts, double, Dataset)}, with a recurrent model's measured {@link io.gradscale.diag.TemporalGradient} ratio. */
+    Finished finish(ModelFacts facts, double autocorrelation, Dataset train, double temporalRatio) {
         Path logFile = log.path();
         try {
             log.close();
             MetricsLog.Contents contents = MetricsLog.read(logFile);
             List<Verdict> verdicts = GradientDoctor.standard().diagnose(new RunView(contents.steps(), facts, autocorrelation,
-                    TrainingProgress.constantBaseline(train)));
+                    TrainingProgress.constantBaseline(train), temporalRatio));
             Files.writeString(dir.resolve(DIAGNOSIS_FILE), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(verdicts));
             return new Finished(dir, contents, verdicts);
         } catch (IOException e) {
