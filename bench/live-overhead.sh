@@ -4,7 +4,7 @@
 #
 #   bench/live-overhead.sh [PAIRS] [SETUPS] [CONFIG]
 #
-# PAIRS (default 3) pairs per setup; SETUPS (default "pinned unpinned") is one or both of
+# PAIRS (default 2; about 3 minutes on an idle 2-core machine) pairs per setup; SETUPS (default "pinned unpinned") is one or both of
 #   pinned    the trainer's JVM on processor 0 (taskset -c 0), the browser on processor 1: the live view's
 #             own JVM work (server, updates) is charged wholly to the trainer's processor, the browser's
 #             drawing to the other one;
@@ -29,7 +29,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 . "$here/.mvn/find-jdk.sh"
-pairs="${1:-3}"
+pairs="${1:-2}"
 setups="${2:-pinned unpinned}"
 config="${3:-$here/bench/live-overhead.yaml}"
 # a screen's worth of page (a laptop's): the charts out of view are drawn when they scroll into it
@@ -76,13 +76,14 @@ last_step() {
 cpu_seconds() {
   local pids
   pids="$(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()')"
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done \
+  # a process may end while it is read: whatever was read counts
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done \
     | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.2f", t / hz }'
 }
 
 # processor seconds of the threads of process $1 whose names start with "gradscale-live", as last seen
 server_seconds() {
-  cat "/proc/$1/task/"*/stat 2>/dev/null \
+  { cat "/proc/$1/task/"*/stat 2>/dev/null || true; } \
     | awk -v hz="$(getconf CLK_TCK)" '/\(gradscale-live/ { n = split($0, f, ") "); split(f[n], g, " "); t += g[12] + g[13] }
                                       END { printf "%.2f", t / hz }'
 }
