@@ -4,7 +4,7 @@
 #
 #   bench/live-overhead.sh [PAIRS] [SETUPS] [CONFIG]
 #
-# PAIRS (default 2; about 3 minutes on an idle 2-core machine) pairs per setup; SETUPS (default "pinned unpinned") is one or both of
+# PAIRS (default 2: 8 runs, estimated at about 3 minutes on an idle 2-core machine, not yet timed idle) pairs per setup; SETUPS (default "pinned unpinned") is one or both of
 #   pinned    the trainer's JVM on processor 0 (taskset -c 0), the browser on processor 1: the live view's
 #             own JVM work (server, updates) is charged wholly to the trainer's processor, the browser's
 #             drawing to the other one;
