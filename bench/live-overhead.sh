@@ -1,30 +1,52 @@
 #!/usr/bin/env bash
-# Cost of the live view: training speed of `gradscale train CONFIG --live` with a headless Chromium
-# showing the page, against the same run without the live view, alternated A/B in one session.
+# Cost of the live view: training speed of `gradscale train CONFIG --live` with a headless Chromium showing the
+# page, against the same run without the live view, in pairs alternated A/B in one session.
 #
-#   bench/live-overhead.sh [ROUNDS] [CONFIG]
+#   bench/live-overhead.sh [PAIRS] [SETUPS] [CONFIG]
 #
-# ROUNDS (default 3) pairs of runs, each pair in alternating order (plain first, then live first).
-# Speed is steps per second over the second half of each run, read from its metrics log (training only:
-# no JVM start, no report writing, the JIT warmed up); a live run counts only when the browser had loaded
-# the page before that half began (from_step, the step at which it had). Prints one line per run (for live runs also the processor seconds the browser used
-# and the training's wall seconds) and the ratio of the medians; the raw lines go to
-# bench/results/live-overhead-<time>.txt.
-# Needs Debian's chromium and curl.
+# PAIRS (default 2: 8 runs, estimated at about 3 minutes on an idle 2-core machine, not yet timed idle) pairs per setup; SETUPS (default "pinned unpinned") is one or both of
+#   pinned    the trainer's JVM on processor 0 (taskset -c 0), the browser on processor 1: the live view's
+#             own JVM work (server, updates) is charged wholly to the trainer's processor, the browser's
+#             drawing to the other one;
+#   unpinned  both free on all processors: on a 2-core machine the browser's drawing, the trainer, its JIT
+#             and garbage collector share two processors.
+# Pairs alternate their order (plain first, then live first) and the setups alternate pair by pair, so that
+# drift in the machine's load falls on both arms alike.
+#
+# The browser is started once per setup before the first run and stays open, idle, through the plain runs as
+# through the live ones; a live run opens the page in a new tab of it as soon as the server answers and
+# closes the tab after the run. So Chromium's own start (about 3.7 processor seconds, the same with an empty
+# page) is no part of any run, as for a user whose browser is open already.
+#
+# Speed is steps per second from the run's first quarter to its last step, read from its metrics log
+# (training only: no JVM start, no report writing; the JIT mostly warm). A live run counts only when the
+# browser had the page loaded before that window began. Each pair gives the ratio live / plain; the table
+# shows per setup the median of the pair ratios and their range, and the median processor seconds of the
+# trainer's JVM, of the live view's server threads in it (gradscale-live-*) and of the browser during the
+# run. Raw lines go to bench/results/live-overhead-<time>.txt. JAR=path skips the build and measures that
+# jar (to compare versions). Needs Debian's chromium, curl, taskset and at least 2 processors for "pinned".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 . "$here/.mvn/find-jdk.sh"
-rounds="${1:-3}"
-config="${2:-$here/bench/live-overhead.yaml}"
+pairs="${1:-2}"
+setups="${2:-pinned unpinned}"
+config="${3:-$here/bench/live-overhead.yaml}"
+# a screen's worth of page (a laptop's): the charts out of view are drawn when they scroll into it
+window="1400,900"
 
-(cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
+jar="${JAR:-}"
+if [ -z "$jar" ]; then
+  (cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
+  jar="$here/cli/target/gradscale.jar"
+fi
 java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
-      -jar "$here/cli/target/gradscale.jar")
+      -Xmn256m -jar "$jar")
 work="$(mktemp -d)"
-browser=""
+declare -A browser debug
 cleanup() {
-  if [ -n "$browser" ]; then kill "$browser" 2>/dev/null || true; fi
+  for s in "${!browser[@]}"; do kill "${browser[$s]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,31 +57,13 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# steps per second between the middle and the last logged step of a run directory's metrics log
+# steps per second of a run directory's metrics log from the step at the first quarter to the last one, and that step
 rate() {
   python3 - "$1"/*/metrics.jsonl <<'PY'
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1]) if '"type":"step"' in l]
-a, b = steps[len(steps) // 2], steps[-1]
-print("%.1f" % ((b["step"] - a["step"]) / (b["elapsedMillis"] - a["elapsedMillis"]) * 1000))
-PY
-}
-
-# wall seconds of training (first to last step) of a run directory
-train_seconds() {
-  python3 - "$1"/*/metrics.jsonl <<'PY'
-import json, sys
-steps = [json.loads(l) for l in open(sys.argv[1]) if '"type":"step"' in l]
-print("%.1f" % ((steps[-1]["elapsedMillis"] - steps[0]["elapsedMillis"]) / 1000))
-PY
-}
-
-# the step in the middle of a run directory's metrics log
-half_step() {
-  python3 - "$1"/*/metrics.jsonl <<'PY'
-import json, sys
-steps = [json.loads(l) for l in open(sys.argv[1]) if '"type":"step"' in l]
-print(steps[len(steps) // 2]["step"])
+a, b = steps[len(steps) // 4], steps[-1]
+print("%.1f %d" % ((b["step"] - a["step"]) / (b["elapsedMillis"] - a["elapsedMillis"]) * 1000, a["step"]))
 PY
 }
 
@@ -72,70 +76,112 @@ last_step() {
 cpu_seconds() {
   local pids
   pids="$(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()')"
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done \
-    | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.1f", t / hz }'
+  # a process may end while it is read: whatever was read counts
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done \
+    | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.2f", t / hz }'
 }
 
-plain() {
-  local out="$work/plain-$1"
-  GRADSCALE_NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$out.cpu" "${java[@]}" train "$config" --out "$out" >"$out.log" 2>&1
-  echo "plain $(rate "$out") jvm_cpu_s=$(awk '{ print $1 + $2 }' "$out.cpu")"
+# processor seconds of the threads of process $1 whose names start with "gradscale-live", as last seen
+server_seconds() {
+  { cat "/proc/$1/task/"*/stat 2>/dev/null || true; } \
+    | awk -v hz="$(getconf CLK_TCK)" '/\(gradscale-live/ { n = split($0, f, ") "); split(f[n], g, " "); t += g[12] + g[13] }
+                                      END { printf "%.2f", t / hz }'
 }
 
-live() {
-  local out="$work/live-$1" port debug from="" cpu_browser
+start_browser() { # $1 = setup
+  local port pin=()
   port="$(free_port)"
-  debug="$(free_port)"
-  GRADSCALE_NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$out.cpu" "${java[@]}" train "$config" --live --port "$port" \
-    --out "$out" >"$out.log" 2>&1 &
-  local trainer=$!
-  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
-    kill -0 "$trainer" 2>/dev/null || { cat "$out.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --disable-component-update --disable-sync --user-data-dir="$work/profile-$1" --remote-debugging-port="$debug" \
-    "http://127.0.0.1:$port/" >/dev/null 2>&1 &
-  browser=$!
-  # speed counts from the moment the page is loaded and drawing (its title is set, its charts exist)
-  while kill -0 "$trainer" 2>/dev/null; do
-    if curl -s "http://127.0.0.1:$debug/json/list" | grep -q '"title": "gradscale live'; then
-      from="$(last_step "$out")"
-      break
-    fi
-    sleep 0.2
-  done
-  wait "$trainer"
-  cpu_browser="$(cpu_seconds "$browser")"
-  kill "$browser" 2>/dev/null || true
-  wait "$browser" 2>/dev/null || true
-  browser=""
-  if [ -z "$from" ] || [ "$from" -ge "$(half_step "$out")" ]; then
-    echo "live-unattached $(rate "$out")"
-  else
-    echo "live $(rate "$out") jvm_cpu_s=$(awk '{ print $1 + $2 }' "$out.cpu") browser_cpu_s=$cpu_browser from_step=$from train_s=$(train_seconds "$out")"
-  fi
+  if [ "$1" = pinned ]; then pin=(taskset -c 1); fi
+  "${pin[@]}" /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+    --disable-component-update --disable-sync --window-size="$window" --user-data-dir="$work/profile-$1" \
+    --remote-debugging-port="$port" about:blank >/dev/null 2>&1 &
+  browser[$1]=$!
+  debug[$1]=$port
+  until curl -s -o /dev/null "http://127.0.0.1:$port/json/version"; do sleep 0.2; done
 }
 
-for ((i = 1; i <= rounds; i++)); do
-  if ((i % 2)); then plain "$i"; live "$i"; else live "$i"; plain "$i"; fi
-done | tee "$results"
+# one training run: $1 = setup, $2 = plain|live, $3 = name; prints one result line
+run() {
+  local setup="$1" kind="$2" out="$work/$3" port pin=() args=() from="" tab="" b0 b1 server="0.00" trainer
+  port="$(free_port)"
+  if [ "$setup" = pinned ]; then pin=(taskset -c 0); fi
+  if [ "$kind" = live ]; then args=(--live --port "$port"); fi
+  GRADSCALE_NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$out.cpu" "${pin[@]}" "${java[@]}" train "$config" "${args[@]}" \
+    --out "$out" >"$out.log" 2>&1 &
+  trainer=$!
+  local jvm=""
+  if [ "$kind" = live ]; then
+    until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+      kill -0 "$trainer" 2>/dev/null || { cat "$out.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    jvm="$(pgrep -P "$trainer" java || true)"
+    b0="$(cpu_seconds "${browser[$setup]}")"
+    tab="$(curl -s -X PUT "http://127.0.0.1:${debug[$setup]}/json/new?http://127.0.0.1:$port/" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+    # the window counts only if the page was loaded before it began (its title is set once the HTML is in)
+    while kill -0 "$trainer" 2>/dev/null; do
+      if curl -s "http://127.0.0.1:${debug[$setup]}/json/list" | grep -q '"title": "gradscale live'; then
+        from="$(last_step "$out")"
+        break
+      fi
+      sleep 0.2
+    done
+    # the server's threads, seen until the JVM exits
+    while kill -0 "$trainer" 2>/dev/null; do
+      local s
+      s="$(server_seconds "$jvm")"
+      if [ "$s" != "0.00" ]; then server="$s"; fi
+      sleep 0.5
+    done
+  fi
+  wait "$trainer"
+  if [ "$kind" = live ]; then
+    b1="$(cpu_seconds "${browser[$setup]}")"
+    curl -s -o /dev/null "http://127.0.0.1:${debug[$setup]}/json/close/$tab"
+  fi
+  local r
+  read -r -a r <<<"$(rate "$out")"
+  local status="$kind"
+  if [ "$kind" = live ] && { [ -z "$from" ] || [ "$from" -ge "${r[1]}" ]; }; then status=live-unattached; fi
+  echo "$setup $status $3 steps_per_s=${r[0]} jvm_cpu_s=$(awk '{ print $1 + $2 }' "$out.cpu")" \
+    "server_cpu_s=$server browser_cpu_s=$(if [ "$kind" = live ]; then awk -v a="$b0" -v b="$b1" 'BEGIN { printf "%.2f", b - a }'; else echo 0; fi)"
+  rm -rf "$out"
+}
+
+for s in $setups; do start_browser "$s"; done
+{
+  echo "# $(date -u +%FT%TZ) load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) processors; config $config"
+  for ((i = 1; i <= pairs; i++)); do
+    for s in $setups; do
+      if ((i % 2)); then run "$s" plain "$s-$i-plain"; run "$s" live "$s-$i-live"
+      else run "$s" live "$s-$i-live"; run "$s" plain "$s-$i-plain"; fi
+    done
+  done
+  echo "# $(date -u +%FT%TZ) load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$results"
 
 python3 - "$results" <<'PY'
 import statistics, sys
-runs = [l.split() for l in open(sys.argv[1])]
-plain = [float(r[1]) for r in runs if r[0] == "plain"]
-live = [float(r[1]) for r in runs if r[0] == "live"]
-if any(r[0] == "live-unattached" for r in runs):
-    print("WARNING: in a live run the browser had not loaded the page by mid-run; it is left out")
-p, l = statistics.median(plain), statistics.median(live)
-print("median steps/s: plain %.1f, live + browser %.1f; live/plain %.3f (%+.1f %%)" % (p, l, l / p, 100 * (l / p - 1)))
-# Processor time is what the live view takes from training on a machine whose cores are all busy; it is far
-# less noisy there than wall time.
-cpu = lambda r, k: float(next(f for f in r if f.startswith(k + "=")).split("=")[1])
-pc = statistics.median(cpu(r, "jvm_cpu_s") for r in runs if r[0] == "plain")
-lc = statistics.median(cpu(r, "jvm_cpu_s") for r in runs if r[0] == "live")
-bc = statistics.median(cpu(r, "browser_cpu_s") for r in runs if r[0] == "live")
-print("median processor seconds per run: plain JVM %.1f; live JVM %.1f (%+.1f %%), browser %.1f; live JVM + browser %+.1f %%"
-      % (pc, lc, 100 * (lc / pc - 1), bc, 100 * ((lc + bc) / pc - 1)))
+rows = [l.split() for l in open(sys.argv[1]) if not l.startswith("#")]
+val = lambda r, k: float(next(f for f in r if f.startswith(k + "=")).split("=")[1])
+if any(r[1] == "live-unattached" for r in rows):
+    print("WARNING: in a live run the browser had not loaded the page before the measured window; its pair is left out")
+print("| setup | pairs | plain steps/s | live steps/s | live/plain, median of pairs (range) | plain JVM cpu s | live JVM cpu s | server threads cpu s | browser cpu s |")
+print("|---|---|---|---|---|---|---|---|---|")
+for setup in dict.fromkeys(r[0] for r in rows):
+    mine = [r for r in rows if r[0] == setup]
+    pairs = {}
+    for r in mine:
+        pairs.setdefault(r[2].rsplit("-", 1)[0], {})[r[1]] = r
+    ok = [p for p in pairs.values() if "plain" in p and "live" in p]
+    if not ok:
+        print("| %s | 0 | | | | | | | |" % setup)
+        continue
+    ratios = sorted(val(p["live"], "steps_per_s") / val(p["plain"], "steps_per_s") for p in ok)
+    med = lambda k, kind: statistics.median(val(p[kind], k) for p in ok)
+    print("| %s | %d | %.0f | %.0f | %.3f (%.3f-%.3f) | %.1f | %.1f | %.2f | %.2f |" % (
+        setup, len(ok), med("steps_per_s", "plain"), med("steps_per_s", "live"), statistics.median(ratios),
+        ratios[0], ratios[-1], med("jvm_cpu_s", "plain"), med("jvm_cpu_s", "live"), med("server_cpu_s", "live"),
+        med("browser_cpu_s", "live")))
 PY

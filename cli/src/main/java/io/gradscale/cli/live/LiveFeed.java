@@ -9,23 +9,26 @@ import io.gradscale.train.TrainingListener;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands the records a trainer already makes to the live page, without ever blocking the training thread.
  *
- * <p>The training thread only offers each record to a bounded queue ({@link #CAPACITY}); when the queue is
- * full (the page's thread has fallen that far behind) the record is dropped and counted, never waited for.
+ * <p>The training thread only offers a reference to each record (the record the trainer made for its other
+ * listeners anyway; nothing is copied or formatted here) to a bounded lock-free queue ({@link #CAPACITY}):
+ * a compare-and-set, never a lock the server's thread could hold while it drains. When the queue is full
+ * (the page's thread has fallen that far behind) the record is dropped and counted, never waited for.
  * Steps are kept by the metrics log's rule ({@link MetricsLog#logs}), so the page shows what the log holds.
  */
 public final class LiveFeed implements TrainingListener, RecordSource {
     /** Records queued before the feed drops; the server drains it every {@code LiveServer.PUBLISH_INTERVAL_MILLIS}. */
     static final int CAPACITY = 16_384;
 
-    private final ArrayBlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    // records in the queue: counted apart, since the queue's own size() walks it
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final int logEvery;
     private volatile long trainingThread = -1;
@@ -64,17 +67,23 @@ public final class LiveFeed implements TrainingListener, RecordSource {
     }
 
     private void offer(Object record) {
-        if (!queue.offer(record)) {
+        if (queued.incrementAndGet() > CAPACITY) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
+        } else {
+            queue.offer(record);
         }
     }
 
     @Override
     public boolean drainInto(LiveRun run) {
-        List<Object> batch = new ArrayList<>();
-        queue.drainTo(batch);
-        batch.forEach(run::add);
-        return !batch.isEmpty();
+        boolean any = false;
+        for (Object record = queue.poll(); record != null; record = queue.poll()) {
+            queued.decrementAndGet();
+            run.add(record);
+            any = true;
+        }
+        return any;
     }
 
     @Override

@@ -24,8 +24,8 @@ import java.util.List;
  */
 public final class LivePage {
     /**
-     * Most step records a live chart draws: half the report's, since the page draws every update again and
-     * on a machine that trains every processor second counts.
+     * Most step records a live chart is sent: half the report's, since the page draws updates again (at most twice a
+     * second) and on a machine that trains every processor second counts.
      */
     public static final int MAX_CHART_STEPS = ChartData.MAX_CHART_STEPS / 2;
 

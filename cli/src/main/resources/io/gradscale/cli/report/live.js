@@ -36,32 +36,45 @@
     }
   }
 
+  // A screen's height of margin above and below the window: charts that near are drawn with the others, so
+  // that scrolling finds them drawn.
+  function nearView(el) {
+    var r = el.getBoundingClientRect();
+    var h = window.innerHeight || document.documentElement.clientHeight;
+    return r.bottom > -h && r.top < 2 * h;
+  }
+
+  // Most points a line series is given (report.js decimates, keeping spikes and gaps); the server sends up
+  // to LivePage.MAX_CHART_STEPS steps, and a chart is narrower than that in pixels.
+  var MAX_DRAWN_POINTS = 600;
+
   function apply(update) {
     Object.keys(update.sections).forEach(function (id) { replaceSection(id, update.sections[id]); });
     placeCards(update.charts, update.cards);
-    window.gradscaleCharts.draw(update.data);
+    // While live, only the charts in or near the view are drawn, the others when they come into it; the
+    // last update draws them all, so that the finished page is whole.
+    window.gradscaleCharts.draw(update.data, { maxPoints: MAX_DRAWN_POINTS, visible: update.finished ? null : nearView });
     document.body.setAttribute('data-step', String(update.step));
     setStatus(update.finished ? 'finished' : 'live', update.status);
   }
 
-  // Each update holds the whole state, so skipping one loses nothing but latency. Drawing waits until the
-  // last drawing's cost is at most DRAW_DUTY of the time since it, and while the tab is hidden: on a
-  // machine that also trains, the page takes little processor time from the trainer.
+  // Updates are coalesced: each holds the whole state, so only the newest one waiting is drawn, and skipping
+  // one loses nothing but latency. A drawing happens in an animation frame (none while the tab is hidden),
+  // at most MAX_DRAWS_PER_SECOND times a second, and only once the last drawing's cost is at most DRAW_DUTY
+  // of the time since it: on a machine that also trains, the page takes little processor time from the
+  // trainer. The last update is drawn at once, hidden or not.
+  var MAX_DRAWS_PER_SECOND = 2;
   var DRAW_DUTY = 0.05;
   var MAX_DRAW_WAIT = 5000; // ms: the page lags the run by at most about this
   var pending = null;
   var timer = null;
-  var lastDrawEnd = 0;
+  var frame = 0;
+  var lastDrawEnd = -Infinity;
   var lastDrawCost = 0;
 
-  function drawPending() {
-    timer = null;
-    if (!pending || (document.hidden && !pending.finished)) { return; }
-    var wait = lastDrawEnd + Math.min(lastDrawCost / DRAW_DUTY, MAX_DRAW_WAIT) - performance.now();
-    if (wait > 0 && !pending.finished) {
-      timer = setTimeout(drawPending, wait);
-      return;
-    }
+  function drawNow() {
+    frame = 0;
+    if (!pending) { return; }
     var text = pending.text;
     pending = null;
     var start = performance.now();
@@ -72,7 +85,34 @@
     }
     lastDrawEnd = performance.now();
     lastDrawCost = lastDrawEnd - start;
+    schedule();
   }
+
+  function schedule() {
+    if (!pending || timer || frame) { return; }
+    if (pending.finished) {
+      drawNow();
+      return;
+    }
+    var gap = Math.min(Math.max(lastDrawCost / DRAW_DUTY, 1000 / MAX_DRAWS_PER_SECOND), MAX_DRAW_WAIT);
+    var wait = lastDrawEnd + gap - performance.now();
+    timer = setTimeout(function () {
+      timer = null;
+      frame = requestAnimationFrame(drawNow);
+    }, Math.max(0, wait));
+  }
+
+  // Charts that come into view (scrolling, a larger window) are drawn from the data last drawn, in a frame.
+  var viewFrame = 0;
+  function onView() {
+    if (viewFrame) { return; }
+    viewFrame = requestAnimationFrame(function () {
+      viewFrame = 0;
+      window.gradscaleCharts.redrawStale(nearView);
+    });
+  }
+  window.addEventListener('scroll', onView, { passive: true });
+  window.addEventListener('resize', onView);
 
   var source = new EventSource(document.body.getAttribute('data-events'));
   source.addEventListener('update', function (e) {
@@ -81,14 +121,10 @@
     if (pending.finished) {
       finished = true;
       source.close();
-      if (timer) { clearTimeout(timer); }
-      drawPending();
-    } else if (!timer) {
-      drawPending();
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (frame) { cancelAnimationFrame(frame); frame = 0; }
     }
-  });
-  document.addEventListener('visibilitychange', function () {
-    if (!document.hidden && !timer) { drawPending(); }
+    schedule();
   });
   source.addEventListener('failure', function (e) {
     finished = true;

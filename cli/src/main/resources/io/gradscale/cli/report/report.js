@@ -1,10 +1,13 @@
 // Draws the report's charts from chart data (built by ChartData.java) into every element with a
 // data-chart attribute, marks each drawn container with data-rendered="true" and data-points (the
 // number of steps it shows). The static report draws the JSON in #report-data once; the live page
-// (live.js) calls window.gradscaleCharts.draw(data) again with every update it receives.
+// (live.js) calls window.gradscaleCharts.draw(data, options) again with the updates it draws, with a cap on
+// the points each line gets and the charts out of view left for later (redrawStale when they come into it).
 window.gradscaleCharts = (function () {
   'use strict';
   var data = null;
+  // points each line series is given at most (0: all); the data itself stays whole
+  var maxPoints = 0;
 
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
   var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
@@ -19,6 +22,38 @@ window.gradscaleCharts = (function () {
   function pairs(xs, ys, map) {
     var out = new Array(xs.length);
     for (var i = 0; i < xs.length; i++) { out[i] = [xs[i], map(ys[i])]; }
+    return out;
+  }
+
+  // At most about max of the [x, y] points, for drawing: the points are cut into max / 3 runs of consecutive
+  // ones, and of each run the first, the lowest and the highest are kept, and its first gap (null y) if it has
+  // one. So a spike or a gap survives, whatever the thinning; the line reads as the whole one at a chart's
+  // width, which has fewer pixels than points anyway.
+  function decimate(points, max) {
+    if (max <= 0 || points.length <= max) { return points; }
+    var runs = Math.max(1, Math.floor(max / 3));
+    var size = points.length / runs;
+    var out = [];
+    for (var r = 0; r < runs; r++) {
+      var a = Math.floor(r * size);
+      var b = r === runs - 1 ? points.length : Math.floor((r + 1) * size);
+      var lo = -1;
+      var hi = -1;
+      var gap = -1;
+      for (var i = a; i < b; i++) {
+        var y = points[i][1];
+        if (y === null) {
+          if (gap < 0) { gap = i; }
+        } else {
+          if (lo < 0 || y < points[lo][1]) { lo = i; }
+          if (hi < 0 || y > points[hi][1]) { hi = i; }
+        }
+      }
+      var keep = [a, lo, hi, gap].filter(function (k, j, all) { return k >= 0 && all.indexOf(k) === j; });
+      keep.sort(function (x, z) { return x - z; });
+      keep.forEach(function (k) { out.push(points[k]); });
+    }
+    if (out[out.length - 1] !== points[points.length - 1]) { out.push(points[points.length - 1]); }
     return out;
   }
 
@@ -47,7 +82,8 @@ window.gradscaleCharts = (function () {
   }
 
   function line(name, points, extra) {
-    var s = { name: name, type: 'line', data: points, showSymbol: false, connectNulls: false, sampling: 'lttb' };
+    var s = { name: name, type: 'line', data: decimate(points, maxPoints), showSymbol: false, connectNulls: false,
+              sampling: 'lttb' };
     for (var k in extra) { s[k] = extra[k]; }
     return s;
   }
@@ -238,9 +274,38 @@ window.gradscaleCharts = (function () {
     }
   }
 
-  function draw(newData) {
+  // charts whose drawing is older than the data (they were out of view at the last draw)
+  var stale = {};
+
+  /**
+   * Draws every chart from newData; options (the live page's): maxPoints, the most points a line series is
+   * given; visible(el), when given, says which charts to draw now: the others are only marked stale.
+   */
+  function draw(newData, options) {
     data = newData;
-    document.querySelectorAll('[data-chart]').forEach(drawOne);
+    maxPoints = options && options.maxPoints || 0;
+    var visible = options && options.visible;
+    document.querySelectorAll('[data-chart]').forEach(function (el) {
+      if (visible && !visible(el)) {
+        stale[el.id] = true;
+      } else {
+        delete stale[el.id];
+        drawOne(el);
+      }
+    });
+  }
+
+  // Draws, from the data last given, the stale charts that visible(el) now accepts.
+  function redrawStale(visible) {
+    Object.keys(stale).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) {
+        delete stale[id];
+      } else if (visible(el)) {
+        delete stale[id];
+        drawOne(el);
+      }
+    });
   }
 
   window.addEventListener('resize', function () {
@@ -248,5 +313,5 @@ window.gradscaleCharts = (function () {
   });
   var embedded = document.getElementById('report-data');
   if (embedded) { draw(JSON.parse(embedded.textContent)); }
-  return { draw: draw };
+  return { draw: draw, redrawStale: redrawStale };
 })();
