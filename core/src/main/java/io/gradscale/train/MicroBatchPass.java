@@ -5,6 +5,7 @@ import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.data.Batch;
 import io.gradscale.nn.Module;
+import io.gradscale.tensor.BufferArena;
 import io.gradscale.tensor.Engine;
 import io.gradscale.transform.ParameterSet;
 import java.util.Map;
@@ -19,6 +20,11 @@ public final class MicroBatchPass {
     private final ParameterSet params;
     private final Objective objective;
     private final Engine engine;
+    /**
+     * The buffers of the passes, reused pass after pass: each pass's tape begins a new step on it, so nothing a pass
+     * leased (its values, the loss) is read after the next pass starts; gradients leave through the parameters.
+     */
+    private final BufferArena arena = new BufferArena();
 
     public MicroBatchPass(Module model, Objective objective, Engine engine) {
         this.model = model;
@@ -45,7 +51,7 @@ public final class MicroBatchPass {
      */
     public double backward(Batch micro, int batchSize, double lossScale) {
         double share = (double) micro.size() / batchSize;
-        Tape tape = Tape.recording(engine);
+        Tape tape = Tape.recording(engine, arena);
         Var out = model.forward(tape.constant(micro.inputs()));
         Var loss = objective.loss(out, micro);
         float factor = (float) (lossScale * share);

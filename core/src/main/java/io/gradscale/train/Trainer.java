@@ -12,6 +12,7 @@ import io.gradscale.data.Dataset;
 import io.gradscale.diag.GradientMonitor;
 import io.gradscale.nn.Module;
 import io.gradscale.privacy.RdpAccountant;
+import io.gradscale.tensor.BufferArena;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
@@ -142,6 +143,8 @@ public final class Trainer {
     private final Objective objective;
     private final OptimizerFactory factory;
     private final Engine engine;
+    /** The buffers of this trainer's per-example steps, reused step after step (see {@link BufferArena}). */
+    private final BufferArena arena = new BufferArena();
     private final Settings settings;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final ParameterSet params;
@@ -465,7 +468,7 @@ public final class Trainer {
         }
         // per-example clipping: a mean loss, so each example's own gradient is the batch size times its share
         PerExample pe = clipping == null ? null : new PerExample(batch.size(), batch.size(), clipping);
-        Tape tape = pe == null ? Tape.recording(engine) : Tape.recording(engine, pe);
+        Tape tape = pe == null ? Tape.recording(engine, arena) : Tape.recording(engine, pe, arena);
         Var out = model.forward(tape.constant(batch.inputs()));
         Var loss = objective.loss(out, batch);
         tape.backward(scale == 1.0 ? loss : loss.mul((float) scale));
