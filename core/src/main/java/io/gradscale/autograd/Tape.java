@@ -138,8 +138,12 @@ public final class Tape {
 
     /** Counts one more holder of {@code t}'s buffer (see {@link BufferArena#hold}): it stays until dropped or the step ends. */
     void hold(Tensor t) {
+        hold(t.data());
+    }
+
+    void hold(float[] buffer) {
         if (arena != null) {
-            arena.hold(t.data());
+            arena.hold(buffer);
         }
     }
 

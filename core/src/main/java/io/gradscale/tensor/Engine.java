@@ -517,7 +517,7 @@ public final class Engine {
         }
         int kk = transB ? b.dim(1) : b.dim(0);
         int n = transB ? b.dim(0) : b.dim(1);
-        return new PackedMatrix(b, transB, kk, n, k.packB(transB, kk, n, b.data(), 0, b.dim(1), par));
+        return new PackedMatrix(b, transB, kk, n, k.packB(transB, kk, n, b.data(), 0, b.dim(1), par, this::floats));
     }
 
     /**
