@@ -15,6 +15,7 @@ import io.gradscale.nn.RNN;
 import io.gradscale.nn.Recurrent;
 import io.gradscale.nn.Sequential;
 import io.gradscale.optim.Optimizers;
+import io.gradscale.tensor.BufferArena;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
@@ -64,7 +65,8 @@ import java.util.function.Function;
  *       clip that writes its result back must move (read all; read and write all), with nothing else; set
  *       against PyTorch's {@code clip-1000}.</li>
  * </ul>
- * A training step is: a new {@link Tape}, forward, loss, backward, the optimizer step, zeroing the gradients.
+ * A training step is: a new {@link Tape} on the workload's {@link BufferArena}, forward, loss, backward, the optimizer
+ * step, zeroing the gradients.
  */
 final class StepWorkloads {
     /** Names in the order the harness runs them. */
@@ -155,9 +157,10 @@ final class StepWorkloads {
         GradientStep opt = new GradientStep(ParameterSet.of(model), Transforms.chain(
                 new PrivateAggregate(CLIP, DP_NOISE, 128, 7), Optimizers.sgd(Schedule.constant(SGD_LR), SGD_MOMENTUM, 0, false, 0)), engine);
         CrossEntropyLoss ce = new CrossEntropyLoss();
+        BufferArena arena = new BufferArena();
         return () -> {
             PerExample pe = new PerExample(128, 128, opt.perExampleClipping());
-            Tape tape = Tape.recording(engine, pe);
+            Tape tape = Tape.recording(engine, pe, arena);
             Var loss = ce.apply(model.forward(tape.constant(x)), y);
             tape.backward(loss);
             opt.step(false, pe);
@@ -253,11 +256,15 @@ final class StepWorkloads {
         };
     }
 
-    /** One training step as the harness times it: a new tape, forward, loss, backward, the optimizer step, zeroing. */
+    /**
+     * One training step as the harness times it: a new tape, forward, loss, backward, the optimizer step, zeroing.
+     * Each step's tape leases from one arena, as the trainer's do.
+     */
     private static Workload trainingStep(Engine engine, Module model, GradientStep opt, Tensor x,
                                          Function<Var, Var> lossOf) {
+        BufferArena arena = new BufferArena();
         return () -> {
-            Tape tape = Tape.recording(engine);
+            Tape tape = Tape.recording(engine, arena);
             Var loss = lossOf.apply(model.forward(tape.constant(x)));
             tape.backward(loss);
             opt.step();

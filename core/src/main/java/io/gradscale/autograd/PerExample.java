@@ -215,6 +215,7 @@ public final class PerExample {
         return y.tape.tap(y, g -> {
             Tensor g2 = g.reshape(rows, out);
             if (w) {
+                y.tape.hold(g2); // kept past the rule, until the pass ends
                 entry(weight).blocks.add(new Block(x2, g2, stride));
             }
             if (b) {

@@ -41,6 +41,9 @@ public final class StepWeight {
     PackedMatrix plain() {
         if (plain == null) {
             plain = weight.tape.engine().packB(weight.value, false);
+            if (plain.isPacked()) {
+                weight.tape.hold(plain.packed()); // packed by a backward rule, kept for the later ones
+            }
         }
         return plain;
     }

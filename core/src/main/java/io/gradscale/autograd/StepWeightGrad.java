@@ -30,6 +30,7 @@ final class StepWeightGrad {
      * the step's rule has run (a var adds into a gradient buffer only while it holds it).
      */
     void add(Tensor g, Tensor x) {
+        w.tape.hold(g); // the tape drops the step's output gradient after the rule: keep its buffer until flush
         gs.add(g);
         xs.add(x);
         rows += g.dim(0);
@@ -47,16 +48,19 @@ final class StepWeightGrad {
         if (rows == 0) {
             return;
         }
-        Tensor g = stack(gs, w.dim(0));
-        Tensor x = stack(xs, w.dim(1));
+        Tensor g = stack(e, gs, w.dim(0));
+        Tensor x = stack(e, xs, w.dim(1));
+        for (Tensor part : gs) {
+            w.tape.drop(part);
+        }
         Ops.addProduct(e, w, g, x, true, false);
         gs.clear();
         xs.clear();
         rows = 0;
     }
 
-    private Tensor stack(List<Tensor> parts, int width) {
-        Tensor all = Tensor.zeros(rows, width);
+    private Tensor stack(Engine e, List<Tensor> parts, int width) {
+        Tensor all = e.zeros(rows, width);
         float[] d = all.data();
         int at = 0;
         for (Tensor p : parts) {

@@ -1,5 +1,6 @@
 package io.gradscale.autograd;
 
+import io.gradscale.tensor.BufferArena;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Tensor;
 import java.util.ArrayList;
@@ -17,6 +18,13 @@ import java.util.Map;
  *
  * <p>Make a new tape for every forward pass. {@link #noGrad(Engine)} gives a tape that records
  * nothing, for evaluation: the same model code then runs without building a graph.
+ *
+ * <p>A recording tape leases the outputs of its ops and its gradient buffers from a {@link BufferArena}: its own,
+ * or one that outlives it ({@link #recording(Engine, BufferArena)}), so that the next step's tape reuses them. In the
+ * backward pass a gradient buffer goes back to the arena when its last holder drops it (the tape drops each node's
+ * output gradient after the node's rule ran) and a rule's temporaries after the rule, so later rules of the same pass
+ * reuse them. Values of the forward pass live until the next step begins on the arena. Code written with {@link Ops}
+ * gets all of this without doing anything; only a value or gradient kept past the next step must be copied.
  */
 public final class Tape {
     /**
@@ -28,6 +36,8 @@ public final class Tape {
     }
 
     private final Engine engine;
+    /** Where the ops' results and the gradients are leased; null for a tape that records nothing. */
+    private final BufferArena arena;
     private final boolean recording;
     /** Per-example gradients being recorded, or null for the ordinary gradient. */
     private final PerExample perExample;
@@ -37,15 +47,35 @@ public final class Tape {
     private final List<StepWeightGrad> stepWeightOrder = new ArrayList<>();
     private boolean backwardDone;
 
-    private Tape(Engine engine, boolean recording, PerExample perExample) {
-        this.engine = engine;
+    private Tape(Engine engine, boolean recording, PerExample perExample, BufferArena arena) {
+        this.arena = arena;
+        this.engine = arena == null ? engine : engine.onArena(arena);
         this.recording = recording;
         this.perExample = perExample;
+        if (arena != null) {
+            arena.beginStep();
+        }
     }
 
-    /** A recording tape on the given engine. */
+    /**
+     * A recording tape on the given engine, with an arena of its own: gradient buffers are reused within its
+     * backward pass, and everything it leased lives as long as the tape.
+     */
     public static Tape recording(Engine engine) {
-        return new Tape(engine, true, null);
+        return new Tape(engine, true, null, new BufferArena());
+    }
+
+    /**
+     * A recording tape that leases from {@code arena}, which outlives it: recording it begins a new step on the
+     * arena, so what the previous tape on the arena leased (its values, its vars' gradients) is reused from now
+     * on, and must not be read any more. A training loop that records one tape per step on one arena allocates
+     * (almost) nothing per step once the arena holds what one step needs.
+     */
+    public static Tape recording(Engine engine, BufferArena arena) {
+        if (arena == null) {
+            throw new IllegalArgumentException("a tape on an arena needs an arena; use recording(engine) for a tape of its own");
+        }
+        return new Tape(engine, true, null, arena);
     }
 
     /**
@@ -54,20 +84,28 @@ public final class Tape {
      * sum of the per-example gradients into the parameters' gradients.
      */
     public static Tape recording(Engine engine, PerExample perExample) {
+        return recording(engine, perExample, new BufferArena());
+    }
+
+    /** {@link #recording(Engine, PerExample)} leasing from {@code arena}, as {@link #recording(Engine, BufferArena)}. */
+    public static Tape recording(Engine engine, PerExample perExample, BufferArena arena) {
         if (perExample == null) {
             throw new IllegalArgumentException("a per-example tape needs a PerExample");
         }
-        return new Tape(engine, true, perExample);
+        if (arena == null) {
+            throw new IllegalArgumentException("a tape on an arena needs an arena");
+        }
+        return new Tape(engine, true, perExample, arena);
     }
 
     /** A recording tape on the serial engine. */
     public static Tape recording() {
-        return new Tape(Engine.serial(), true, null);
+        return recording(Engine.serial());
     }
 
-    /** A tape that records nothing: values only, for evaluation and inference. */
+    /** A tape that records nothing: values only, for evaluation and inference; its results are new arrays. */
     public static Tape noGrad(Engine engine) {
-        return new Tape(engine, false, null);
+        return new Tape(engine, false, null, null);
     }
 
     public Engine engine() {
@@ -81,6 +119,38 @@ public final class Tape {
     /** The per-example gradients this tape records, or null when it records the ordinary gradient. */
     public PerExample perExample() {
         return perExample;
+    }
+
+    /** The arena this tape leases from, or null for a tape that records nothing. */
+    public BufferArena arena() {
+        return arena;
+    }
+
+    int generation(Tensor t) {
+        return arena == null ? -1 : arena.generation(t.data());
+    }
+
+    void checkLive(Tensor t, int generation, String what) {
+        if (arena != null && arena.debug()) {
+            arena.checkLive(t.data(), generation, what);
+        }
+    }
+
+    /** Counts one more holder of {@code t}'s buffer (see {@link BufferArena#hold}): it stays until dropped or the step ends. */
+    void hold(Tensor t) {
+        hold(t.data());
+    }
+
+    void hold(float[] buffer) {
+        if (arena != null) {
+            arena.hold(buffer);
+        }
+    }
+
+    void drop(Tensor t) {
+        if (arena != null) {
+            arena.drop(t.data());
+        }
     }
 
     /** Number of recorded operations. */
@@ -118,6 +188,7 @@ public final class Tape {
             if (in.tape != this) {
                 throw new IllegalArgumentException(primitive + ": an input belongs to another tape");
             }
+            in.checkValue();
             needs |= in.requiresGrad;
         }
         if (!recording || !needs) {
@@ -141,6 +212,7 @@ public final class Tape {
             if (in.tape != this) {
                 throw new IllegalArgumentException(primitive + ": an input belongs to another tape");
             }
+            in.checkValue();
             needs |= in.requiresGrad;
         }
         boolean rec = recording && needs;
@@ -212,36 +284,64 @@ public final class Tape {
             }
             return;
         }
+        arena.enterRelease();
+        try {
+            reverse(out, seed);
+        } finally {
+            arena.exitRelease();
+        }
+        if (perExample != null) {
+            perExample.finish(engine);
+        }
+    }
+
+    /**
+     * The reverse pass proper: each rule in turn, each node's output gradient dropped after its rule and the rule's
+     * temporaries given back to the arena, so that the next rules reuse them.
+     */
+    private void reverse(Var out, Tensor seed) {
+        boolean debug = arena.debug();
         out.accumulate(seed);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
+            int mark = arena.mark();
             if (n.outs() != null) {
                 boolean any = false;
                 for (Var o : n.outs()) {
                     any |= o.grad != null;
                 }
                 if (any) {
+                    if (debug) {
+                        checkNode(n);
+                    }
                     n.rule().backward(null);
                 }
                 for (Var o : n.outs()) {
                     if (o != out) {
-                        o.grad = null;
+                        o.setGrad(null);
                     }
                 }
+                arena.releaseUnheldSince(mark);
                 continue;
             }
             Tensor g = n.out().grad;
             if (g == null) {
                 continue;
             }
+            if (debug) {
+                checkNode(n);
+            }
             n.rule().backward(g);
             if (n.out() != out) {
-                n.out().grad = null; // intermediate gradients are not kept: free them early
+                n.out().setGrad(null); // intermediate gradients are not kept: their buffers go back to the arena
             }
+            arena.releaseUnheldSince(mark);
         }
+        int mark = arena.mark();
         for (StepWeightGrad s : stepWeightOrder) {
             s.flush(engine);
         }
+        arena.releaseUnheldSince(mark);
         for (Map.Entry<Parameter, Var> e : params.entrySet()) {
             Var v = e.getValue();
             if (v.grad == null || v.grad == e.getKey().gradBuffer()) { // a product wrote straight into it
@@ -254,8 +354,19 @@ public final class Tape {
                 engine.axpyInPlace(1f, v.grad, e.getKey().grad());
             }
         }
-        if (perExample != null) {
-            perExample.finish(engine);
+    }
+
+    /** Debug mode: every buffer a node's rule may read (its inputs' values, its outputs' values and gradients) is live. */
+    private static void checkNode(Node n) {
+        for (Var in : n.inputs()) {
+            if (in != null) {
+                in.checkValue();
+                in.checkGrad();
+            }
+        }
+        for (Var o : n.outs() == null ? new Var[] {n.out()} : n.outs()) {
+            o.checkValue();
+            o.checkGrad();
         }
     }
 }

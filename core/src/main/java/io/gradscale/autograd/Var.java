@@ -18,19 +18,57 @@ public final class Var {
     Tensor grad;
     /** True when {@link #grad} is a buffer this var owns and may add into; false while it aliases another tensor. */
     boolean gradOwned;
+    /** The arena generation of the value's and the gradient's buffers when this var took them (debug mode), or -1. */
+    private final int valueGeneration;
+    private int gradGeneration = -1;
 
     Var(Tape tape, Tensor value, boolean requiresGrad, Parameter parameter) {
         this.tape = tape;
         this.value = value;
         this.requiresGrad = requiresGrad;
         this.parameter = parameter;
+        this.valueGeneration = tape.generation(value);
+    }
+
+    /** Debug mode of the tape's arena: fails when the value's buffer went back to the arena since this var took it. */
+    void checkValue() {
+        tape.checkLive(value, valueGeneration, "the value of " + this);
+    }
+
+    /** {@link #checkValue()} for the gradient. */
+    void checkGrad() {
+        if (grad != null) {
+            tape.checkLive(grad, gradGeneration, "the gradient of " + this);
+        }
+    }
+
+    /**
+     * Replaces the gradient, counting this var as a holder of the new buffer and no longer of the old one (see
+     * {@link io.gradscale.tensor.BufferArena}): a gradient buffer leased in the backward pass returns to the arena
+     * when its last holder lets it go.
+     */
+    void setGrad(Tensor g) {
+        Tensor old = grad;
+        grad = g;
+        if (g != null) {
+            tape.hold(g);
+            gradGeneration = tape.generation(g);
+        }
+        if (old != null) {
+            tape.drop(old);
+        }
     }
 
     public Tape tape() {
         return tape;
     }
 
+    /**
+     * The value. On a tape recorded on a {@link io.gradscale.tensor.BufferArena}, it lives until the next step
+     * begins on that arena; copy it to keep it longer.
+     */
     public Tensor value() {
+        checkValue();
         return value;
     }
 
@@ -49,6 +87,7 @@ public final class Var {
 
     /** The gradient of the last backward pass with respect to this var, or null if none reached it. */
     public Tensor grad() {
+        checkGrad();
         return grad;
     }
 
@@ -67,12 +106,12 @@ public final class Var {
             throw new IllegalStateException("gradient of shape " + g.shape() + " for a value of shape " + value.shape());
         }
         if (grad == null) {
-            grad = g;
+            setGrad(g);
             gradOwned = false;
         } else if (gradOwned) {
             tape.engine().axpyInPlace(1f, g, grad);
         } else {
-            grad = tape.engine().add(grad, g);
+            setGrad(tape.engine().add(grad, g));
             gradOwned = true;
         }
     }
@@ -83,10 +122,12 @@ public final class Var {
      */
     Tensor ownGrad() {
         if (grad == null) {
-            grad = Tensor.zeros(value.shape());
+            setGrad(tape.engine().zeros(value.shape()));
             gradOwned = true;
         } else if (!gradOwned) {
-            grad = grad.copy();
+            Tensor own = tape.engine().zeros(value.shape());
+            own.copyFrom(grad);
+            setGrad(own);
             gradOwned = true;
         }
         return grad;

@@ -189,7 +189,7 @@ public abstract class Recurrent extends Module {
             throw new IllegalArgumentException(where() + ": c0 was given but this cell has no cell state");
         }
         checkState("c0", c0, batch);
-        Var zeros = x.tape().constant(Tensor.zeros(batch, hiddenSize));
+        Var zeros = x.tape().constant(x.tape().engine().zeros(batch, hiddenSize));
         PerExample pe = x.tape().perExample();
         Var[] finalH = new Var[numLayers];
         Var[] finalC = new Var[numLayers];

@@ -26,10 +26,45 @@ public final class Engine {
 
     private final Kernels k;
     private final Parallel par;
+    /** Where results are leased (see {@link BufferArena}), or null: new arrays. */
+    private final BufferArena arena;
 
     public Engine(Kernels kernels, Parallel parallel) {
+        this(kernels, parallel, null);
+    }
+
+    private Engine(Kernels kernels, Parallel parallel, BufferArena arena) {
         this.k = kernels;
         this.par = parallel;
+        this.arena = arena;
+    }
+
+    /**
+     * This engine with its results leased from {@code arena} instead of allocated: the same kernels and pool, the
+     * same bits. A tape recorded on an arena computes on such an engine; its results follow the arena's lifetimes.
+     */
+    public Engine onArena(BufferArena arena) {
+        return new Engine(k, par, arena);
+    }
+
+    /** The arena results are leased from, or null when they are new arrays. */
+    public BufferArena arena() {
+        return arena;
+    }
+
+    /** A zero tensor for a result: leased from the arena, or new. */
+    public Tensor zeros(Shape shape) {
+        return arena == null ? Tensor.zeros(shape) : arena.zeros(shape);
+    }
+
+    /** {@link #zeros(Shape)} of the given dimensions. */
+    public Tensor zeros(int... dims) {
+        return zeros(Shape.of(dims));
+    }
+
+    /** {@code n} zero floats for a result: leased from the arena, or new. */
+    public float[] floats(int n) {
+        return arena == null ? new float[n] : arena.take(n);
     }
 
     /** The fastest kernels on the calling thread only. */
@@ -74,7 +109,7 @@ public final class Engine {
     /** {@code a op b} with broadcasting; the shapes must broadcast, else a {@link ShapeException} names both. */
     public Tensor binary(Binary op, Tensor a, Tensor b) {
         Shape out = Shape.broadcast(a.shape(), b.shape(), op.name().toLowerCase(java.util.Locale.ROOT));
-        Tensor r = Tensor.zeros(out);
+        Tensor r = zeros(out);
         binaryInto(op, a, b, r);
         return r;
     }
@@ -200,7 +235,7 @@ public final class Engine {
 
     /** {@code a * s + t} element-wise. */
     public Tensor scaleShift(Tensor a, float s, float t) {
-        Tensor r = Tensor.zeros(a.shape());
+        Tensor r = zeros(a.shape());
         float[] ad = a.data();
         float[] od = r.data();
         par.forRange(a.size(), CHUNK, (lo, hi) -> k.scaleShift(ad, lo, s, t, od, lo, hi - lo));
@@ -217,7 +252,7 @@ public final class Engine {
 
     /** {@code op(a; p)} element-wise. */
     public Tensor unary(UnaryOp op, float p, Tensor a) {
-        Tensor r = Tensor.zeros(a.shape());
+        Tensor r = zeros(a.shape());
         float[] ad = a.data();
         float[] od = r.data();
         par.forRange(a.size(), CHUNK, (lo, hi) -> k.unary(op, p, ad, lo, od, lo, hi - lo));
@@ -226,7 +261,7 @@ public final class Engine {
 
     /** {@code g * op'(x, y; p)} element-wise. */
     public Tensor unaryBackward(UnaryOp op, float p, Tensor x, Tensor y, Tensor g) {
-        Tensor r = Tensor.zeros(g.shape());
+        Tensor r = zeros(g.shape());
         float[] xd = x == null ? null : x.data();
         float[] yd = y == null ? null : y.data();
         float[] gd = g.data();
@@ -275,7 +310,7 @@ public final class Engine {
         int len = s.dim(ax);
         int inner = s.innerSize(ax);
         Shape os = keepDim ? s.withDim(ax, 1) : s.without(ax);
-        Tensor r = Tensor.zeros(os);
+        Tensor r = zeros(os);
         float[] ad = a.data();
         float[] od = r.data();
         if (inner == 1) {
@@ -317,7 +352,7 @@ public final class Engine {
             throw new ShapeException("max over axis " + axis + " of shape " + s + ": the axis is empty");
         }
         Shape os = keepDim ? s.withDim(ax, 1) : s.without(ax);
-        Tensor r = Tensor.zeros(os);
+        Tensor r = zeros(os);
         int[] idx = new int[os.size()];
         float[] ad = a.data();
         float[] od = r.data();
@@ -352,7 +387,9 @@ public final class Engine {
             throw new ShapeException("sumToShape: " + target + " does not broadcast to " + g.shape());
         }
         if (target.size() == 1) {
-            return Tensor.full(target, (float) sum(g));
+            Tensor r = zeros(target);
+            r.data()[0] = (float) sum(g);
+            return r;
         }
         int inner = trailingRepeat(target, g.shape());
         if (inner > 0 && inner == target.size()) {
@@ -365,7 +402,7 @@ public final class Engine {
                     acc[i] += gd[base + i];
                 }
             }
-            float[] o = new float[inner];
+            float[] o = floats(inner);
             for (int i = 0; i < inner; i++) {
                 o[i] = (float) acc[i];
             }
@@ -385,7 +422,7 @@ public final class Engine {
                 }
             }
         }
-        float[] o = new float[acc.length];
+        float[] o = floats(acc.length);
         for (int i = 0; i < o.length; i++) {
             o[i] = (float) acc[i];
         }
@@ -400,7 +437,7 @@ public final class Engine {
         if (!a.shape().broadcastsTo(target)) {
             throw new ShapeException("broadcastTo: " + a.shape() + " does not broadcast to " + target);
         }
-        Tensor r = Tensor.zeros(target);
+        Tensor r = zeros(target);
         binaryInto(Binary.ADD, r, a, r);
         return r;
     }
@@ -428,7 +465,7 @@ public final class Engine {
                         + describe(bs, transB) + " (" + kk + " vs " + kb + ")");
             }
             Shape os = as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n);
-            Tensor c = Tensor.zeros(os);
+            Tensor c = zeros(os);
             k.gemm(transA, transB, m, n, kk, a.data(), 0, as.dim(-1), b.data(), 0, bs.dim(1), false, c.data(), 0, n, gemmPool(m, n, kk));
             return c;
         }
@@ -445,7 +482,7 @@ public final class Engine {
                 throw new ShapeException("matmul: inner dimensions differ: " + describe(as, transA) + " x "
                         + describe(bs, transB) + " (" + kk + " vs " + kb + ")");
             }
-            Tensor c = Tensor.zeros(batch, m, n);
+            Tensor c = zeros(batch, m, n);
             int aStride = as.dim(1) * as.dim(2);
             int bStride = bs.dim(1) * bs.dim(2);
             for (int t = 0; t < batch; t++) {
@@ -480,7 +517,7 @@ public final class Engine {
         }
         int kk = transB ? b.dim(1) : b.dim(0);
         int n = transB ? b.dim(0) : b.dim(1);
-        return new PackedMatrix(b, transB, kk, n, k.packB(transB, kk, n, b.data(), 0, b.dim(1), par));
+        return new PackedMatrix(b, transB, kk, n, k.packB(transB, kk, n, b.data(), 0, b.dim(1), par, this::floats));
     }
 
     /**
@@ -498,7 +535,7 @@ public final class Engine {
         int kk = transA ? as.dim(0) : as.dim(-1);
         checkInner(as, transA, b, kk);
         int n = b.columns();
-        Tensor c = Tensor.zeros(as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n));
+        Tensor c = zeros(as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n));
         prepacked(transA, a, b, m, kk, false, c);
         return c;
     }
@@ -541,7 +578,7 @@ public final class Engine {
             int nb = a.dim(1);
             int nc = a.dim(2);
             float[] s = a.data();
-            float[] o = new float[s.length];
+            float[] o = floats(s.length);
             for (int i = 0; i < na; i++) {
                 for (int j = 0; j < nb; j++) {
                     System.arraycopy(s, (i * nb + j) * nc, o, (j * na + i) * nc, nc);
@@ -556,7 +593,7 @@ public final class Engine {
         int r = a.dim(0);
         int c = a.dim(1);
         float[] s = a.data();
-        float[] o = new float[r * c];
+        float[] o = floats(r * c);
         Transposition.into(s, 0, r, c, c, o, 0, r);
         return Tensor.wrap(o, c, r);
     }
@@ -579,7 +616,7 @@ public final class Engine {
         }
         int c = a.dim(-1);
         int rows = a.size() / Math.max(1, c);
-        Tensor r = Tensor.zeros(a.shape());
+        Tensor r = zeros(a.shape());
         float[] x = a.data();
         float[] y = r.data();
         par.forRange(rows, Math.max(1, CHUNK / Math.max(1, c)), (lo, hi) -> {
@@ -617,7 +654,7 @@ public final class Engine {
         int outer = s.outerSize(ax);
         int inner = s.innerSize(ax);
         int w = end - start;
-        Tensor r = Tensor.zeros(s.withDim(ax, w));
+        Tensor r = zeros(s.withDim(ax, w));
         float[] src = a.data();
         float[] dst = r.data();
         for (int o = 0; o < outer; o++) {
@@ -657,7 +694,7 @@ public final class Engine {
             }
             total += ps.dim(ax);
         }
-        Tensor r = Tensor.zeros(s0.withDim(ax, total));
+        Tensor r = zeros(s0.withDim(ax, total));
         int outer = s0.outerSize(ax);
         int inner = s0.innerSize(ax);
         float[] dst = r.data();
@@ -684,7 +721,7 @@ public final class Engine {
             throw new ShapeException("gather: " + index.length + " indices for " + rows + " rows of shape " + a.shape());
         }
         float[] src = a.data();
-        float[] o = new float[rows];
+        float[] o = floats(rows);
         for (int r = 0; r < rows; r++) {
             int j = index[r];
             if (j < 0 || j >= c) {
@@ -698,7 +735,7 @@ public final class Engine {
     /** {@code out[i, index[i]] += g[i]} into a zero tensor of {@code shape} (the backward of {@link #gatherLast}). */
     public Tensor scatterLast(Tensor g, int[] index, Shape shape) {
         int c = shape.dim(-1);
-        Tensor r = Tensor.zeros(shape);
+        Tensor r = zeros(shape);
         float[] o = r.data();
         float[] gd = g.data();
         for (int row = 0; row < index.length; row++) {

@@ -198,6 +198,16 @@ public interface Kernels {
      * kernels read B in place (then packing once saves nothing). The default packs nothing.
      */
     default float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
+        return packB(transB, k, n, b, bOff, ldb, par, float[]::new);
+    }
+
+    /**
+     * {@link #packB(boolean, int, int, float[], int, int, Parallel)} into a buffer of {@code buffers.apply(size)}
+     * (zero-filled), so that a caller can lease it (a {@link BufferArena}) instead of allocating it. The default
+     * packs nothing.
+     */
+    default float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par,
+                          java.util.function.IntFunction<float[]> buffers) {
         return null;
     }
 

@@ -53,7 +53,11 @@ public final class PackedMatrix {
         return packed != null;
     }
 
-    float[] packed() {
+    /**
+     * The packed copy, or null when not packed: for the bookkeeping of its lifetime (a {@link BufferArena} it was
+     * leased from), never to be written.
+     */
+    public float[] packed() {
         return packed;
     }
 

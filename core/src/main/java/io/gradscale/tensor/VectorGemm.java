@@ -202,11 +202,12 @@ final class VectorGemm {
      * {@link #PANEL_FLOATS}): panel {@code j0} starts at {@code j0 * k}, each in the layout of
      * {@link GemmPacking#packB}. {@link #prepacked} then reads exactly the values {@link #blocked} would have packed.
      */
-    static float[] packWhole(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
+    static float[] packWhole(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par,
+                             java.util.function.IntFunction<float[]> buffers) {
         if ((long) n * k < PARALLEL_PACK_FLOATS) {
             par = Parallel.serial();
         }
-        float[] packed = new float[k * ceil(n, NR) * NR];
+        float[] packed = buffers.apply(k * ceil(n, NR) * NR); // zero-filled: the padding columns stay zero
         int ncMax = panelColumns(n, k, PANEL_FLOATS);
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             packPanel(transB, n, k, b, bOff, ldb, j0, Math.min(ncMax, n - j0), packed, j0 * k, par);

@@ -633,8 +633,9 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par) {
-        return VectorGemm.packWhole(transB, k, n, b, bOff, ldb, par);
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, Parallel par,
+                         java.util.function.IntFunction<float[]> buffers) {
+        return VectorGemm.packWhole(transB, k, n, b, bOff, ldb, par, buffers);
     }
 
     @Override

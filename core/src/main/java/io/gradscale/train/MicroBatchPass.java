@@ -6,6 +6,7 @@ import io.gradscale.autograd.Tape;
 import io.gradscale.autograd.Var;
 import io.gradscale.data.Batch;
 import io.gradscale.nn.Module;
+import io.gradscale.tensor.BufferArena;
 import io.gradscale.tensor.Engine;
 import io.gradscale.transform.ParameterSet;
 import java.util.Map;
@@ -25,6 +26,11 @@ public final class MicroBatchPass {
     /** The model's batch normalization layers, in path order (their statistics' layer index). */
     private final java.util.List<io.gradscale.nn.BatchNorm1d> norms = new java.util.ArrayList<>();
     private boolean deferring;
+    /**
+     * The buffers of the passes, reused pass after pass: each pass's tape begins a new step on it, so nothing a pass
+     * leased (its values, the loss) is read after the next pass starts; gradients leave through the parameters.
+     */
+    private final BufferArena arena = new BufferArena();
 
     public MicroBatchPass(Module model, Objective objective, Engine engine) {
         this.model = model;
@@ -102,7 +108,7 @@ public final class MicroBatchPass {
         }
         double share = (double) micro.size() / batchSize;
         PerExample pe = clipping == null ? null : new PerExample(micro.size(), batchSize, clipping);
-        Tape tape = pe == null ? Tape.recording(engine) : Tape.recording(engine, pe);
+        Tape tape = pe == null ? Tape.recording(engine, arena) : Tape.recording(engine, pe, arena);
         Var out = model.forward(tape.constant(micro.inputs()));
         Var loss = objective.loss(out, micro);
         float factor = (float) (lossScale * share);
