@@ -52,6 +52,12 @@ public final class BufferArena {
         }
     }
 
+    /**
+     * The lease of every pinned buffer (a forward value): pinned leases are never held, dropped or counted, so one
+     * shared instance stands for all of them and a forward op's lease allocates nothing.
+     */
+    private static final Lease PINNED = new Lease(true);
+
     /** Free buffers of one length, and the last step that leased one. */
     private static final class SizeClass {
         final ArrayDeque<float[]> free = new ArrayDeque<>();
@@ -107,7 +113,7 @@ public final class BufferArena {
 
     /** A zero-filled buffer of {@code n} floats, leased for the current step. */
     public float[] take(int n) {
-        SizeClass c = pool.computeIfAbsent(n, k -> new SizeClass());
+        SizeClass c = sizeClass(n);
         c.lastUsed = step;
         float[] b = c.free.pollLast();
         if (b == null) {
@@ -121,7 +127,7 @@ public final class BufferArena {
         }
         leasedBytes += 4L * n;
         boolean pinned = releasing == 0;
-        lent.put(b, new Lease(pinned));
+        lent.put(b, pinned ? PINNED : new Lease(false));
         if (!pinned) {
             recent.add(b);
         }
@@ -249,12 +255,22 @@ public final class BufferArena {
         return n;
     }
 
+    /** The size class of length {@code n}, made on first use (a step's lengths are all known after its first step). */
+    private SizeClass sizeClass(int n) {
+        SizeClass c = pool.get(n);
+        if (c == null) {
+            c = new SizeClass();
+            pool.put(n, c);
+        }
+        return c;
+    }
+
     private void giveBack(float[] b) {
         if (debug) {
             Arrays.fill(b, Float.NaN);
             generations.get(b)[0]++;
         }
-        SizeClass c = pool.computeIfAbsent(b.length, k -> new SizeClass());
+        SizeClass c = sizeClass(b.length);
         c.free.addLast(b);
     }
 }
