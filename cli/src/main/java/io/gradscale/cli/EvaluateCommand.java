@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,65 +40,57 @@ final class EvaluateCommand implements Callable<Integer> {
     /** The evaluations of a run, one JSON object per line, next to its metrics log. */
     static final String FILE_NAME = "evaluations.jsonl";
 
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory written by `gradscale train`.")
-    Path runDir;
+    @Mixin
+    TrainedRunOptions run;
 
     @Option(names = "--data", required = true, paramLabel = "CONFIG_OR_FILE",
             description = "A CSV file (.csv, .csv.gz) with the label column, or a run configuration (.yaml, .yml, .json).")
     Path data;
-
-    @Option(names = "--threads", defaultValue = "1", description = "Compute threads (default: ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(names = "--weights", paramLabel = "last|best", description = TrainedModel.WEIGHTS_DESCRIPTION)
-    String weights;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        Engine engine = Engine.withThreads(threads);
-        try {
-            TrainedModel m = TrainedModel.load(runDir, engine, weights);
-            Scored s = read(m);
-            int[] got = s.data().exampleShape().dims();
-            if (!java.util.Arrays.equals(got, m.shape().example())) {
-                throw new IllegalArgumentException(data + ": " + s.what() + " has examples of shape " + java.util.Arrays.toString(got)
-                        + " but the model of " + runDir + " was trained on " + java.util.Arrays.toString(m.shape().example()));
-            }
-            Objective objective = Objective.forTask(m.task());
-            double lossSum = 0;
-            double accSum = 0;
-            int n = s.data().size();
-            for (int lo = 0; lo < n; lo += TrainedModel.BATCH) {
-                Batch b = s.data().batch(lo, Math.min(n, lo + TrainedModel.BATCH));
-                Var out = m.model().forward(Tape.noGrad(engine).constant(b.inputs()));
-                lossSum += objective.loss(out, b).item() * b.size();
-                accSum += objective.accuracy(out.value(), b) * b.size();
-            }
-            double loss = lossSum / n;
-            double accuracy = m.task().hasLabels() ? accSum / n : Double.NaN;
-            var o = spec.commandLine().getOut();
-            o.printf(Locale.ROOT, "evaluate %s (%s weights) on %s (%d examples): loss %.5g%s%n", runDir, m.weights(), s.what(), n, loss,
-                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * accuracy));
-            ObjectNode rec = Json.mapper().createObjectNode();
-            rec.put("data", data.toAbsolutePath().toString());
-            rec.put("part", s.what());
-            rec.put("weights", m.weights());
-            rec.put("examples", n);
-            rec.put("loss", loss);
-            if (!Double.isNaN(accuracy)) {
-                rec.put("accuracy", accuracy);
-            }
-            rec.put("at", Instant.now().toString());
-            Files.writeString(runDir.resolve(FILE_NAME), Json.mapper().writeValueAsString(rec) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            o.println("recorded in " + runDir.resolve(FILE_NAME));
-            return Main.OK;
-        } finally {
-            engine.parallel().close();
+        return run.withModel(this::evaluate);
+    }
+
+    private int evaluate(TrainedModel m, Engine engine) throws IOException {
+        Scored s = read(m);
+        int[] got = s.data().exampleShape().dims();
+        if (!java.util.Arrays.equals(got, m.shape().example())) {
+            throw new IllegalArgumentException(data + ": " + s.what() + " has examples of shape " + java.util.Arrays.toString(got)
+                    + " but the model of " + run.runDir + " was trained on " + java.util.Arrays.toString(m.shape().example()));
         }
+        Objective objective = Objective.forTask(m.task());
+        double lossSum = 0;
+        double accSum = 0;
+        int n = s.data().size();
+        for (int lo = 0; lo < n; lo += TrainedModel.BATCH) {
+            Batch b = s.data().batch(lo, Math.min(n, lo + TrainedModel.BATCH));
+            Var out = m.model().forward(Tape.noGrad(engine).constant(b.inputs()));
+            lossSum += objective.loss(out, b).item() * b.size();
+            accSum += objective.accuracy(out.value(), b) * b.size();
+        }
+        double loss = lossSum / n;
+        double accuracy = m.task().hasLabels() ? accSum / n : Double.NaN;
+        var o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "evaluate %s (%s weights) on %s (%d examples): loss %.5g%s%n", run.runDir, m.weights(), s.what(), n, loss,
+                Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * accuracy));
+        ObjectNode rec = Json.mapper().createObjectNode();
+        rec.put("data", data.toAbsolutePath().toString());
+        rec.put("part", s.what());
+        rec.put("weights", m.weights());
+        rec.put("examples", n);
+        rec.put("loss", loss);
+        if (!Double.isNaN(accuracy)) {
+            rec.put("accuracy", accuracy);
+        }
+        rec.put("at", Instant.now().toString());
+        Files.writeString(run.runDir.resolve(FILE_NAME), Json.mapper().writeValueAsString(rec) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        o.println("recorded in " + run.runDir.resolve(FILE_NAME));
+        return Main.OK;
     }
 
     /** The data to score and a description of which part of the source it is. */
@@ -120,7 +113,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     : new Scored(built.train(), "its data section");
         }
         if (m.label() == null) {
-            throw new IllegalArgumentException("--data " + data + ": the model of " + runDir + " was not trained on a CSV file;"
+            throw new IllegalArgumentException("--data " + data + ": the model of " + run.runDir + " was not trained on a CSV file;"
                     + " give a configuration (.yaml, .yml, .json) whose data section describes the data");
         }
         CsvDataset.Options o = m.task() instanceof Task.Classification c ? CsvDataset.Options.classification(m.label()).classes(c.classes())

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,8 +33,8 @@ import picocli.CommandLine.Parameters;
         description = "Apply a trained run's model (its recorded configuration, and the weights its test used) to the rows of a CSV file"
                 + " (.csv, .csv.gz) and write one prediction per row.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory written by `gradscale train`.")
-    Path runDir;
+    @Mixin
+    TrainedRunOptions run;
 
     @Parameters(index = "1", paramLabel = "INPUT", description = "A CSV file with the feature columns the model was trained on.")
     Path input;
@@ -41,44 +42,36 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "predictions.csv", description = "Where to write the predictions (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Compute threads (default: ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(names = "--weights", paramLabel = "last|best", description = TrainedModel.WEIGHTS_DESCRIPTION)
-    String weights;
-
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        Engine engine = Engine.withThreads(threads);
-        try {
-            TrainedModel m = TrainedModel.load(runDir, engine, weights);
-            if (m.shape().layout() != io.gradscale.cli.config.DataBuilder.Layout.FEATURES) {
-                throw new IllegalArgumentException("the model of " + runDir + " was trained on " + m.shape().layout().noun()
-                        + "; predict reads one CSV row of features per example: score such data with"
-                        + " `gradscale evaluate RUN_DIR --data CONFIG`");
-            }
-            CsvTable table = CsvTable.read(input);
-            int[] columns = featureColumns(m, table);
-            Tensor x = Tensor.wrap(table.numbers(columns), table.rows(), columns.length);
-            if (m.standardizer() != null) {
-                x = m.standardizer().apply(x);
-            }
-            Tensor y = m.outputs(x, engine);
-            boolean classes = m.task() instanceof Task.Classification;
-            AtomicFiles.write(out, os -> {
-                Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
-                write(w, y, classes);
-                w.flush();
-            });
-            spec.commandLine().getOut().println("predicted " + table.rows() +  " rows of " + input + " with the " + m.weights() + " weights of " + runDir
-                    + ": " + out.toAbsolutePath());
-            return Main.OK;
-        } finally {
-            engine.parallel().close();
+        return run.withModel(this::predict);
+    }
+
+    private int predict(TrainedModel m, Engine engine) throws IOException {
+        if (m.shape().layout() != io.gradscale.cli.config.DataBuilder.Layout.FEATURES) {
+            throw new IllegalArgumentException("the model of " + run.runDir + " was trained on " + m.shape().layout().noun()
+                    + "; predict reads one CSV row of features per example: score such data with"
+                    + " `gradscale evaluate RUN_DIR --data CONFIG`");
         }
+        CsvTable table = CsvTable.read(input);
+        int[] columns = featureColumns(m, table);
+        Tensor x = Tensor.wrap(table.numbers(columns), table.rows(), columns.length);
+        if (m.standardizer() != null) {
+            x = m.standardizer().apply(x);
+        }
+        Tensor y = m.outputs(x, engine);
+        boolean classes = m.task() instanceof Task.Classification;
+        AtomicFiles.write(out, os -> {
+            Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
+            write(w, y, classes);
+            w.flush();
+        });
+        spec.commandLine().getOut().println("predicted " + table.rows() +  " rows of " + input + " with the " + m.weights() + " weights of " + run.runDir
+                + ": " + out.toAbsolutePath());
+        return Main.OK;
     }
 
     private int[] featureColumns(TrainedModel m, CsvTable table) {
@@ -98,7 +91,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (cols.size() != inputs) {
             throw new IllegalArgumentException(input + " has " + cols.size() + " feature columns (" + String.join(", ", table.header())
-                    + ") but the model of " + runDir + " takes " + inputs + " inputs");
+                    + ") but the model of " + run.runDir + " takes " + inputs + " inputs");
         }
         return cols.stream().mapToInt(Integer::intValue).toArray();
     }
