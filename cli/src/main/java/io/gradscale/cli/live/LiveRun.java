@@ -1,6 +1,6 @@
 package io.gradscale.cli.live;
 
-import io.gradscale.cli.report.LivePage;
+import io.gradscale.cli.report.LiveState;
 import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.diag.RunView;
@@ -39,6 +39,7 @@ final class LiveRun {
     private long seenSteps;
     private List<Verdict> finalVerdicts;
     private String finishedNote = "";
+    private final LiveState state = new LiveState();
 
     LiveRun(ModelFacts facts) {
         this.facts = facts;
@@ -46,6 +47,7 @@ final class LiveRun {
 
     /** Adds one record: a {@link Provenance}, {@link StepRecord}, {@link EvalRecord}, {@link TestRecord} or {@link EventRecord}. */
     void add(Object record) {
+        state.add(record);
         switch (record) {
             case Provenance p -> provenance = p;
             case StepRecord r -> {
@@ -72,6 +74,7 @@ final class LiveRun {
         seenSteps = 0;
         finalVerdicts = null;
         finishedNote = "";
+        state.reset();
     }
 
     /** The run has ended; {@code verdicts} are the final diagnosis (as in the report), {@code note} says how it ended. */
@@ -102,12 +105,12 @@ final class LiveRun {
     }
 
     /**
-     * The page update for the current state: while training, the doctor's verdicts on the records seen so
-     * far; once finished, the final ones.
+     * Brings the page's state up to date and returns it, ready for {@link LiveState#delta} or {@link LiveState#full}:
+     * while training, the doctor's verdicts on the records seen so far; once finished, the final ones.
      *
      * @param dropped records the feed had to drop because the page fell behind (0 when none)
      */
-    String update(long dropped) {
+    LiveState update(long dropped) {
         MetricsLog.Contents log = new MetricsLog.Contents(provenance, steps, evals, events, tests);
         List<Verdict> verdicts = finished() ? finalVerdicts : doctor.diagnose(new RunView(steps, facts, Double.NaN));
         StringBuilder status = new StringBuilder();
@@ -125,7 +128,13 @@ final class LiveRun {
         if (dropped > 0) {
             status.append(" (").append(dropped).append(" records dropped: the page fell behind)");
         }
-        return LivePage.update(log, verdicts, finished(), status.toString());
+        state.update(log, verdicts, finished(), status.toString());
+        return state;
+    }
+
+    /** The page's state as last brought up to date by {@link #update}. */
+    LiveState state() {
+        return state;
     }
 
     long seenSteps() {

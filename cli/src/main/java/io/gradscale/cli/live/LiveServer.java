@@ -1,6 +1,7 @@
 package io.gradscale.cli.live;
 
 import io.gradscale.cli.report.LivePage;
+import io.gradscale.cli.report.LiveState;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.diag.Verdict;
 import java.io.IOException;
@@ -14,13 +15,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -37,11 +39,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * events at {@code /events}.
  *
  * <p>One publishing thread drains the {@link RecordSource} every {@link #PUBLISH_INTERVAL_MILLIS}, and when
- * anything changed and its budget ({@link #PUBLISH_SHARE}) allows, builds one update (the whole page state, {@link LivePage#update}) and offers it to
- * every connected browser. Each browser has a one-slot mailbox: a browser still receiving the previous
- * update gets only the newest one when it is ready, so a slow or stalled browser costs neither the
- * trainer nor the other browsers anything. Writes are asynchronous; no thread waits on a socket.
- * The training thread never touches the server: it only offers records to {@link LiveFeed}'s queue.
+ * anything changed and its budget ({@link #PUBLISH_SHARE}) allows, builds one update: what changed since the
+ * previous one ({@link LiveState#delta}: new chart rows, changed sections), numbered, sent to every browser
+ * that follows. A browser that connects (a new tab, a reload, a page that saw a gap in the numbers and
+ * reconnects) first gets the whole state ({@link LiveState#full}, built once per number however many ask),
+ * then the deltas after it. Each browser has its own queue; one that falls more than {@link #MAX_QUEUED_BYTES}
+ * behind (stalled, or closed without the server noticing yet) has its queue dropped and gets the whole state
+ * again, so a slow or stalled browser costs neither the trainer nor the other browsers anything. Writes are
+ * asynchronous; no thread waits on a socket. The training thread never touches the server: it only offers
+ * records to {@link LiveFeed}'s queue.
  *
  * <p>The server only answers {@code GET /} and {@code GET /events}; it takes no input that reaches the
  * run. It has no authentication and no TLS, which is why it binds to the loopback address unless told
@@ -69,6 +75,8 @@ public final class LiveServer implements AutoCloseable {
     static final long HEARTBEAT_MILLIS = 15_000;
     /** Browsers served at once; more get 503, so that a crowd of them cannot slow the trainer. */
     static final int MAX_CLIENTS = 16;
+    /** Bytes queued for one browser beyond which its queue is dropped and it gets the whole state instead. */
+    static final long MAX_QUEUED_BYTES = 1 << 20;
 
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII);
     /** The stream's first bytes: the browser reconnects 2 s after a break (SSE {@code retry}). */
@@ -81,7 +89,9 @@ public final class LiveServer implements AutoCloseable {
     private final LiveRun run;
     private final byte[] page;
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<byte[]> latest = new AtomicReference<>();
+    // the last full state built, and its number: the publishing thread's
+    private byte[] fullMessage;
+    private long fullSeq = -1;
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
     private volatile boolean changed = true;
     // the publishing thread's accounts: processor time of the last update, and the producer's and the wall clock then
@@ -226,25 +236,80 @@ public final class LiveServer implements AutoCloseable {
         }
     }
 
-    /** Builds and sends an update if anything changed and a browser is connected; true when it did. */
+    /**
+     * Drains the source; if anything changed and a browser is connected, sends the followers a delta (or the
+     * whole state, when the page's structure changed) and the newcomers the whole state. True when it built one.
+     */
     private boolean publish() {
         if (failed.isDone()) {
             return false;
         }
         try {
             changed |= source.drainInto(run);
-            // With no browser connected nothing is built; the first one to connect gets an update at the next turn.
-            if (!changed || clients.isEmpty()) {
+            // With no browser connected nothing is built; the first one to connect gets the whole state (welcome).
+            if (clients.isEmpty() || !changed && clients.stream().allMatch(c -> c.following)) {
                 return false;
             }
+            LiveState state = changed ? run.update(source.dropped()) : run.state();
             changed = false;
-            byte[] message = event("update", run.update(source.dropped()));
-            latest.set(message);
-            clients.forEach(c -> c.offer(message));
-            return true;
+            boolean built = false;
+            if (state.changed()) {
+                if (state.needsFull()) {
+                    byte[] full = full(state);
+                    clients.forEach(c -> c.restart(full));
+                    return true;
+                }
+                clients.forEach(Client::dropIfLagging);
+                if (clients.stream().anyMatch(c -> c.following)) {
+                    byte[] delta = state.delta();
+                    clients.forEach(c -> c.follow(delta));
+                    built = true;
+                }
+            }
+            return welcomeNewcomers(state) || built;
         } catch (IOException | RuntimeException e) {
             fail(e);
             return false;
+        }
+    }
+
+    /** Sends the whole state to the browsers that have not had it; true when it had to be built. */
+    private boolean welcomeNewcomers(LiveState state) {
+        if (clients.stream().allMatch(c -> c.following)) {
+            return false;
+        }
+        boolean building = state.changed() || fullSeq != state.seq();
+        byte[] full = full(state);
+        clients.forEach(c -> {
+            if (!c.following) {
+                c.restart(full);
+            }
+        });
+        return building;
+    }
+
+    /** The whole state, built at most once per message number. */
+    private byte[] full(LiveState state) {
+        if (state.changed() || fullSeq != state.seq()) {
+            fullMessage = state.full();
+            fullSeq = state.seq();
+        }
+        return fullMessage;
+    }
+
+    /** A browser connected: it gets the whole state now, not at the next turn (a reload shows the run at once). */
+    private void welcome() {
+        if (failed.isDone()) {
+            return;
+        }
+        if (changed) {
+            publish();
+        } else {
+            try {
+                welcomeNewcomers(run.state());
+            } catch (RuntimeException e) {
+                fail(e);
+            }
         }
     }
 
@@ -253,12 +318,12 @@ public final class LiveServer implements AutoCloseable {
             String status = "{\"finished\":false,\"status\":" + io.gradscale.train.Json.mapper().valueToTree(
                     "stopped: " + e.getMessage()) + ",\"step\":-1,\"error\":true}";
             byte[] message = event("failure", status);
-            clients.forEach(c -> c.offer(message));
+            clients.forEach(c -> c.send(message));
         }
     }
 
     private void heartbeat() {
-        clients.forEach(c -> c.offerIfIdle(HEARTBEAT));
+        clients.forEach(c -> c.sendIfIdle(HEARTBEAT));
     }
 
     private static byte[] event(String name, String json) {
@@ -337,55 +402,89 @@ public final class LiveServer implements AutoCloseable {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
             Client client = new Client(response, callback);
+            client.send(OPENING);
             clients.add(client);
-            // Added first, read second: an update published meanwhile is in the mailbox already and is at
-            // least as new as this one, which then stays out.
-            byte[] current = latest.get();
-            client.offerIfIdle(current == null ? OPENING : concat(OPENING, current));
+            try {
+                publisher.execute(LiveServer.this::welcome);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the server is stopping: the browser gets the end of the stream
+            }
         }
     }
 
     /**
-     * One browser's event stream with a one-slot mailbox: a newer message replaces one not yet sent, and at
-     * most one write is in flight.
+     * One browser's event stream: a queue of messages, at most one write in flight. Until it has had the whole
+     * state it gets no delta ({@link #following}, set by the publishing thread only).
      */
     private final class Client {
         private final Response response;
         private final Callback done;
-        private final AtomicReference<byte[]> next = new AtomicReference<>();
+        private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicLong queuedBytes = new AtomicLong();
         private final AtomicBoolean writing = new AtomicBoolean();
         private final AtomicBoolean closed = new AtomicBoolean();
+        volatile boolean following;
 
         Client(Response response, Callback done) {
             this.response = response;
             this.done = done;
         }
 
-        void offer(byte[] message) {
-            next.set(message);
+        void send(byte[] message) {
+            queuedBytes.addAndGet(message.length);
+            queue.offer(message);
             pump();
         }
 
-        void offerIfIdle(byte[] message) {
-            if (next.compareAndSet(null, message)) {
-                pump();
+        void sendIfIdle(byte[] message) {
+            if (!writing.get() && queue.isEmpty()) {
+                send(message);
+            }
+        }
+
+        /** The next delta, for a browser that follows. */
+        void follow(byte[] delta) {
+            if (following) {
+                send(delta);
+            }
+        }
+
+        /** The whole state: whatever was queued is superseded by it; the browser follows from here on. */
+        void restart(byte[] full) {
+            clear();
+            following = true;
+            send(full);
+        }
+
+        /** A browser too far behind stops following: it gets the whole state at this turn (welcomeNewcomers). */
+        void dropIfLagging() {
+            if (following && queuedBytes.get() > MAX_QUEUED_BYTES) {
+                following = false;
+                clear();
+            }
+        }
+
+        private void clear() {
+            for (byte[] m = queue.poll(); m != null; m = queue.poll()) {
+                queuedBytes.addAndGet(-m.length);
             }
         }
 
         boolean busy() {
-            return !closed.get() && (writing.get() || next.get() != null);
+            return !closed.get() && (writing.get() || !queue.isEmpty());
         }
 
         private void pump() {
             while (!closed.get() && writing.compareAndSet(false, true)) {
-                byte[] message = next.getAndSet(null);
+                byte[] message = queue.poll();
                 if (message == null) {
                     writing.set(false);
-                    if (next.get() == null) {
+                    if (queue.isEmpty()) {
                         return;
                     }
                     continue;
                 }
+                queuedBytes.addAndGet(-message.length);
                 response.write(false, ByteBuffer.wrap(message), Callback.from(() -> {
                     writing.set(false);
                     pump();
@@ -413,12 +512,5 @@ public final class LiveServer implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

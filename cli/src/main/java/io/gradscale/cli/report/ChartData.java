@@ -180,7 +180,7 @@ final class ChartData {
      * {@code clip_global_norm} transform with the 2-norm (the norm the chart draws). Adaptive clippers report
      * their threshold per step as a {@code *.threshold} transform metric, which the chart draws as a line.
      */
-    private static void putClipLimits(ObjectNode root, Provenance provenance) {
+    static void putClipLimits(ObjectNode root, Provenance provenance) {
         ArrayNode limits = root.putArray("clipLimits");
         JsonNode transforms = provenance == null || provenance.config() == null ? null : provenance.config().get("transforms");
         if (transforms == null || !transforms.isArray()) {

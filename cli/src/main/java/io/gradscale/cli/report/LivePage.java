@@ -1,15 +1,5 @@
 package io.gradscale.cli.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gradscale.diag.Verdict;
-import io.gradscale.train.Json;
-import io.gradscale.train.MetricsLog;
-import io.gradscale.train.StepRecord;
-import java.util.List;
-
 /**
  * The live view of a run: the report's page, drawn by the same script and style sheet, whose sections and
  * charts are replaced by each update the server streams.
@@ -17,10 +7,10 @@ import java.util.List;
  * <p>{@link #shell} is the page a browser first loads: the report's header, an empty diagnosis, summary,
  * chart and event sections, a status line ({@code #live-status}, attribute {@code data-status} one of
  * {@code connecting}, {@code live}, {@code finished}, {@code disconnected}), the vendored chart library,
- * {@code report.js} and {@code live.js}. {@link #update} is one update: a JSON object holding the chart data
- * ({@link ChartData}, the same object the static report embeds), the charts that have data, the HTML of
- * each chart's card and of the diagnosis, summary, provenance and event sections ({@link PageSections}, the
- * same markup as the report), and the status. So the live page and the final report read the same.
+ * {@code report.js} and {@code live.js}. The updates are {@link LiveState}'s: the whole state once, then what
+ * changed; live.js turns the state into the chart data the static report embeds ({@link ChartData}'s
+ * object) and the sections into the report's markup ({@link PageSections}). So the live page and the final
+ * report read the same.
  */
 public final class LivePage {
     /**
@@ -55,43 +45,5 @@ public final class LivePage {
                 + "<script>\n" + library + "\n</script>\n"
                 + "<script>\n" + HtmlReport.resource("report.js") + "</script>\n"
                 + "<script>\n" + HtmlReport.resource("live.js") + "</script>\n</body>\n</html>\n";
-    }
-
-    /**
-     * One update of the live page, as JSON text without line breaks (so that it fits one server-sent event).
-     *
-     * @param log the records seen so far; its provenance may be {@code null} before the header was seen
-     * @param verdicts the doctor's current verdicts
-     * @param finished true once the run has ended
-     * @param status one line for the status bar
-     */
-    public static String update(MetricsLog.Contents log, List<Verdict> verdicts, boolean finished, String status) {
-        ObjectMapper json = Json.mapper();
-        ObjectNode root = json.createObjectNode();
-        // first, so that the page can tell the last update from its first bytes without parsing it (live.js)
-        root.put("finished", finished);
-        root.put("status", status);
-        List<StepRecord> steps = log.steps();
-        root.put("step", steps.isEmpty() ? -1 : steps.getLast().step());
-        root.set("data", ChartData.build(log, MAX_CHART_STEPS));
-        int layers = ChartData.layerNames(steps).size();
-        ArrayNode charts = root.putArray("charts");
-        ObjectNode cards = root.putObject("cards");
-        for (String chart : ChartData.charts(log)) {
-            charts.add(chart);
-            cards.put(chart, PageSections.chart(chart, layers));
-        }
-        ObjectNode sections = root.putObject("sections");
-        sections.put("verdicts", PageSections.verdicts(verdicts));
-        sections.put("summary", PageSections.summary(log, null)); // a live run has no final status yet
-        if (log.provenance() != null) {
-            sections.put("provenance", PageSections.provenance(log.provenance(), json));
-        }
-        sections.put("events", PageSections.events(log.events()));
-        try {
-            return json.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize the live update: " + e.getMessage(), e);
-        }
     }
 }

@@ -19,40 +19,67 @@ window.gradscaleCharts = (function () {
   function finite(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
   function positive(v) { return typeof v === 'number' && isFinite(v) && v > 0 ? v : null; }
 
+  // The live page appends to its data arrays in place (live.js) and draws again: the [x, y] points made from
+  // an array are kept with it, and only the new values are made into points. An array that is replaced (the
+  // live data thinned) is a new key, so nothing stale is reused.
+  var pairsMade = new WeakMap();
+
   function pairs(xs, ys, map) {
-    var out = new Array(xs.length);
-    for (var i = 0; i < xs.length; i++) { out[i] = [xs[i], map(ys[i])]; }
+    var made = pairsMade.get(ys);
+    if (!made || made.xs !== xs || made.map !== map || made.out.length > xs.length) {
+      made = { xs: xs, map: map, out: [] };
+      pairsMade.set(ys, made);
+    }
+    var out = made.out;
+    for (var i = out.length; i < xs.length; i++) { out.push([xs[i], map(ys[i])]); }
     return out;
   }
 
-  // At most about max of the [x, y] points, for drawing: the points are cut into max / 3 runs of consecutive
-  // ones, and of each run the first, the lowest and the highest are kept, and its first gap (null y) if it has
-  // one. So a spike or a gap survives, whatever the thinning; the line reads as the whole one at a chart's
-  // width, which has fewer pixels than points anyway.
-  function decimate(points, max) {
-    if (max <= 0 || points.length <= max) { return points; }
-    var runs = Math.max(1, Math.floor(max / 3));
-    var size = points.length / runs;
-    var out = [];
-    for (var r = 0; r < runs; r++) {
-      var a = Math.floor(r * size);
-      var b = r === runs - 1 ? points.length : Math.floor((r + 1) * size);
-      var lo = -1;
-      var hi = -1;
-      var gap = -1;
-      for (var i = a; i < b; i++) {
-        var y = points[i][1];
-        if (y === null) {
-          if (gap < 0) { gap = i; }
-        } else {
-          if (lo < 0 || y < points[lo][1]) { lo = i; }
-          if (hi < 0 || y > points[hi][1]) { hi = i; }
-        }
+  // The points kept of one run of consecutive ones: the first, the lowest, the highest, and the first gap
+  // (null y) if it has one, in their order.
+  function keepOfRun(points, a, b, out) {
+    var lo = -1;
+    var hi = -1;
+    var gap = -1;
+    for (var i = a; i < b; i++) {
+      var y = points[i][1];
+      if (y === null) {
+        if (gap < 0) { gap = i; }
+      } else {
+        if (lo < 0 || y < points[lo][1]) { lo = i; }
+        if (hi < 0 || y > points[hi][1]) { hi = i; }
       }
-      var keep = [a, lo, hi, gap].filter(function (k, j, all) { return k >= 0 && all.indexOf(k) === j; });
-      keep.sort(function (x, z) { return x - z; });
-      keep.forEach(function (k) { out.push(points[k]); });
     }
+    var keep = [a, lo, hi, gap].filter(function (k, j, all) { return k >= 0 && all.indexOf(k) === j; });
+    keep.sort(function (x, z) { return x - z; });
+    keep.forEach(function (k) { out.push(points[k]); });
+  }
+
+  // At most about 4/3 max of the [x, y] points, for drawing: the points are cut into runs of a power-of-two
+  // length, the shortest that makes at most max / 3 runs, and of each run keepOfRun's points are kept. So a
+  // spike or a gap survives, whatever the thinning; the line reads as the whole one at a chart's width, which
+  // has fewer pixels than points anyway. Runs are fixed by their length alone, so for points that grow (the
+  // live page) the runs already complete are decimated once and kept with the array; the run length doubles
+  // (and all is decimated again) only each time the points double.
+  var decimated = new WeakMap();
+
+  function decimate(points, max) {
+    // a copy: the points may be the kept ones of pairs(), which grow after the chart was given them
+    if (max <= 0 || points.length <= max) { return points.slice(); }
+    var runs = Math.max(1, Math.floor(max / 3));
+    var size = 1;
+    while (Math.ceil(points.length / size) > runs) { size *= 2; }
+    var done = decimated.get(points);
+    if (!done || done.size !== size) {
+      done = { size: size, runs: 0, out: [] };
+      decimated.set(points, done);
+    }
+    while ((done.runs + 1) * size <= points.length) {
+      keepOfRun(points, done.runs * size, (done.runs + 1) * size, done.out);
+      done.runs++;
+    }
+    var out = done.out.slice();
+    if (done.runs * size < points.length) { keepOfRun(points, done.runs * size, points.length, out); }
     if (out[out.length - 1] !== points[points.length - 1]) { out.push(points[points.length - 1]); }
     return out;
   }
@@ -278,14 +305,20 @@ window.gradscaleCharts = (function () {
   var stale = {};
 
   /**
-   * Draws every chart from newData; options (the live page's): maxPoints, the most points a line series is
-   * given; visible(el), when given, says which charts to draw now: the others are only marked stale.
+   * Draws the charts from newData; options (the live page's): maxPoints, the most points a line series is
+   * given; visible(el), when given, says which charts to draw now: the others are only marked stale;
+   * changed, when given, names (as keys) the charts whose data changed: the others are left as they are,
+   * unless they are stale and now visible.
    */
   function draw(newData, options) {
     data = newData;
     maxPoints = options && options.maxPoints || 0;
     var visible = options && options.visible;
+    var changed = options && options.changed;
     document.querySelectorAll('[data-chart]').forEach(function (el) {
+      if (changed && charts[el.id] && !changed[el.getAttribute('data-chart')] && !(stale[el.id] && (!visible || visible(el)))) {
+        return;
+      }
       if (visible && !visible(el)) {
         stale[el.id] = true;
       } else {

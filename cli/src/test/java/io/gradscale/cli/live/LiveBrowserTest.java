@@ -3,6 +3,7 @@ package io.gradscale.cli.live;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.gradscale.cli.config.RunSpec;
 import io.gradscale.cli.live.LiveTraining.Gate;
 import io.gradscale.cli.live.LiveTraining.Steps;
@@ -10,6 +11,7 @@ import io.gradscale.diag.GradientDoctor;
 import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
+import io.gradscale.train.Json;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.Trainer;
 import java.nio.file.Files;
@@ -99,6 +101,10 @@ class LiveBrowserTest {
             assertEquals(SECOND_LOOK + 1, tab.eval(POINTS + "('chart-loss')").asInt(), "loss points after the reload");
             assertEquals(SECOND_LOOK + 1, tab.eval(POINTS + "('chart-grad-norm')").asInt());
             assertTrue(tab.eval(POINTS + "('chart-grad-heatmap')").asInt() > heatColumns, "the heat map gained no column");
+            // both pages, the one that followed deltas and the reloaded one, hold exactly the server's whole state
+            JsonNode whole = PageCopy.follow(server.url(), WAIT, u -> u.get("step").asLong() == SECOND_LOOK);
+            assertEquals(whole, pageState(second), "the second page's state is not the server's");
+            assertEquals(whole, pageState(tab), "the reloaded page's state is not the server's");
             second.close();
             gate.proceed.release();
 
@@ -120,6 +126,8 @@ class LiveBrowserTest {
                     "charts not drawn");
             assertTrue(tab.eval("document.getElementById('provenance').textContent").asText().contains("live-explode"),
                     "the provenance section does not show the run's configuration");
+            assertEquals(PageCopy.follow(server.url(), WAIT, u -> u.get("finished").asBoolean()), pageState(tab),
+                    "the page's state at the end, assembled from deltas, is not the server's whole state");
 
             Path shot = Path.of("target", "live-screenshot.png").toAbsolutePath();
             Files.createDirectories(shot.getParent());
@@ -134,6 +142,11 @@ class LiveBrowserTest {
         assertEquals(alone.steps(), result.steps());
         assertEquals(alone.stopReason(), result.stopReason());
         assertEquals(Double.doubleToLongBits(alone.finalTrainLoss()), Double.doubleToLongBits(result.finalTrainLoss()));
+    }
+
+    /** The page's copy of the server's state (live.js keeps it from the full state and the deltas). */
+    private static JsonNode pageState(Chromium.Tab tab) throws Exception {
+        return Json.mapper().readTree(tab.eval("JSON.stringify(window.gradscaleLive.state())").asText());
     }
 
     private static void awaitHold(Gate gate, long step) throws InterruptedException {
