@@ -16,14 +16,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What the live page knows of a run: the records seen so far, whether it has finished, and the doctor's
- * verdicts. Owned by the server's publishing thread; not thread-safe.
+ * What the live page knows of a run: the records seen so far (for the doctor and the summary), whether it has
+ * finished, the doctor's verdicts, and the page's state ({@link LiveState}, which keeps the charts' numbers
+ * itself, updated record by record). Owned by the server's publishing thread; not thread-safe.
  *
  * <p>Memory stays bounded on long runs: when more than {@link #MAX_KEPT_STEPS} step records are held,
  * every second one is dropped, separately among the records with per-layer statistics and among those
- * without (so the heat map keeps its columns), and never a skipped or non-finite step. The charts draw
- * at most {@code ChartData.MAX_CHART_STEPS} of them anyway; the doctor sees the thinned run, as it sees
- * a metrics log that logs every n-th step.
+ * without, and never a skipped or non-finite step; the doctor sees the thinned run, as it sees a metrics log
+ * that logs every n-th step.
  */
 final class LiveRun {
     /** Step records held before thinning; four times what a chart draws. */
