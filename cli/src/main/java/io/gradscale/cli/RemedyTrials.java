@@ -29,9 +29,16 @@ import java.util.Map;
  * steps on the same seeds: the configuration's own seed, then the next ones. The seed fixes the data and the
  * initialization's random stream, so a remedy is compared with the configuration on the same examples. Each
  * probe is a run directory of its own under {@code trials/<id>/seed-<seed>/} (metrics log and diagnosis).
- * Remedies are ranked by the relative change of the loss after the probe, averaged over the seeds.
+ * Remedies are ranked by the relative change of the loss after the probe, averaged over the seeds (a loss made finite
+ * counts as {@value #NON_FINITE_MADE_FINITE}), ties by the loss.
  */
 final class RemedyTrials {
+    /**
+     * The effect of a remedy whose loss after the probe is finite where the configuration's was not (infinite or NaN): the
+     * whole loss removed, the limit of {@code (before - after) / before} as {@code before} grows. Such remedies tie, and
+     * are then ranked by their loss.
+     */
+    static final double NON_FINITE_MADE_FINITE = 1.0;
     /** The best remedy's configuration, written next to the diagnosed run. */
     static final String REMEDIED_FILE = "remedied.yaml";
     /** Configuration fields naming files relative to the configuration file (see DataBuilder), in these sections. */
@@ -73,7 +80,7 @@ final class RemedyTrials {
             after.add(t);
         }
         after.sort(Comparator.comparingDouble((TrialResults.Trial t) -> Double.isNaN(t.effect()) ? Double.NEGATIVE_INFINITY : t.effect())
-                .reversed());
+                .reversed().thenComparingDouble(t -> Double.isNaN(t.lossAfter()) ? Double.POSITIVE_INFINITY : t.lossAfter()));
         String best = !after.isEmpty() && after.getFirst().effect() > 0 ? after.getFirst().id() : null;
         TrialResults res = new TrialResults(config.toString(), steps, seedList, before, after, best);
         res.write(dir.resolve(TrialResults.FILE_NAME));
@@ -114,7 +121,9 @@ final class RemedyTrials {
             s.verdicts().forEach(v -> verdicts.merge(v, 1, Integer::sum));
         }
         loss /= runs.size();
-        double effect = Double.isFinite(beforeLoss) && beforeLoss > 0 && Double.isFinite(loss) ? (beforeLoss - loss) / beforeLoss : Double.NaN;
+        double effect = r == null || !Double.isFinite(loss) ? Double.NaN
+                : Double.isFinite(beforeLoss) ? (beforeLoss > 0 ? (beforeLoss - loss) / beforeLoss : Double.NaN)
+                : NON_FINITE_MADE_FINITE;
         return new TrialResults.Trial(id, r, edits, runs, loss, Math.exp(logRatio / runs.size()), effect, verdicts);
     }
 

@@ -14,11 +14,20 @@ import java.util.List;
  * @param init the weight initializer in use ("glorot", "he", "default", ...)
  * @param clipping the clipping transform in use, or "" for none
  * @param learningRate the base learning rate
+ * @param logOfProbabilities true when the loss takes the logarithm of probabilities the model computed,
+ *     {@code -log(softmax(z)_y)} written literally ({@code training.loss: probabilities}) rather than from the logits
+ *     by the log-sum-exp: a probability that underflows to 0 then gives {@code log(0)}
  */
 public record ModelFacts(int depth, List<String> activations, boolean batchNorm, boolean residual, String recurrent,
-                         String init, String clipping, double learningRate) {
+                         String init, String clipping, double learningRate, boolean logOfProbabilities) {
     public ModelFacts {
         activations = List.copyOf(activations);
+    }
+
+    /** The facts of a run whose loss is computed from the logits (or is no log-likelihood at all). */
+    public ModelFacts(int depth, List<String> activations, boolean batchNorm, boolean residual, String recurrent,
+                      String init, String clipping, double learningRate) {
+        this(depth, activations, batchNorm, residual, recurrent, init, clipping, learningRate, false);
     }
 
     /** Nothing known: remedies stay generic. */

@@ -180,10 +180,10 @@ public record RunSpec(JsonNode config, String name, long seed, int threads, Data
         }
         OptimizerBuilder.Built opt = OptimizerBuilder.build(c, model.model(), engine, privacy);
         c.done("spark"); // read by ClusterSpec
-        // the doctor's facts learn the clipping and the learning rate from the optimizer section
+        // the doctor's facts learn the clipping and the learning rate from the optimizer section, and the loss's form
         ModelFacts f0 = model.facts();
         ModelFacts facts = new ModelFacts(f0.depth(), f0.activations(), f0.batchNorm(), f0.residual(), f0.recurrent(), f0.init(),
-                opt.clipping(), opt.lr());
+                opt.clipping(), opt.lr(), classLoss == Objective.ClassLoss.PROBABILITIES);
         return new RunSpec(root, name, seed, threads, data, model, opt, objective, settings, logEvery, facts, testWeights, onCritical,
                 live);
     }

@@ -23,9 +23,10 @@ import io.gradscale.cli.config.ConfigException;
     @JsonSubTypes.Type(value = ConfigEdit.Cell.class, name = "cell"),
     @JsonSubTypes.Type(value = ConfigEdit.ClipGlobalNorm.class, name = "clip_global_norm"),
     @JsonSubTypes.Type(value = ConfigEdit.LearningRate.class, name = "learning_rate"),
-    @JsonSubTypes.Type(value = ConfigEdit.Guard.class, name = "guard")})
+    @JsonSubTypes.Type(value = ConfigEdit.Guard.class, name = "guard"),
+    @JsonSubTypes.Type(value = ConfigEdit.ClassLoss.class, name = "loss")})
 public sealed interface ConfigEdit permits ConfigEdit.ModelField, ConfigEdit.Cell, ConfigEdit.ClipGlobalNorm,
-        ConfigEdit.LearningRate, ConfigEdit.Guard {
+        ConfigEdit.LearningRate, ConfigEdit.Guard, ConfigEdit.ClassLoss {
     /** Applies the edit to {@code config} in place. */
     void applyTo(ObjectNode config);
 
@@ -163,14 +164,7 @@ public sealed interface ConfigEdit permits ConfigEdit.ModelField, ConfigEdit.Cel
 
         @Override
         public void applyTo(ObjectNode config) {
-            JsonNode o = config.get("optimizer");
-            if (o == null || o.isNull()) {
-                config.putObject("optimizer").put("lr", lr);
-            } else if (o instanceof ObjectNode on) {
-                on.put("lr", lr);
-            } else {
-                throw new ConfigException("optimizer: expected an object with fields, got " + o);
-            }
+            section(config, "optimizer").put("lr", lr);
         }
 
         @Override
@@ -199,13 +193,42 @@ public sealed interface ConfigEdit permits ConfigEdit.ModelField, ConfigEdit.Cel
         }
     }
 
+    /**
+     * {@code training.loss}: how a classification loss reads the model's outputs ({@code logits}, the log-sum-exp form, or
+     * {@code probabilities}, {@code -log(softmax(z)_y)} written literally; see {@link io.gradscale.train.Objective.ClassLoss}).
+     *
+     * @param loss the new value
+     */
+    record ClassLoss(String loss) implements ConfigEdit {
+        public ClassLoss {
+            if (!"logits".equals(loss) && !"probabilities".equals(loss)) {
+                throw new IllegalArgumentException("training.loss is logits or probabilities, not '" + loss + "'");
+            }
+        }
+
+        @Override
+        public void applyTo(ObjectNode config) {
+            section(config, "training").put("loss", loss);
+        }
+
+        @Override
+        public String describe(JsonNode before) {
+            return change("training.loss", before.path("training").path("loss"), "logits (the default)", loss);
+        }
+    }
+
     private static ObjectNode model(ObjectNode config) {
-        JsonNode m = config.get("model");
+        return section(config, "model");
+    }
+
+    /** The section {@code name} of {@code config}, made empty when it is absent. */
+    private static ObjectNode section(ObjectNode config, String name) {
+        JsonNode m = config.get(name);
         if (m == null || m.isNull()) {
-            return config.putObject("model");
+            return config.putObject(name);
         }
         if (!(m instanceof ObjectNode o)) {
-            throw new ConfigException("model: expected an object with fields, got " + m);
+            throw new ConfigException(name + ": expected an object with fields, got " + m);
         }
         return o;
     }

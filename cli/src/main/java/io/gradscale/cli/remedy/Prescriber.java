@@ -2,6 +2,7 @@ package io.gradscale.cli.remedy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gradscale.diag.ModelFacts;
+import io.gradscale.diag.NonFiniteDetector;
 import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.train.StepRecord;
@@ -21,7 +22,8 @@ import java.util.Map;
  * up) have no configuration remedy. Only verdicts of severity {@code WARNING} or worse are treated. A remedy prescribed by several verdicts
  * is proposed once, listing all of them; remedies come in the order of the verdicts (most severe first), each
  * verdict's most effective remedy first. A remedy that the configuration already has (batch norm on a model
- * with batch norm) is not proposed. Prose remedies that are no configuration change (check the data for NaN)
+ * with batch norm) is not proposed. A non-finite verdict with the signature of the log of zero
+ * ({@link NonFiniteDetector#logOfZero}) gets the loss computed from the logits, and nothing else. Prose remedies that are no configuration change (check the data for NaN)
  * stay in the verdict's text only.
  */
 public final class Prescriber {
@@ -87,15 +89,24 @@ public final class Prescriber {
                     }
                 }
                 case "non_finite" -> {
-                    double t = clipThreshold(run);
-                    List<ConfigEdit> edits = new ArrayList<>(List.of(new ConfigEdit.Guard()));
-                    if (Double.isFinite(t)) {
-                        edits.add(new ConfigEdit.ClipGlobalNorm(t, basis(run)));
+                    if (NonFiniteDetector.logOfZero(run).isPresent()) {
+                        // the cause is the loss's form, not the step: a smaller learning rate or a clip leaves log(0) as it is
+                        rs.add(new Remedy("loss-from-logits", List.of(d), "Compute the loss from the logits (log-sum-exp)",
+                                "log softmax(z)_y = z_y - max z - log sum exp(z - max z) is finite for any finite logits, where"
+                                        + " -log(softmax(z)_y) written literally takes log(0) once a probability underflows"
+                                        + " (Goodfellow, Bengio and Courville 2016, sec. 4.1).",
+                                List.of(new ConfigEdit.ClassLoss("logits"))));
+                    } else {
+                        double t = clipThreshold(run);
+                        List<ConfigEdit> edits = new ArrayList<>(List.of(new ConfigEdit.Guard()));
+                        if (Double.isFinite(t)) {
+                            edits.add(new ConfigEdit.ClipGlobalNorm(t, basis(run)));
+                        }
+                        rs.add(new Remedy("guard-clip", List.of(d), "Skip non-finite steps and clip the global norm",
+                                "A guard keeps a NaN or infinite gradient out of the weights and the optimizer state; the clip bounds the"
+                                        + " steps that overflow (Pascanu et al. 2013).", edits));
+                        lowerLr(rs, f, d);
                     }
-                    rs.add(new Remedy("guard-clip", List.of(d), "Skip non-finite steps and clip the global norm",
-                            "A guard keeps a NaN or infinite gradient out of the weights and the optimizer state; the clip bounds the"
-                                    + " steps that overflow (Pascanu et al. 2013).", edits));
-                    lowerLr(rs, f, d);
                 }
                 case "saturated_units" -> {
                     if (mlp && f.saturating()) {

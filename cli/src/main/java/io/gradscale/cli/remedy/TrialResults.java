@@ -41,7 +41,8 @@ public record TrialResults(String config, long steps, List<Long> seeds, Trial be
      * @param lossAfter mean over the seeds of the loss after the probe
      * @param gradRatio geometric mean over the seeds of the first/last layer gradient-norm ratio ({@link #gradRatio})
      * @param effect relative change of {@code lossAfter} against before: {@code (before - after) / before}, positive
-     *     when the remedy lowered the loss; {@code NaN} for before itself
+     *     when the remedy lowered the loss; 1 when it made a non-finite loss finite; {@code NaN} for before itself and for a
+     *     remedy whose loss is not finite
      * @param verdicts each warning or critical verdict ("CRITICAL vanishing") with the number of seeds that got it
      */
     public record Trial(String id, Remedy remedy, List<String> edits, List<SeedRun> runs, double lossAfter, double gradRatio,

@@ -31,7 +31,7 @@ class RemedyPatchTest {
         return List.of(ConfigEdit.ModelField.activation("relu"), ConfigEdit.ModelField.init("he"), ConfigEdit.ModelField.batchNorm(true),
                 ConfigEdit.ModelField.residual(true), ConfigEdit.ModelField.nonlinearity("tanh"), new ConfigEdit.Cell("gru"),
                 new ConfigEdit.ClipGlobalNorm(0.143, "the median of 200 observed global norms"), new ConfigEdit.LearningRate(0.01, 0.1),
-                new ConfigEdit.Guard());
+                new ConfigEdit.Guard(), new ConfigEdit.ClassLoss("logits"));
     }
 
     @Test
@@ -76,6 +76,9 @@ class RemedyPatchTest {
                 Arguments.of(rnn, List.of(new ConfigEdit.ClipGlobalNorm(0.5, "b"), new ConfigEdit.Guard()),
                         "{name: r, data: {source: adding, length: 5}, model: {type: rnn, nonlinearity: relu},"
                                 + " transforms: [{type: guard}, {type: clip_global_norm, max_norm: 0.5}, {type: weight_decay, lambda: 0.001}]}"),
+                Arguments.of("{name: c, training: {epochs: 2, loss: probabilities}}", List.of(new ConfigEdit.ClassLoss("logits")),
+                        "{name: c, training: {epochs: 2, loss: logits}}"),
+                Arguments.of("{name: c}", List.of(new ConfigEdit.ClassLoss("probabilities")), "{name: c, training: {loss: probabilities}}"),
                 Arguments.of(clipped, List.of(new ConfigEdit.ClipGlobalNorm(0.75, "b"), new ConfigEdit.Guard()),
                         "{transforms: [{type: guard, policy: skip}, {type: clip_global_norm, max_norm: 0.75, p: 2}], optimizer: {type: adam}}"));
     }
@@ -97,6 +100,7 @@ class RemedyPatchTest {
                 "deep-sigmoid.yaml", List.of(ConfigEdit.ModelField.activation("leaky_relu"), ConfigEdit.ModelField.init("he"),
                         ConfigEdit.ModelField.batchNorm(true), ConfigEdit.ModelField.residual(true), new ConfigEdit.Guard(),
                         new ConfigEdit.ClipGlobalNorm(0.3, "b"), new ConfigEdit.LearningRate(0.01, 0.1)),
+                "log-of-zero.yaml", List.of(new ConfigEdit.ClassLoss("logits")),
                 "exploding-rnn.yaml", List.of(ConfigEdit.ModelField.nonlinearity("tanh"), new ConfigEdit.Guard(),
                         new ConfigEdit.ClipGlobalNorm(0.3, "b"), new ConfigEdit.LearningRate(0.01, 0.1)));
         Engine engine = Engine.serial();
@@ -175,6 +179,27 @@ class RemedyPatchTest {
     }
 
     @Test
+    void aNonFiniteRunWithTheLogOfZerosSignatureGetsTheLossFromLogitsAndNothingElse() throws Exception {
+        // a gradient that is NaN from the first step, with moderate norms and finite weights: log(0) of an underflowed probability
+        List<StepRecord> steps = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            steps.add(new StepRecord(i, 0, 1, 0.1, i, i % 3 == 0 ? Double.NaN : 2, i % 3 == 0, Map.of(), Map.of(), Map.of()));
+        }
+        io.gradscale.diag.Verdict v = new io.gradscale.diag.Verdict("non_finite", io.gradscale.diag.Verdict.Severity.CRITICAL, "t",
+                List.of(), List.of());
+        String cfg = "{model: {type: mlp, activation: relu}, training: {loss: probabilities}}";
+        for (boolean logOfProbabilities : new boolean[] {true, false}) {
+            ModelFacts f = new ModelFacts(3, List.of("relu", "relu"), false, false, "", "he", "", 0.01, logOfProbabilities);
+            List<Remedy> rs = Prescriber.prescribe(List.of(v), new RunView(steps, f, Double.NaN), YAML.readTree(cfg));
+            assertEquals(logOfProbabilities ? List.of("loss-from-logits") : List.of("guard-clip", "lr-down"),
+                    rs.stream().map(Remedy::id).toList());
+            if (logOfProbabilities) {
+                assertEquals(List.of("training.loss: probabilities -> logits"), rs.getFirst().describe(YAML.readTree(cfg)));
+            }
+        }
+    }
+
+    @Test
     void aRemedyTwoVerdictsPrescribeIsProposedOnceTreatingBoth() {
         ModelFacts reluMlp = new ModelFacts(3, List.of("relu", "relu"), false, false, "", "he", "", 0.01);
         List<StepRecord> steps = List.of(new StepRecord(0, 0, 1, 0.1, 0, 2.0, false, Map.of(), Map.of(), Map.of()));
@@ -191,6 +216,7 @@ class RemedyPatchTest {
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ModelField("hidden", com.fasterxml.jackson.databind.node.TextNode.valueOf("8")));
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ClipGlobalNorm(0, "b"));
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.LearningRate(Double.NaN, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ClassLoss("log_softmax"));
         assertThrows(IllegalArgumentException.class, () -> new Remedy("r", List.of(), "t", "w", List.of()));
     }
 }
