@@ -22,6 +22,36 @@ public final class DoctorThresholds {
      * at 0.87-1.04.
      */
     public static final double TRAINED_BELOW = 0.9;
+    /**
+     * The share of a run's first steps over which its loss before training is averaged ({@link TrainingProgress#progress}):
+     * two steps of a 200-step probe, ten of the clippers' 1024. It was the first tenth, until held-out seed 5 showed a
+     * residual net on two spirals whose loss fell from 0.82 to 0.06 in its first 10 steps and stayed there: against the
+     * first tenth's mean it "did not train" (1.01), against its start (1.2x the constant prediction's loss) it ends at
+     * 0.06 of the constant prediction's.
+     */
+    public static final double START_SHARE = 0.01;
+
+    // ---- clipping (ClippingDetector; the clippers experiment, seeds 42-44, 1024 steps)
+
+    /**
+     * Share of the steps a clipper acts on above which it dominates the optimizer. AutoClip clips 90 % of the steps by
+     * construction (its threshold is the 10th percentile of the norms seen; measured 94 %), clipping by value at 0.1 acted
+     * on 98.6 %, AGC on 100 %; clipping the global norm at 1 on 35 %.
+     */
+    public static final double CLIPPING_DOMINATES = 0.9;
+    /**
+     * A dominated run has stalled when its second half lowered the loss by less than this share (mean of the last tenth
+     * against the tenth starting at the middle). Measured (and set) on the clippers' runs: those that ended above a tenth
+     * of the constant prediction's loss fell by 0-26 % (value seeds 42, 43; AutoClip seeds 42, 44), those that trained by
+     * 82-89 % (AutoClip seed 43, AGC).
+     */
+    public static final double STALL_FALL = 0.5;
+    /**
+     * A stall matters while the loss is above this share of its baseline ({@link TrainingProgress#progress}): the clippers
+     * experiment's success bar (test error below a tenth of the constant prediction's), below which a flat loss is
+     * convergence.
+     */
+    public static final double STALLED_ABOVE = 0.1;
 
     // ---- vanishing (the first version's; corpus, tuning seeds: deep sigmoid runs 1e-10 .. 7e-6, healthy 0.08 .. 10)
 

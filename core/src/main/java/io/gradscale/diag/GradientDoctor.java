@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>The detectors: {@link VanishingDetector}, {@link VanishingThroughTimeDetector}, {@link ExplodingDetector}, {@link NonFiniteDetector},
  * {@link DeadLayerDetector}, {@link ShatteredDetector}, {@link UnitHealthDetector} (dead and saturated units),
- * {@link LearningRateDetector} (too low and too high). Each is independent and reads only the run; the
+ * {@link LearningRateDetector} (too low and too high), {@link ClippingDetector}. Each is independent and reads only the run; the
  * thresholds are in {@link DoctorThresholds}.
  */
 public final class GradientDoctor {
@@ -24,7 +24,7 @@ public final class GradientDoctor {
         return new GradientDoctor(List.of(new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector(), new VanishingThroughTimeDetector(),
                 new DeadLayerDetector(), new ShatteredDetector(), new UnitHealthDetector(UnitHealthDetector.Kind.DEAD),
                 new UnitHealthDetector(UnitHealthDetector.Kind.SATURATED), new LearningRateDetector(LearningRateDetector.Kind.TOO_LOW),
-                new LearningRateDetector(LearningRateDetector.Kind.TOO_HIGH)));
+                new LearningRateDetector(LearningRateDetector.Kind.TOO_HIGH), new ClippingDetector()));
     }
 
     /**

@@ -22,14 +22,23 @@ public final class Corpus {
     /** Training steps of every probe: {@code gradscale diagnose}'s default. */
     public static final int PROBE_STEPS = 200;
     /**
-     * Seeds the detectors' thresholds were set on. Seed 3 was held out until the trailing-quantile spike reference
-     * and the baseline-aware progress were made, seed 4 until the activation probe stopped counting NaN outputs as dead
-     * units and the tanh nets' chaotic-phase shattering was tolerated; their results had been seen by then, so they count
+     * Seeds the detectors' thresholds and the families were set on. Seed 3 was held out until the trailing-quantile spike
+     * reference and the baseline-aware progress were made, seed 4 until the activation probe stopped counting NaN outputs
+     * as dead units and the tanh nets' chaotic-phase shattering was tolerated, seed 5 until the loss before training was
+     * taken over the first steps rather than the first tenth and two healthy families were rebuilt (the stochastic
+     * clipped SGD at a learning rate it trains at, the LSTM clipped); their results had been seen by then, so they count
      * as tuning now.
      */
-    public static final long[] TUNING_SEEDS = {1, 2, 3, 4};
-    /** Seeds held out: never run before the thresholds were final, reported separately. */
-    public static final long[] HELD_OUT_SEEDS = {5};
+    public static final long[] TUNING_SEEDS = {1, 2, 3, 4, 5};
+    /** Seeds held out: never run before the thresholds and the families were final, reported separately. */
+    public static final long[] HELD_OUT_SEEDS = {6};
+    /**
+     * The learning rate of the stochastic (one example per step) clipped-SGD healthy run. At the mini-batch runs' 0.05 it
+     * did not train on seed 4 (1.23 of the constant prediction's loss) and barely on seed 5 (0.50): one example's gradient
+     * is far noisier than 32's, and with momentum 0.9 a step of 0.5x the clipped gradient is too long for it. Measured on
+     * seeds 1-5: at 0.01 it ends at 0.02-0.42 of that loss, at 0.02 at 0.06-0.12 on every seed.
+     */
+    static final double STOCHASTIC_SGD_LR = 0.02;
 
     /**
      * A family of labelled runs.
@@ -68,19 +77,22 @@ public final class Corpus {
                 new double[] {32, 8, 1024}, (s, seed) -> run("healthy-mlp-adam", seed,
                         spirals(), mlp(relu("he"), 32, 32), adam(0.01), batches((int) s))));
         f.add(new Family("healthy-mlp-sgd-clip", none, none,
-                "MLP 16-32-32-1 ReLU + He on the sine window, SGD 0.05 momentum 0.9 clipped at global norm 1;"
-                        + " severity = batch size (1 = stochastic)",
+                "MLP 16-32-32-1 ReLU + He on the sine window, SGD 0.05 momentum 0.9 clipped at global norm 1 (0.02 for one"
+                        + " example per step); severity = batch size (1 = stochastic)",
                 new double[] {32, 1}, (s, seed) -> run("healthy-mlp-sgd-clip", seed,
-                        sine(), mlp(relu("he"), 32, 32), sgd(0.05, 0.9), batches((int) s), clip(1.0))));
+                        sine(), mlp(relu("he"), 32, 32), sgd(s == 1 ? STOCHASTIC_SGD_LR : 0.05, 0.9), batches((int) s), clip(1.0))));
         f.add(new Family("healthy-deep-residual", none, none,
                 "deep residual MLP, ReLU + He + batch norm, on two spirals, Adam 0.003; severity = hidden layers",
                 new double[] {6, 10}, (s, seed) -> run("healthy-deep-residual", seed,
                         spirals(), mlp(relu("he").put("residual", true).put("batch_norm", true), widths((int) s, 32)),
                         adam(0.003), batches(32))));
+        // clipped as LSTMs are trained (Graves 2013; Sutskever et al. 2014): unclipped, at length 20 a norm spike of x48 on
+        // seed 3 threw the loss from 0.27 back to its start at step 95, and the runs of seeds 1-4 ended at 0.43-0.55 of the
+        // constant prediction's loss; clipped at 1, at 0.0004-0.26 on seeds 1-5
         f.add(new Family("healthy-lstm", none, none,
-                "LSTM 32 on the temporal order problem, Adam 0.01; severity = sequence length",
+                "LSTM 32 on the temporal order problem, Adam 0.01, clipped at global norm 1; severity = sequence length",
                 new double[] {12, 20}, (s, seed) -> run("healthy-lstm", seed,
-                        temporalOrder((int) s), recurrent("lstm", 32), adam(0.01), batches(32))));
+                        temporalOrder((int) s), recurrent("lstm", 32), adam(0.01), batches(32), clip(1.0))));
         f.add(new Family("healthy-gru", none, none,
                 "GRU 32 on the temporal order problem, Adam 0.01; severity = sequence length",
                 new double[] {12}, (s, seed) -> run("healthy-gru", seed,
