@@ -57,9 +57,10 @@ public final class TrainingProgress {
      * The loss at the end over the loss a run must beat: the smaller of its loss before training and the best constant
      * prediction's ({@link RunView#baselineLoss()}, when known). A model that only learns the targets' mean (an
      * adding-problem RNN that starts at 7x the baseline and ends at the baseline) has not trained. The loss before
-     * training is the mean over the first {@link DoctorThresholds#START_SHARE} of the steps ({@link #initialLoss}), not
-     * the first tenth: a run that learns within its first tenth (a residual net on two spirals, from 1.2x the constant
-     * prediction's loss to 0.08x of it in 10 of its 200 steps) has a first tenth already near its end. Without a known
+     * training is the larger of the means over the first {@link DoctorThresholds#START_SHARE} of the steps and over the
+     * first tenth ({@link #initialLoss}): a run that learns within its first tenth (a residual net on two spirals, from
+     * 1.2x the constant prediction's loss to 0.08x of it in 10 of its 200 steps) has a first tenth already near its end,
+     * and the first few steps of a stochastic run are a few examples' losses, which may all be easy ones. Without a known
      * baseline it is {@link #lossRatio}.
      */
     public static double progress(RunView run) {
@@ -78,14 +79,22 @@ public final class TrainingProgress {
         return run.baselineLoss() > 0 && Double.isFinite(lossRatio(run.steps())) && !(initial > 0 && initial < run.baselineLoss());
     }
 
-    /** The mean loss over the first {@link DoctorThresholds#START_SHARE} of the steps (at least one step). */
+    /**
+     * The larger of the mean losses over the first {@link DoctorThresholds#START_SHARE} of the steps (at least one) and over
+     * the first tenth (at least one).
+     */
     static double initialLoss(List<StepRecord> steps) {
-        int k = Math.max(1, (int) (steps.size() * DoctorThresholds.START_SHARE));
+        return Math.max(headMean(steps, Math.max(1, (int) (steps.size() * DoctorThresholds.START_SHARE))),
+                headMean(steps, Math.max(1, steps.size() / 10)));
+    }
+
+    private static double headMean(List<StepRecord> steps, int k) {
+        int m = Math.min(k, steps.size());
         double sum = 0;
-        for (int i = 0; i < k && i < steps.size(); i++) {
+        for (int i = 0; i < m; i++) {
             sum += steps.get(i).loss();
         }
-        return sum / Math.min(k, steps.size());
+        return sum / m;
     }
 
     private static double endLoss(List<StepRecord> steps) {

@@ -38,6 +38,8 @@ class TrainingProgressTest {
                 // learns within its first steps, then a noisier end (held-out seed 5's residual net): against the first tenth's
                 // mean it "did not train", against the loss before training and the constant prediction it did
                 Arguments.of("learns at once, ends noisier", losses(s -> s == 0 ? 0.82 : s >= 180 ? 0.15 : 0.06), 0.693, true),
+                // a stochastic run whose first two examples happen to be easy: the first tenth's mean is its start
+                Arguments.of("easy first examples", losses(s -> s < 2 ? 0.1 : 0.7 - 0.15 * s / 199.0), 0.693, true),
                 Arguments.of("diverged to NaN", losses(s -> s == 199 ? Double.NaN : 1.0), Double.NaN, false));
     }
 
