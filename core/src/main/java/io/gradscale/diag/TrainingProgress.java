@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * Whether the run trained at all: the training loss over the last tenth of the steps against its baseline,
- * the smaller of the loss over the first tenth and, when known, the loss of the best constant prediction
- * ({@link #progress}). A run whose loss did not fall below {@link #TRAINED_BELOW} of its baseline did not train; the doctor then never calls it plain healthy:
+ * the smaller of the loss before training ({@link #initialLoss}) and, when known, the loss of the best constant
+ * prediction ({@link #progress}). A run whose loss did not fall below {@link #TRAINED_BELOW} of its baseline did not train; the doctor then never calls it plain healthy:
  * it says so, as a warning when none of the other verdicts explains it, and as information naming them
  * when some do.
  *
