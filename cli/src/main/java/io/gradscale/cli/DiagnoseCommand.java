@@ -8,7 +8,6 @@ import io.gradscale.cli.report.HtmlReport;
 import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
 import io.gradscale.tensor.Engine;
-import io.gradscale.train.MetricsLog;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -80,10 +79,10 @@ final class DiagnoseCommand implements Callable<Integer> {
                     steps, false, live, liveOptions, o);
             Path dir = res.dir();
             o.println();
-            RunRecorder.printConditions(dir, o);
+            RunRecorder.printConditions(res.log(), o);
             RunRecorder.printVerdicts(res.verdicts(), o);
             List<Remedy> remedies = Prescriber.prescribe(res.verdicts(),
-                    new RunView(MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME)).steps(), run.facts(), Double.NaN), root);
+                    new RunView(res.log().steps(), run.facts(), Double.NaN), root);
             printRemedies(remedies, root, o);
             if (tryRemedies) {
                 if (remedies.isEmpty()) {

@@ -57,9 +57,10 @@ final class RunRecorder {
      * @param epsilon the privacy spent (NaN for a run that is not private)
      * @param keptStep when {@code stoppedBy} is set, the step after which the kept state was taken ({@code -1}: the
      *     initial state)
+     * @param log the run's metrics log, read back once when training ended
      */
     record Outcome(Path dir, Trainer.Result result, List<Verdict> verdicts, Path report, TestRecord test, double lossAfter,
-                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon, long skippedSteps) {
+                   Verdict stoppedBy, long keptStep, RunStatus status, double epsilon, long skippedSteps, MetricsLog.Contents log) {
     }
 
     /**
@@ -258,10 +259,10 @@ final class RunRecorder {
         HtmlReport.writeDiagnosis(dir.resolve(HtmlReport.DIAGNOSIS_FILE), verdicts, tested);
         RunStatus status = clock.status(RunStatus.COMPLETED, result.stopReason());
         status.write(dir);
-        Path report = options.report() ? HtmlReport.write(dir) : null;
+        Path report = options.report() ? HtmlReport.write(dir, contents) : null;
         Verdict stoppedBy = live == null ? null : live.stoppedBy();
         return new Outcome(dir, result, verdicts, report, tested, lossAfter, stoppedBy, stoppedBy == null ? -1 : live.lastGoodStep(),
-                status, trainer.epsilonSpent(), contents.steps().stream().filter(StepRecord::skipped).count());
+                status, trainer.epsilonSpent(), contents.steps().stream().filter(StepRecord::skipped).count(), contents);
     }
 
     /** Deletes the run directory of a run that took no step, or records the failure in it; the error to raise. */
@@ -295,8 +296,8 @@ final class RunRecorder {
     }
 
     /** The conditions the live doctor recorded in a run's log, one line each (none: nothing is printed). */
-    static void printConditions(Path runDir, PrintWriter out) throws IOException {
-        List<ConditionEpisode> eps = ConditionEpisode.from(MetricsLog.read(runDir.resolve(MetricsLog.FILE_NAME)).events());
+    static void printConditions(MetricsLog.Contents log, PrintWriter out) {
+        List<ConditionEpisode> eps = ConditionEpisode.from(log.events());
         if (eps.isEmpty()) {
             return;
         }

@@ -125,7 +125,6 @@ final class TrainCommand implements Callable<Integer> {
             };
             RunRecorder.Outcome res = RunRecorder.runLive(run, baseDir, engine, runDir, Long.MAX_VALUE,
                     new RunRecorder.Checkpoints(true, every), resume != null, live, liveOptions, o, cluster);
-            Path dir = res.dir();
             if (cluster != null) {
                 o.println();
                 o.println("cluster time: " + cluster.timings());
@@ -150,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
                         + ", the last judged free of a critical non-finite or exploding verdict");
             }
             o.println();
-            RunRecorder.printConditions(dir, o);
+            RunRecorder.printConditions(res.log(), o);
             RunRecorder.printVerdicts(res.verdicts(), o);
             o.println();
             o.println("run directory: " + res.dir().toAbsolutePath());

@@ -139,18 +139,37 @@ public final class Dataset {
      * for validation; both parts keep the shuffled order.
      */
     public Split split(double validationFraction, Rng rng) {
+        int n = size();
+        int nVal = validationCount(n, validationFraction);
+        int[] order = splitOrder(n, rng);
+        return new Split(subset(Arrays.copyOfRange(order, nVal, n)), subset(Arrays.copyOfRange(order, 0, nVal)));
+    }
+
+    /**
+     * How many of {@code n} examples {@link #split} holds out: {@code round(validationFraction * n)}, which must leave
+     * both parts non-empty.
+     */
+    public static int validationCount(int n, double validationFraction) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in (0, 1), got " + validationFraction);
         }
-        int n = size();
         int nVal = (int) Math.round(validationFraction * n);
         if (nVal == 0 || nVal == n) {
             throw new IllegalArgumentException("validationFraction " + validationFraction + " of " + n
                     + " examples leaves " + (nVal == 0 ? "no validation" : "no training") + " examples");
         }
+        return nVal;
+    }
+
+    /**
+     * The order of {@link #split}: {@code 0..n-1} shuffled by {@code rng}; the first {@link #validationCount} are held
+     * out for validation, the rest train, each part in this order. A reader that splits while it reads (so that the
+     * whole set is never built) uses it to give the same parts, e.g. {@link IdxReader#readSplit}.
+     */
+    public static int[] splitOrder(int n, Rng rng) {
         int[] order = range(0, n);
         rng.shuffle(order);
-        return new Split(subset(Arrays.copyOfRange(order, nVal, n)), subset(Arrays.copyOfRange(order, 0, nVal)));
+        return order;
     }
 
     /** This data set with its features transformed by {@code s} (fitted elsewhere, usually on training data). */

@@ -73,6 +73,37 @@ class IdxReaderTest {
         assertArrayEquals(new float[] {1f, 0f}, t.data(), "pixels scale to exactly [0, 1]");
     }
 
+    /** Splitting while reading gives the parts of reading whole and then splitting: same examples, order and bits. */
+    @Test
+    void readSplitEqualsReadDatasetThenSplit() throws IOException {
+        // {images, validation share (per mille), seed}
+        int[][] cases = {{2, 500, 1}, {3, 200, 7}, {10, 200, 42}, {57, 100, 3}, {200, 900, 11}, {1, 200, 5}};
+        for (int[] c : cases) {
+            int n = c[0];
+            double share = c[1] / 1000.0;
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (byte) ((i * 7 + 3) % 10);
+            }
+            Path im = file("split-im" + n, idx(0x08, new int[] {n, 3, 4}, pixels(n * 12)));
+            Path lb = file("split-lb" + n, idx(0x08, new int[] {n}, labels));
+            Dataset.Split got = IdxReader.readSplit(im, lb, 10, share, new io.gradscale.tensor.Rng(c[2]));
+            String what = n + " images, share " + share + ", seed " + c[2];
+            if (n < 2) {
+                assertEquals(null, got.validation(), what + ": nothing to hold out");
+                assertArrayEquals(IdxReader.readDataset(im, lb, 10).features().data(), got.train().features().data(), what);
+                continue;
+            }
+            Dataset.Split want = IdxReader.readDataset(im, lb, 10).split(share, new io.gradscale.tensor.Rng(c[2]));
+            for (Dataset[] part : new Dataset[][] {{want.train(), got.train()}, {want.validation(), got.validation()}}) {
+                assertEquals(part[0].features().shape(), part[1].features().shape(), what);
+                assertArrayEquals(part[0].features().data(), part[1].features().data(), what);
+                assertArrayEquals(part[0].labels(), part[1].labels(), what);
+                assertEquals(part[0].task(), part[1].task(), what);
+            }
+        }
+    }
+
     @Test
     void everyElementTypeDecodesBigEndian() throws IOException {
         ByteBuffer b = ByteBuffer.allocate(2 * 8);

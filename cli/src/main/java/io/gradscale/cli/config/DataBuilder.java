@@ -129,7 +129,11 @@ public final class DataBuilder {
     }
 
     /** One source read: its examples (unscaled), how they are laid out, and a description. */
-    private record Loaded(Dataset data, Layout layout, String summary) {
+    private record Loaded(Dataset data, Layout layout, String summary, Dataset.Split split) {
+        /** A source read whole. */
+        Loaded(Dataset data, Layout layout, String summary) {
+            this(data, layout, summary, null);
+        }
     }
 
     /**
@@ -156,13 +160,22 @@ public final class DataBuilder {
         }
         String idxScaling = source.equals("idx") ? d.choice("scaling", DEFAULT_IDX_SCALING, "unit", "standardize") : null;
         boolean csvStandardize = source.equals("csv") && d.bool("standardize", DEFAULT_CSV_STANDARDIZE);
-        Loaded all = load(d, source, baseDir, rng.split(), 0);
         double inputScale = d.number("input_scale", DEFAULT_INPUT_SCALE, -1e9, 1e9);
         double nonFinite = d.number("non_finite", DEFAULT_NON_FINITE, 0.0, 1.0);
+        Rng loadRng = rng.split();
+        // IDX images whose features are used as read are split while they are read (IdxReader.readSplit): the same
+        // examples and bits as splitting the whole set below, with the same generator, but the whole set is never held
+        // as floats (188 MB for MNIST's training images, written once more into the parts and then dropped)
+        Loaded all = source.equals("idx") && share > 0 && inputScale == DEFAULT_INPUT_SCALE && nonFinite == 0
+                ? loadIdx(d, baseDir, share, rng.split()) : load(d, source, baseDir, loadRng, 0);
         d.done();
 
         Dataset train = all.data();
         Dataset validation = null;
+        if (all.split() != null) {
+            train = all.split().train();
+            validation = all.split().validation();
+        }
         StringBuilder summary = new StringBuilder(all.summary());
         if (inputScale != DEFAULT_INPUT_SCALE) {
             float[] x = train.features().data();
@@ -174,7 +187,7 @@ public final class DataBuilder {
         if (nonFinite > 0) {
             summary.append(", ").append(corrupt(train, nonFinite, rng.split())).append(" example(s) with a NaN input");
         }
-        if (share > 0 && train.size() >= 2) {
+        if (all.split() == null && share > 0 && train.size() >= 2) {
             Dataset.Split s = train.split(share, rng.split());
             train = s.train();
             validation = s.validation();
@@ -294,6 +307,24 @@ public final class DataBuilder {
         return a.task().hasLabels() || a.targets().shape().without(0).equals(b.targets().shape().without(0));
     }
 
+    /**
+     * The IDX training source, split as it is read: {@code share} of its images held out for validation by {@code rng}
+     * ({@link IdxReader#readSplit}; the data set is the training part, or the whole set when there is nothing to split).
+     */
+    private static Loaded loadIdx(ConfigNode d, Path baseDir, double share, Rng rng) {
+        d.integer("size", 2000, 1, 10_000_000); // read (and checked) for every source, used by the generated ones
+        Path images = baseDir.resolve(d.string("path"));
+        Path labels = baseDir.resolve(d.string("labels"));
+        int k = d.integer("classes", 10, 2, 1 << 20);
+        Dataset.Split s = IdxReader.readSplit(images, labels, k, share, rng);
+        int n = s.train().size() + (s.validation() == null ? 0 : s.validation().size());
+        return new Loaded(s.train(), Layout.IMAGE, idxSummary(images, labels, n, s.train()), s.validation() == null ? null : s);
+    }
+
+    private static String idxSummary(Path images, Path labels, int n, Dataset x) {
+        return "IDX " + images + " with " + labels + ", " + n + " images of " + times(x.exampleShape().dims());
+    }
+
     /** Reads one source; {@code classes > 0} fixes a file's class count to the training set's. */
     private static Loaded load(ConfigNode d, String source, Path baseDir, Rng rng, int classes) {
         int size = d.integer("size", 2000, 1, 10_000_000);
@@ -354,8 +385,7 @@ public final class DataBuilder {
                 Path labels = baseDir.resolve(d.string("labels"));
                 int k = d.integer("classes", 10, 2, 1 << 20);
                 Dataset x = IdxReader.readDataset(images, labels, k);
-                yield new Loaded(x, Layout.IMAGE, "IDX " + images + " with " + labels + ", " + x.size() + " images of "
-                        + times(x.exampleShape().dims()));
+                yield new Loaded(x, Layout.IMAGE, idxSummary(images, labels, x.size(), x));
             }
             default -> {
                 Path p = baseDir.resolve(d.string("path"));

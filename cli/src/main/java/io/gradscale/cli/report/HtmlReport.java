@@ -69,13 +69,21 @@ public final class HtmlReport {
             throw new IOException("run directory " + runDir + " has no " + MetricsLog.FILE_NAME
                     + "; expected the metrics log a training run writes");
         }
+        return write(runDir, MetricsLog.read(metrics));
+    }
+
+    /**
+     * As {@link #write(Path)}, with the run's metrics log already read ({@code log}: the run that has just written it
+     * reads its log once, for the diagnosis, the report and the console, rather than once for each).
+     */
+    public static Path write(Path runDir, MetricsLog.Contents log) throws IOException {
         Path diagnosis = runDir.resolve(DIAGNOSIS_FILE);
         List<Verdict> verdicts = Files.exists(diagnosis) ? readVerdicts(diagnosis) : null;
         Path trials = runDir.resolve(TrialResults.FILE_NAME);
         TrialResults remedies = Files.exists(trials) ? TrialResults.read(trials) : null;
         Path out = runDir.resolve(FILE_NAME);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
-        write(MetricsLog.read(metrics), verdicts, remedies, name == null ? "run" : name.toString(), RunStatus.read(runDir).orElse(null), out);
+        write(log, verdicts, remedies, name == null ? "run" : name.toString(), RunStatus.read(runDir).orElse(null), out);
         return out;
     }
 
