@@ -16,7 +16,8 @@ import java.util.Map;
  * Per-feature standardisation {@code x' = (x - mean) / std}, features along the last axis.
  *
  * <p>{@link #fit} pools every position except the last axis (rows of a table, or rows and time
- * steps of sequences {@code [n, T, f]}), accumulates in double, and uses the population standard
+ * steps of sequences {@code [n, T, f]}), sums exactly ({@link ExactMoments}: the same bits in any order of the rows,
+ * so a cluster that sums its partitions' rows gets one machine's statistics), and uses the population standard
  * deviation (divisor {@code m}, as scikit-learn's {@code StandardScaler}). A constant feature has
  * standard deviation 0 and is given 1 instead, so it becomes 0 rather than NaN (scikit-learn does
  * the same). Fit on the training set only and apply the same transform to validation and test sets.
@@ -61,31 +62,13 @@ public final class Standardizer {
         if (m == 0) {
             throw new IllegalArgumentException("cannot fit a standardiser on zero examples (shape " + features.shape() + ")");
         }
-        float[] x = features.data();
-        double[] sum = new double[f];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < f; j++) {
-                sum[j] += x[i * f + j];
-            }
-        }
-        double[] mu = new double[f];
-        for (int j = 0; j < f; j++) {
-            mu[j] = sum[j] / m;
-        }
-        double[] ss = new double[f];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < f; j++) {
-                double d = x[i * f + j] - mu[j];
-                ss[j] += d * d;
-            }
-        }
-        return fromMoments(mu, ss, m);
+        return new ExactMoments(f).addRows(features.data(), 0, m * f).standardizer();
     }
 
     /**
      * The standardiser of features with means {@code mu} and sums of squared deviations {@code ss} over {@code m}
      * positions (the population standard deviation; 0 becomes 1): the last step of {@link #fit}, for callers that
-     * gathered the sums elsewhere (partition by partition on a cluster).
+     * gathered the sums elsewhere ({@link ExactMoments#standardizer}).
      */
     public static Standardizer fromMoments(double[] mu, double[] ss, long m) {
         int f = mu.length;

@@ -13,6 +13,8 @@ package io.gradscale.tensor;
  */
 public final class Rng {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /** {@code GOLDEN^-1 mod 2^64} (GOLDEN is odd): turns a difference of states into a count of draws. */
+    private static final long GOLDEN_INVERSE = inverse(GOLDEN);
     private long state;
 
     public Rng(long seed) {
@@ -26,6 +28,32 @@ public final class Rng {
 
     public void setState(long state) {
         this.state = state;
+    }
+
+    /**
+     * Moves the generator {@code draws} calls of {@link #nextLong} ahead in O(1): each call adds one constant to the
+     * state, so the state after {@code d} calls is {@code state + d * 0x9E3779B97F4A7C15} (mod 2^64). A worker that
+     * knows where in a stream its share begins draws exactly what one machine drawing the whole stream draws there.
+     */
+    public void skip(long draws) {
+        state += draws * GOLDEN;
+    }
+
+    /**
+     * The calls of {@link #nextLong} that lead from state {@code from} to state {@code to} (the inverse of
+     * {@link #skip}; exact for any count below 2^64, whatever the methods that made them).
+     */
+    public static long drawsBetween(long from, long to) {
+        return (to - from) * GOLDEN_INVERSE;
+    }
+
+    /** The inverse of an odd {@code a} modulo 2^64, by Newton's iteration (each step doubles the correct low bits). */
+    private static long inverse(long a) {
+        long x = a; // correct to 3 bits: a * a = 1 mod 8 for odd a
+        for (int i = 0; i < 5; i++) {
+            x *= 2 - a * x;
+        }
+        return x;
     }
 
     public long nextLong() {

@@ -3,6 +3,7 @@ package io.gradscale.spark;
 import io.gradscale.data.CsvTable;
 import io.gradscale.data.DataFormatException;
 import io.gradscale.data.Dataset;
+import io.gradscale.data.ExactMoments;
 import io.gradscale.data.IdxReader;
 import io.gradscale.data.Standardizer;
 import io.gradscale.tensor.Rng;
@@ -26,7 +27,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import scala.Tuple2;
 
 /**
  * A data set whose examples live on the executors, as an RDD of {@link Example}s with indices {@code 0..n-1}:
@@ -38,8 +38,8 @@ import scala.Tuple2;
  * <p>The readers produce the same numbers as the single-machine ones: IDX images are scaled by
  * {@code (float) (b & 0xff) / 255f} as {@link IdxReader#readImages} does, CSV cells are parsed by
  * {@link CsvTable} one record at a time (so a quoted field may not span lines here), and
- * {@link #standardize} applies {@link Standardizer#apply}. The standardizer's statistics are sums over
- * partitions added in partition order, so their last bits can differ from a single file's fit.
+ * {@link #standardize} applies {@link Standardizer#apply}. The standardizer's statistics are exact sums
+ * ({@link ExactMoments}), so they have a single file's bits whatever the partitioning.
  */
 public final class DistributedDataset {
     private final JavaRDD<Example> rows;
@@ -182,8 +182,9 @@ public final class DistributedDataset {
     }
 
     /**
-     * Fits a standardizer over every example (sums per partition in double, added in partition order; the population
-     * standard deviation, 0 replaced by 1, as {@link Standardizer#fit}).
+     * Fits a standardizer over every example with the bits of {@link Standardizer#fit} on one machine: each partition
+     * sums its rows exactly ({@link ExactMoments}), and exact sums merged in any order are the same sums (the
+     * population standard deviation, 0 replaced by 1).
      */
     public Standardizer fitStandardizer() {
         return fit(layout.exampleDims()[layout.exampleDims().length - 1]);
@@ -191,21 +192,22 @@ public final class DistributedDataset {
 
     /**
      * One mean and one standard deviation over every element ({@link Standardizer#fitPooled}, IDX
-     * {@code scaling: standardize}), with the partition-ordered sums of {@link #fitStandardizer}.
+     * {@code scaling: standardize}), with the exact sums of {@link #fitStandardizer}.
      */
     public Standardizer fitPooledStandardizer() {
         return fit(1);
     }
 
     private Standardizer fit(int f) {
-        double[] sum = columnSums(rows.map(e -> e.features()), f, null);
-        long m = (long) size * layout.featureSize() / f;
-        double[] mu = new double[f];
-        for (int j = 0; j < f; j++) {
-            mu[j] = sum[j] / m;
+        try {
+            return rows.mapPartitions(it -> {
+                ExactMoments s = new ExactMoments(f);
+                it.forEachRemaining(e -> s.addRows(e.features()));
+                return List.of(s).iterator();
+            }).reduce(ExactMoments::merge).standardizer();
+        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+            throw readFailure(source, e);
         }
-        double[] ss = columnSums(rows.map(e -> e.features()), f, mu);
-        return Standardizer.fromMoments(mu, ss, m);
     }
 
     /** The examples with their features standardized by {@code s} (fitted elsewhere: on the training part), on the executors. */
@@ -234,35 +236,6 @@ public final class DistributedDataset {
             }
         }
         return new IllegalStateException("reading " + what + " on the executors failed: " + e.getMessage(), e);
-    }
-
-    private double[] columnSums(JavaRDD<float[]> xs, int f, double[] center) {
-        try {
-            return columnSums0(xs, f, center);
-        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
-            throw readFailure(source, e);
-        }
-    }
-
-    private static double[] columnSums0(JavaRDD<float[]> xs, int f, double[] center) {
-        List<Tuple2<Integer, double[]>> parts = xs.mapPartitionsWithIndex((p, it) -> {
-            double[] s = new double[f];
-            while (it.hasNext()) {
-                float[] x = it.next();
-                for (int i = 0; i < x.length; i++) {
-                    double v = center == null ? x[i] : x[i] - center[i % f];
-                    s[i % f] += center == null ? v : v * v;
-                }
-            }
-            return List.of(new Tuple2<>(p, s)).iterator();
-        }, true).collect();
-        double[] total = new double[f];
-        parts.stream().sorted((a, b) -> Integer.compare(a._1(), b._1())).forEach(t -> {
-            for (int j = 0; j < f; j++) {
-                total[j] += t._2()[j];
-            }
-        });
-        return total;
     }
 
     /** The split {@link Dataset#split} makes of a data set of this size with the same generator: same examples, same order. */

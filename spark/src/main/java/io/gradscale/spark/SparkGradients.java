@@ -49,8 +49,9 @@ import scala.Tuple2;
  *
  * <p>Batch normalization: each executor's pass keeps its micro-batch's batch statistics instead of moving its copy's
  * running statistics, the pieces carry them, and the driver applies them in micro-batch order, as one machine's
- * successive passes move them. Models with dropout are refused: their masks would be drawn from the executors'
- * copies of the generator.
+ * successive passes move them. Dropout: before each micro-batch's pass an executor puts its copy of each generator
+ * where one machine's stream is at that micro-batch's first example ({@link Draws}: SplitMix64 skips ahead in O(1)),
+ * so its masks are one machine's, whichever partition holds the micro-batch.
  */
 public final class SparkGradients implements GradientSource, AutoCloseable {
     /** How the micro-batches' gradients are added. */
@@ -60,6 +61,12 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         /** Sequential sums per partition, then {@code treeAggregate}: bits depend on the partition count. */
         TREE_AGGREGATE
     }
+
+    /**
+     * Examples of the forward pass that measures the draws per example of a model with dropout: two, so that a count
+     * that is not the same for every example shows (and batch normalization has a batch to normalize).
+     */
+    static final int DRAWS_PROBE = 2;
 
     /** Depth of the {@code treeAggregate} of {@link Reduction#TREE_AGGREGATE} (Spark's default). */
     public static final int TREE_AGGREGATE_DEPTH = 2;
@@ -71,6 +78,10 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
     private final List<Parameter> weights;
     /** Batch normalization's running statistics: moved on the driver only, sent to the executors for evaluation. */
     private final List<io.gradscale.tensor.Tensor> buffers;
+    /** The generators the model draws from in training (dropout), by path: moved on the driver as one machine's move. */
+    private final Map<String, io.gradscale.tensor.Rng> rngs;
+    /** Each generator's draws per example ({@link Draws#measure}), measured at the first step; null before. */
+    private long[] drawsPerExample;
     private final int partitions;
     private final Reduction reduction;
     private final StepTimes times = new StepTimes();
@@ -92,12 +103,6 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         if (partitions < 1) {
             throw new IllegalArgumentException("spark partitions must be >= 1, got " + partitions);
         }
-        if (!model.namedRngs().isEmpty()) {
-            throw new IllegalArgumentException("the model draws random numbers in training (" + model.namedRngs().keySet()
-                    + ", e.g. dropout): on Spark those draws would happen on the executors' copies of the generator, not as"
-                    + " one machine's in micro-batch order; remove dropout (weight decay or a smaller model regularize"
-                    + " without draws) or train this model in one JVM");
-        }
         int normBuffers = 0;
         for (Module m : model.namedModules().values()) {
             if (m instanceof io.gradscale.nn.BatchNorm1d) {
@@ -115,6 +120,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         this.driver = new MicroBatchPass(model, Objective.forTask(train.layout().task()), Engine.serial());
         this.weights = new ArrayList<>(model.namedParameters().values());
         this.buffers = new ArrayList<>(model.namedBuffers().values());
+        this.rngs = model.namedRngs();
         this.partitions = partitions;
         this.reduction = reduction;
     }
@@ -148,12 +154,13 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         boolean probe = b.probeActivations();
         int from = b.from();
         PerExample.Clipping clip = forExecutors(b.clipping());
+        Draws draws = draws();
         GradientSum sum;
         Map<String, ActivationStats> acts = Map.of();
         try {
             if (reduction == Reduction.FIXED_TREE) {
                 List<Pieces> results = shards.mapPartitionsWithIndex((part, it) -> List.of(
-                        runStep(only(it), part, p, f, w.value(), layout, from, n, k, scale, probe, clip)).iterator(), true).collect();
+                        runStep(only(it), part, p, f, w.value(), layout, from, n, k, scale, probe, clip, draws)).iterator(), true).collect();
                 long t2 = System.nanoTime();
                 Map<MicroBatches.Node, GradientSum> nodes = new HashMap<>();
                 long computeMax = 0;
@@ -182,7 +189,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
                 }
                 GradientSum zero = new GradientSum(new float[weights.size()][], 0.0);
                 sum = shards.treeAggregate(zero, (acc, shard) -> GradientSum.add(acc,
-                        foldStep(shard, shard.partition, p, f, w.value(), layout, from, n, k, scale)), GradientSum::add,
+                        foldStep(shard, shard.partition, p, f, w.value(), layout, from, n, k, scale, draws)), GradientSum::add,
                         TREE_AGGREGATE_DEPTH);
                 times.bytesToDriver += sum.bytes() * Math.min(p, k); // the plain variant does not probe activations
             }
@@ -193,9 +200,30 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         }
         driver.load(sum);
         driver.applyStatistics(sum.statistics());
+        if (draws != null) {
+            draws.position(driver.model(), n); // where one machine's generators are after the step's n examples
+        }
         times.totalNanos += System.nanoTime() - t0;
         times.steps++;
         return new StepResult(sum.loss(), acts, b.clipping() == null ? null : PerExample.gathered(b.clipping(), sum.norms(), sum.weights()));
+    }
+
+    /** Where this step's draws begin ({@link Draws}), or null for a model that draws nothing in training. */
+    private Draws draws() {
+        if (rngs.isEmpty()) {
+            return null;
+        }
+        if (drawsPerExample == null) {
+            List<Example> probe;
+            try {
+                probe = new ArrayList<>(train.rows().filter(e -> e.index() < DRAWS_PROBE).collect());
+            } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+                throw DistributedDataset.readFailure(train.source(), e);
+            }
+            probe.sort((a, c) -> Integer.compare(a.index(), c.index()));
+            drawsPerExample = Draws.measure(factory.create(), train.layout().toDataset(probe).batch(0, probe.size()));
+        }
+        return Draws.at(rngs, drawsPerExample);
     }
 
     /**
@@ -443,7 +471,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
 
     /** One partition's share of one step: its micro-batches' gradients, summed in the largest subtrees it holds. */
     static Pieces runStep(Shard s, int part, int parts, ModelFactory f, float[][] w, Layout layout, int from, int n, int k,
-                          double scale, boolean probe, PerExample.Clipping clip) {
+                          double scale, boolean probe, PerExample.Clipping clip, Draws draws) {
         int first = firstMicroBatch(part, k, parts);
         int end = firstMicroBatch(part + 1, k, parts);
         if (first >= end) {
@@ -454,8 +482,17 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         pass.deferStatistics(); // batch normalization's running statistics move on the driver, in micro-batch order
         Map<MicroBatches.Node, GradientSum> nodes = new LinkedHashMap<>();
         for (MicroBatches.Node node : MicroBatches.pieces(k, first, end)) {
-            nodes.put(node, MicroBatches.evaluate(node, i -> pass.take(pass.backward(micro(s, layout, from, n, k, i), n, scale, clip)),
-                    GradientSum::add));
+            nodes.put(node, MicroBatches.evaluate(node, i -> {
+                long begin = MicroBatches.start(n, k, i);
+                if (draws != null) {
+                    draws.position(pass.model(), begin);
+                }
+                GradientSum g = pass.take(pass.backward(micro(s, layout, from, n, k, i), n, scale, clip));
+                if (draws != null) {
+                    draws.check(pass.model(), begin, MicroBatches.start(n, k, i + 1), i);
+                }
+                return g;
+            }, GradientSum::add));
         }
         Map<String, ActivationStats> acts = probe && end == k ? new LinkedHashMap<>(pass.activations()) : null;
         long t1 = System.nanoTime();
@@ -465,13 +502,19 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
 
     /** {@link Reduction#TREE_AGGREGATE}'s share of a partition: its micro-batches' gradients added one after the other. */
     static GradientSum foldStep(Shard s, int part, int parts, ModelFactory f, float[][] w, Layout layout, int from, int n, int k,
-                                double scale) {
+                                double scale, Draws draws) {
         int first = firstMicroBatch(part, k, parts);
         int end = firstMicroBatch(part + 1, k, parts);
         MicroBatchPass pass = new MicroBatchPass(s.model(f, w), Objective.forTask(layout.task()), Engine.serial());
         double loss = 0;
         for (int i = first; i < end; i++) {
+            if (draws != null) {
+                draws.position(pass.model(), MicroBatches.start(n, k, i));
+            }
             loss += pass.backward(micro(s, layout, from, n, k, i), n, scale);
+            if (draws != null) {
+                draws.check(pass.model(), MicroBatches.start(n, k, i), MicroBatches.start(n, k, i + 1), i);
+            }
         }
         return first < end ? pass.take(loss) : new GradientSum(new float[w.length][], 0.0);
     }

@@ -270,15 +270,133 @@ class SparkGradientsTest {
                 .runningMean().data()[0] != 0f, "the running statistics moved");
     }
 
+    /**
+     * The standardizers (CSV per column, IDX pooled) sum exactly: 1, 2 and 3 partitions fit one machine's bits on data
+     * whose double sums depend on where the partitions split it (the partition-ordered double sums this replaced gave
+     * 2 where one machine's row order gave 1).
+     */
     @Test
-    void modelsThatDrawRandomNumbersInTrainingAreRefused() {
-        Rng rng = new Rng(1);
-        Module dropout = new Sequential(new Linear(2, 4, rng), new Dropout(0.5f, rng.split()), new Linear(4, 2, rng));
-        DistributedDataset data = DistributedDataset.of(sc, spirals(), 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new SparkGradients(sc, data, dropout, () -> dropout, 1, SparkGradients.Reduction.FIXED_TREE));
-        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
-        assertNotEquals(0, data.size());
+    void standardizersHaveOneMachinesBitsOnOneTwoAndThreePartitions() {
+        float[] col = {1e20f, 1f, -1e20f, 1f, 3e-7f, 1e20f, -1e20f, 1f};
+        int n = col.length;
+        float[] x = new float[2 * n];
+        for (int i = 0; i < n; i++) {
+            x[2 * i] = col[i];
+            x[2 * i + 1] = 0.1f * i - 1e-9f * i * i;
+        }
+        double rowOrder = 0;
+        double halves = 0;
+        for (int half = 0; half < 2; half++) {
+            double part = 0;
+            for (int i = half * n / 2; i < (half + 1) * n / 2; i++) {
+                rowOrder += col[i];
+                part += col[i];
+            }
+            halves += part;
+        }
+        assertNotEquals(rowOrder, halves, "the data is order-sensitive: double sums per partition differ from row order");
+        Dataset local = Dataset.classification(io.gradscale.tensor.Tensor.wrap(x, n, 2), new int[] {0, 1, 0, 1, 0, 1, 0, 1}, 2);
+        io.gradscale.data.Standardizer perColumn = io.gradscale.data.Standardizer.fit(local.features());
+        io.gradscale.data.Standardizer pooled = io.gradscale.data.Standardizer.fitPooled(local.features());
+        assertEquals((float) ((3.0 + (double) 3e-7f) / n), perColumn.mean()[0], "the exact mean of the order-sensitive column");
+        for (int p = 1; p <= 3; p++) {
+            DistributedDataset spread = DistributedDataset.of(sc, local, p);
+            record Fit(String name, io.gradscale.data.Standardizer expected, io.gradscale.data.Standardizer actual) {
+            }
+            for (Fit f : List.of(new Fit("per column", perColumn, spread.fitStandardizer()),
+                    new Fit("pooled", pooled, spread.fitPooledStandardizer()))) {
+                for (int j = 0; j < f.expected().features(); j++) {
+                    assertEquals(Float.floatToRawIntBits(f.expected().mean()[j]), Float.floatToRawIntBits(f.actual().mean()[j]),
+                            p + " partitions, " + f.name() + ": mean " + j);
+                    assertEquals(Float.floatToRawIntBits(f.expected().std()[j]), Float.floatToRawIntBits(f.actual().std()[j]),
+                            p + " partitions, " + f.name() + ": std " + j);
+                }
+            }
+        }
+    }
+
+    static Module dropoutMlp() {
+        Rng rng = new Rng(7);
+        return new Sequential(new Linear(2, 16, rng), Activation.tanh(), new Dropout(0.3f, rng.split()), new Linear(16, 16, rng),
+                Activation.relu(), new Dropout(0.5f, rng.split()), new Linear(16, 2, rng));
+    }
+
+    /** Two dropout layers drawing from one generator, interleaved within each pass. */
+    static Module sharedDropoutMlp() {
+        Rng rng = new Rng(7);
+        Rng masks = rng.split();
+        return new Sequential(new Linear(2, 16, rng), new Dropout(0.2f, masks), Activation.tanh(), new Linear(16, 16, rng),
+                new Dropout(0.5f, masks), new Linear(16, 2, rng));
+    }
+
+    static Run local(java.util.function.Supplier<Module> model) {
+        Module m = model.get();
+        List<StepRecord> steps = new ArrayList<>();
+        recording(m, steps).fit(spirals(), null);
+        return new Run(m, steps, null);
+    }
+
+    static Run spark(int partitions, ModelFactory model) {
+        Module m = model.create();
+        List<StepRecord> steps = new ArrayList<>();
+        Trainer t = recording(m, steps);
+        try (SparkGradients g = new SparkGradients(sc, DistributedDataset.of(sc, spirals(), partitions), m, model, partitions,
+                SparkGradients.Reduction.FIXED_TREE)) {
+            t.run(g, null, Long.MAX_VALUE);
+            return new Run(m, steps, g.times());
+        }
+    }
+
+    /**
+     * Dropout: each executor puts its generators where one machine's stream is at its micro-batches' first examples, so
+     * the masks, the weights and the generators' final states are one machine's on 1, 2 and 3 partitions.
+     */
+    @Test
+    void modelsWithDropoutHaveTheBitsOfOneMachineOnOneTwoAndThreePartitions() {
+        record Case(String name, ModelFactory model) {
+        }
+        for (Case c : List.of(new Case("dropout, a generator per layer", SparkGradientsTest::dropoutMlp),
+                new Case("dropout, one generator for two layers", SparkGradientsTest::sharedDropoutMlp))) {
+            Run local = local(c.model()::create);
+            Run plain = local(SparkGradientsTest::mlp);
+            assertNotEquals(plain.steps().get(1).loss(), local.steps().get(1).loss(), c.name() + ": the masks change the loss");
+            for (int p = 1; p <= 3; p++) {
+                Run spark = spark(p, c.model());
+                assertSameBits(local, spark, c.name() + ", " + p + " partitions");
+                for (Map.Entry<String, Rng> r : local.model().namedRngs().entrySet()) {
+                    assertEquals(r.getValue().state(), spark.model().namedRngs().get(r.getKey()).state(),
+                            c.name() + ", " + p + " partitions: the driver's generator " + r.getKey() + " is where one machine's is");
+                }
+            }
+        }
+    }
+
+    /** Draws one number per pass, whatever the batch: its draws cannot be placed per example. */
+    static final class OneDrawPerPass extends Module {
+        private final Rng rng;
+
+        OneDrawPerPass(Rng rng) {
+            this.rng = registerRng("rng", rng);
+        }
+
+        @Override
+        public io.gradscale.autograd.Var forward(io.gradscale.autograd.Var x) {
+            if (isTraining()) {
+                rng.nextFloat();
+            }
+            return x;
+        }
+    }
+
+    @Test
+    void aModelWhoseDrawsAreNotTheSameForEachExampleIsRefusedWithWhy() {
+        ModelFactory odd = () -> {
+            Rng rng = new Rng(1);
+            return new Sequential(new Linear(2, 4, rng), new OneDrawPerPass(rng.split()), new Linear(4, 2, rng));
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spark(2, odd));
+        assertTrue(e.getMessage().contains("drew 1 numbers for 2 examples") && e.getMessage().contains("the same count for each example"),
+                e.getMessage());
     }
 
     @Test
