@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * the command line carries no cluster library: the {@code gradscale-spark} module provides one, and the launcher
  * puts it on the class path only when a run asks for Spark ({@code --spark MASTER} or a {@code spark:} section).
  *
- * <p>The order of calls: {@link #open}, {@link #load} (from {@link RunSpec#build}), {@link #train}, {@link #close}.
+ * <p>The order of calls: {@link #open}, {@link #load} (from {@link RunSpec#build}), {@link #train}, {@link #test} (when the
+ * configuration has a test section), {@link #close}.
  */
 public interface ClusterBackend extends AutoCloseable {
     /** Connects to the cluster the section describes. */
@@ -30,6 +31,17 @@ public interface ClusterBackend extends AutoCloseable {
 
     /** Trains until the configured end or {@code untilStep}, the trainer's chain running on this JVM, the passes on the cluster. */
     Trainer.Result train(Trainer trainer, RunSpec spec, long untilStep);
+
+    /**
+     * The test section of the data that stays on the cluster, scored with {@code trainer}'s model's current weights with
+     * the bits of {@link Trainer#evaluate} in one JVM; null when the cluster holds no test set (a test set {@link #load}
+     * returned whole is scored in this JVM).
+     */
+    Scored test(Trainer trainer);
+
+    /** A held-out set scored on the cluster: its size and the model's loss and accuracy on it. */
+    record Scored(int size, Trainer.Evaluation evaluation) {
+    }
 
     /** One line on where the run goes ("Spark local[2], 2 partitions, fixed tree"). */
     String describe();

@@ -246,8 +246,9 @@ final class RunRecorder {
                     // the weights the test used, for evaluate and predict (the checkpoint holds the last ones)
                     Checkpoint.write(dir.resolve(TrainedModel.BEST_DIR), best.tensors(), best.describe());
                 }
-                Trainer.Evaluation ev = trainer.evaluate(test);
-                tested = new TestRecord(step, weights, test.size(), ev.loss(), ev.accuracy());
+                ClusterBackend.Scored held = cluster == null ? null : cluster.test(trainer);
+                Trainer.Evaluation ev = held != null ? held.evaluation() : trainer.evaluate(test);
+                tested = new TestRecord(step, weights, held != null ? held.size() : test.size(), ev.loss(), ev.accuracy());
                 log.onTest(tested);
                 if (fullRun) {
                     TrainedModel.recordTest(dir, tested);

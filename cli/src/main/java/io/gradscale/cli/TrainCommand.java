@@ -86,14 +86,6 @@ final class TrainCommand implements Callable<Integer> {
                 : saved != null ? saved.path("checkpoint_every").asInt(DEFAULT_CHECKPOINT_EVERY) : DEFAULT_CHECKPOINT_EVERY;
         int t = threads != null ? threads : root.path("threads").asInt(1);
         boolean onSpark = spark != null || root.has("spark");
-        com.fasterxml.jackson.databind.JsonNode sampling = root.path("training").path("sampling");
-        if (onSpark && sampling.asText(root.has("privacy") ? "poisson" : "shuffle").equals("poisson")) {
-            throw new io.gradscale.cli.config.ConfigException("training.sampling: poisson" + (sampling.isMissingNode()
-                    ? " (the default with a privacy section)" : "") + " is not supported on Spark: a new draw of examples at"
-                    + " every step would have to be shuffled to the executors at every step; set training.sampling: shuffle"
-                    + " (per-example clipping and noise as with Poisson sampling, the epsilon reported under the usual"
-                    + " assumption of Poisson sampling), or train without --spark and the spark: section");
-        }
         ClusterBackend cluster = onSpark ? cluster(root) : null;
         Engine engine = Engine.withThreads(t);
         try {

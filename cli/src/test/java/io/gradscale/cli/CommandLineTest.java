@@ -97,11 +97,7 @@ class CommandLineTest {
                 Arguments.of("privacy: {target_epsilon: 3, delta: 2}", "privacy.delta: 2.0 is outside the allowed range"),
                 Arguments.of("data: {source: two_spirals, size: 100}\ntraining: {mode: batch, epochs: 1000}\nprivacy: {target_epsilon: 1e-9}",
                         "privacy.target_epsilon: the privacy budget epsilon = 1.0E-9"),
-                Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"),
-                Arguments.of("spark: {master: 'local[1]'}\nprivacy: {target_epsilon: 3}",
-                        "training.sampling: poisson (the default with a privacy section) is not supported on Spark"),
-                Arguments.of("spark: {master: 'local[1]'}\ntraining: {sampling: poisson}",
-                        "training.sampling: poisson is not supported on Spark: a new draw"));
+                Arguments.of("training: {sampling: random}", "training.sampling: unknown value 'random'; allowed values: shuffle, poisson"));
     }
 
     @Test

@@ -16,6 +16,27 @@ import java.util.List;
 public final class SequenceCsv {
     private SequenceCsv() {}
 
+    /**
+     * Where each target column lies among the series columns, checked against {@code table}'s header (a missing column
+     * is named with the columns found): a target must be one of {@code columns}.
+     */
+    public static int[] targetIndices(CsvTable table, List<String> columns, List<String> targets) {
+        if (columns.isEmpty() || targets.isEmpty()) {
+            throw new IllegalArgumentException("need at least one series column and one target column, got "
+                    + columns + " and " + targets);
+        }
+        int[] targetIdx = new int[targets.size()];
+        for (int k = 0; k < targetIdx.length; k++) {
+            table.column(targets.get(k));
+            targetIdx[k] = columns.indexOf(targets.get(k));
+            if (targetIdx[k] < 0) {
+                throw new IllegalArgumentException("target column '" + targets.get(k) + "' must also be a series column "
+                        + columns + " (forecasting uses its past values as input)");
+            }
+        }
+        return targetIdx;
+    }
+
     /** Windows over {@code columns} of {@code file}, forecasting {@code targets} {@code horizon} steps ahead. */
     public static Dataset read(Path file, List<String> columns, List<String> targets, int window, int horizon) {
         return fromTable(CsvTable.read(file), columns, targets, window, horizon);
@@ -35,15 +56,7 @@ public final class SequenceCsv {
         for (int j = 0; j < f; j++) {
             cols[j] = table.column(columns.get(j));
         }
-        int[] targetIdx = new int[targets.size()];
-        for (int k = 0; k < targetIdx.length; k++) {
-            table.column(targets.get(k));
-            targetIdx[k] = columns.indexOf(targets.get(k));
-            if (targetIdx[k] < 0) {
-                throw new IllegalArgumentException("target column '" + targets.get(k) + "' must also be a series column "
-                        + columns + " (forecasting uses its past values as input)");
-            }
-        }
+        int[] targetIdx = targetIndices(table, columns, targets);
         int steps = table.rows();
         float[] s = table.numbers(cols);
         try {

@@ -251,12 +251,6 @@ public final class Trainer {
         boolean poisson = settings.poissonSampling();
         int stepsPerEpoch = stepsPerEpoch(settings, n);
         preparePrivacy((double) bs / n);
-        if (poisson && !(train instanceof LocalGradients)) {
-            throw new IllegalArgumentException("privacy: Poisson sampling draws a new set of examples at every step, which"
-                    + " a cluster would have to shuffle to its workers at every step; on a cluster use shuffled batches"
-                    + " (training.sampling: shuffle: per-example clipping and noise as with Poisson sampling, the epsilon"
-                    + " reported under the usual assumption of Poisson sampling), or train in this JVM");
-        }
         String stopReason = "completed " + settings.epochs() + " epochs";
         boolean diverged = false;
         double lastVal = Double.NaN;

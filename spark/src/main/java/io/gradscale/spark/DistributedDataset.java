@@ -5,6 +5,7 @@ import io.gradscale.data.DataFormatException;
 import io.gradscale.data.Dataset;
 import io.gradscale.data.ExactMoments;
 import io.gradscale.data.IdxReader;
+import io.gradscale.data.SequenceCsv;
 import io.gradscale.data.Standardizer;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -27,6 +30,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
 
 /**
  * A data set whose examples live on the executors, as an RDD of {@link Example}s with indices {@code 0..n-1}:
@@ -140,13 +144,7 @@ public final class DistributedDataset {
         boolean regression = classes < 0;
         JavaRDD<Example> rows = sc.textFile(file, partitions).zipWithIndex().filter(t -> t._2() > 0).map(t -> {
             int line = (int) (t._2() + 1);
-            CsvTable row;
-            try {
-                row = CsvTable.parse(Path.of(name(file)), header + "\n" + t._1());
-            } catch (DataFormatException e) {
-                throw new DataFormatException(e.getMessage().replace(", line 2", ", line " + line)
-                        + " (on Spark each record is one line: a quoted field cannot span lines)");
-            }
+            CsvTable row = record(file, header, t._1(), line);
             float[] x = new float[columns - 1];
             for (int c = 0, j = 0; c < columns; c++) {
                 if (c != labelColumn) {
@@ -179,6 +177,101 @@ public final class DistributedDataset {
         }
         Layout layout = new Layout(new int[] {columns - 1}, regression ? new int[] {1} : null, k, regression ? 0 : 1);
         return new DistributedDataset(rows, n, layout, "CSV " + file + ", label '" + label + "'");
+    }
+
+    /**
+     * Reads a time series CSV file (a header line, then one row per time step, in time order) on the executors and cuts
+     * it into the forecasting windows of {@link io.gradscale.data.SequenceCsv}: example {@code i} has inputs rows
+     * {@code i .. i+window-1} of {@code columns} ({@code [window, f]}) and targets row {@code i+window-1+horizon} of
+     * {@code targets} (each one of {@code columns}).
+     *
+     * <p>Windows overlap, and Spark splits the file between partitions at line breaks: a partition's windows need up to
+     * {@code window + horizon - 1} rows past its end. Each partition's first {@code window + horizon - 1} rows are
+     * collected (at most that many rows per partition, however big the file) and broadcast, which holds every row a
+     * partition needs past its end, also when the next partitions are shorter than that. Each window is then cut where
+     * its first row lies; no row moves otherwise.
+     */
+    public static DistributedDataset sequenceCsv(JavaSparkContext sc, String file, List<String> columns, List<String> targets,
+                                                 int window, int horizon, int partitions) {
+        String header = firstLine(sc.hadoopConfiguration(), file);
+        CsvTable head = CsvTable.parse(Path.of(name(file)), header + "\n" + header);
+        int f = columns.size();
+        int[] cols = new int[f];
+        for (int j = 0; j < f; j++) {
+            cols[j] = head.column(columns.get(j));
+        }
+        int[] targetIdx = SequenceCsv.targetIndices(head, columns, targets);
+        int halo = window + horizon - 1;
+        // (time step, the selected cells), in file order within each partition and from partition to partition
+        JavaRDD<Tuple2<Long, float[]>> steps = sc.textFile(file, partitions).zipWithIndex().filter(t -> t._2() > 0).map(t -> {
+            int line = (int) (t._2() + 1);
+            CsvTable row = record(file, header, t._1(), line);
+            float[] x = new float[f];
+            for (int j = 0; j < f; j++) {
+                x[j] = number(row, cols[j], file, line);
+            }
+            return new Tuple2<>(t._2() - 1, x);
+        }).cache();
+        long rowCount;
+        Map<Long, float[]> heads = new HashMap<>();
+        try {
+            rowCount = steps.count();
+            steps.mapPartitions(it -> {
+                List<Tuple2<Long, float[]>> out = new ArrayList<>(halo);
+                while (it.hasNext() && out.size() < halo) {
+                    out.add(it.next());
+                }
+                return out.iterator();
+            }).collect().forEach(t -> heads.put(t._1(), t._2()));
+        } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+            throw readFailure(file, e);
+        }
+        long n = rowCount - window - horizon + 1;
+        if (n < 1) {
+            throw new DataFormatException(file + ": a series of " + rowCount + " steps is too short for window " + window
+                    + " and horizon " + horizon + " (needs at least " + (window + horizon) + " steps)");
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new DataFormatException(file + ": " + n + " windows are more than a data set's " + Integer.MAX_VALUE + " examples");
+        }
+        Broadcast<Map<Long, float[]>> after = sc.broadcast(heads);
+        JavaRDD<Example> rows = steps.mapPartitions(it -> {
+            List<Tuple2<Long, float[]>> own = new ArrayList<>();
+            it.forEachRemaining(own::add);
+            List<Example> out = new ArrayList<>();
+            for (int a = 0; a < own.size(); a++) {
+                long i = own.get(a)._1();
+                if (i >= n) {
+                    break;
+                }
+                float[] x = new float[window * f];
+                for (int r = 0; r < window; r++) {
+                    System.arraycopy(row(own, a, r, after.value()), 0, x, r * f, f);
+                }
+                float[] last = row(own, a, window - 1 + horizon, after.value());
+                float[] y = new float[targetIdx.length];
+                for (int k = 0; k < y.length; k++) {
+                    y[k] = last[targetIdx[k]];
+                }
+                out.add(new Example((int) i, x, y, null));
+            }
+            return out.iterator();
+        }).cache();
+        Layout layout = new Layout(new int[] {window, f}, new int[] {targetIdx.length}, 0, 0);
+        return new DistributedDataset(rows, (int) n, layout, "sequence CSV " + file + ", window " + window + ", horizon " + horizon);
+    }
+
+    /** The row {@code r} steps after {@code own}'s row {@code a}: in the partition, or among the next partitions' first rows. */
+    private static float[] row(List<Tuple2<Long, float[]>> own, int a, int r, Map<Long, float[]> after) {
+        if (a + r < own.size()) {
+            return own.get(a + r)._2();
+        }
+        float[] x = after.get(own.get(a)._1() + r);
+        if (x == null) {
+            throw new IllegalStateException("time step " + (own.get(a)._1() + r) + " is neither in this partition nor among the"
+                    + " next partitions' first rows");
+        }
+        return x;
     }
 
     /**
@@ -279,6 +372,16 @@ public final class DistributedDataset {
             out.add(new int[] {(int) ((long) i * n / p), (int) ((long) (i + 1) * n / p)});
         }
         return out;
+    }
+
+    /** Line {@code line} of {@code file}, one record, parsed under the file's header line; errors name the line. */
+    private static CsvTable record(String file, String header, String text, int line) {
+        try {
+            return CsvTable.parse(Path.of(name(file)), header + "\n" + text);
+        } catch (DataFormatException e) {
+            throw new DataFormatException(e.getMessage().replace(", line 2", ", line " + line)
+                    + " (on Spark each record is one line: a quoted field cannot span lines)");
+        }
     }
 
     private static float number(CsvTable row, int column, String file, int line) {

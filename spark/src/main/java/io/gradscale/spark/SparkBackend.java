@@ -25,8 +25,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * driver and spread over the partitions. The data section is read as {@link DataBuilder#build} reads it, with the
  * same draws from the run's generator (the validation split) and the CSV standardizer fitted on the training part,
  * so a run with {@code training.micro_batches: k} trains the same bits here as in one JVM. A separate
- * {@code validation} section of a file source is read by the executors too and evaluated there; a {@code test}
- * section of a file source and sequence CSV files are refused with a message saying why and what to do.
+ * {@code validation} or {@code test} section of a file source is read by the executors too and evaluated there, with
+ * the bits of {@link Trainer#evaluate} in one JVM. Sequence CSV files are cut into their overlapping windows on the
+ * executors ({@link DistributedDataset#sequenceCsv}).
  */
 public final class SparkBackend implements ClusterBackend {
     private ClusterSpec spec;
@@ -34,6 +35,8 @@ public final class SparkBackend implements ClusterBackend {
     private int partitions;
     private DistributedDataset train;
     private DistributedDataset validation;
+    /** A file source's test section, read and scored by the executors (null: none, or a built-in task's, held here). */
+    private DistributedDataset test;
     private Dataset localValidation;
     private DataBuilder.Layout dataLayout;
     private SparkGradients gradients;
@@ -50,17 +53,7 @@ public final class SparkBackend implements ClusterBackend {
     public DataBuilder.Built load(ConfigNode d, ConfigNode root, Path baseDir, Rng rng) {
         JsonNode src = d.raw("source");
         String source = src == null ? "" : src.asText();
-        if (source.equals("sequence_csv")) {
-            throw new ConfigException(d.path() + ".source: sequence_csv is not read on the executors yet (its windows overlap"
-                    + " across lines, which Spark splits between partitions); on Spark use csv with one window per line, or"
-                    + " train this file in one JVM");
-        }
-        boolean file = source.equals("csv") || source.equals("idx");
-        if (file && root.has("test")) {
-            throw new ConfigException("test: a test section is not evaluated on Spark yet (the end-of-run test pass runs in"
-                    + " the driver's JVM on data it holds); remove it and score the trained run afterwards with"
-                    + " `gradscale evaluate RUN_DIR --data TEST.csv` (or --data a configuration with the test section)");
-        }
+        boolean file = source.equals("csv") || source.equals("idx") || source.equals("sequence_csv");
         if (!file) {
             if (root.has("validation") || root.has("test")) {
                 // generated on the driver like the training set: held-out sections stay there too
@@ -89,7 +82,7 @@ public final class SparkBackend implements ClusterBackend {
         boolean pooled = false;
         if (source.equals("idx")) {
             pooled = d.choice("scaling", DataBuilder.DEFAULT_IDX_SCALING, "unit", "standardize").equals("standardize");
-        } else {
+        } else if (source.equals("csv")) {
             standardize = d.bool("standardize", DataBuilder.DEFAULT_CSV_STANDARDIZE);
         }
         rng.split(); // DataBuilder draws the loading's generator here for every source
@@ -100,6 +93,10 @@ public final class SparkBackend implements ClusterBackend {
         if (source.equals("idx")) {
             all = DistributedDataset.idx(sc, path, uri(baseDir, d.string("labels")), d.integer("classes", 10, 2, 1 << 20), partitions);
             dataLayout = DataBuilder.Layout.IMAGE;
+            summary = all.source();
+        } else if (source.equals("sequence_csv")) {
+            all = sequenceCsv(d, path);
+            dataLayout = DataBuilder.Layout.SEQUENCE;
             summary = all.source();
         } else {
             String label = d.string("label");
@@ -118,12 +115,14 @@ public final class SparkBackend implements ClusterBackend {
         }
         rng.split(); // DataBuilder's generator of held-out sections, drawn whether or not one is used
         if (ownValidation) {
-            validation = heldOut(DataBuilder.heldOutSection("validation", d, root, source), source, baseDir, train);
+            validation = heldOut("validation", DataBuilder.heldOutSection("validation", d, root, source), source, baseDir, train);
         }
+        test = root.has("test") ? heldOut("test", DataBuilder.heldOutSection("test", d, root, source), source, baseDir, train) : null;
         if (standardize || pooled) {
             Standardizer st = pooled ? train.fitPooledStandardizer() : train.fitStandardizer();
             train = train.standardize(st);
             validation = validation == null ? null : validation.standardize(st);
+            test = test == null ? null : test.standardize(st);
             summary += pooled ? String.format(java.util.Locale.ROOT,
                     ", pixels / 255, then standardized (mean %.4g, std %.4g over the training pixels)", st.mean()[0], st.std()[0])
                     : ", features standardized (mean 0, std 1 per column, fitted on the training rows)";
@@ -133,16 +132,19 @@ public final class SparkBackend implements ClusterBackend {
         summary += validation == null ? "; " + train.size() + " train, no validation"
                 : "; " + train.size() + " train / " + validation.size() + " validation"
                 + (ownValidation ? " from " + validation.source() : "");
-        return new DataBuilder.Built(head(train), validation == null ? null : head(validation), null, dataLayout,
-                summary + "; read by the executors");
+        if (test != null) {
+            summary += "; test: " + test.size() + " from " + test.source();
+        }
+        return new DataBuilder.Built(head(train), validation == null ? null : head(validation), test == null ? null : head(test),
+                dataLayout, summary + "; read by the executors");
     }
 
     /**
-     * Reads a separate validation section's files on the executors, as {@link DataBuilder#build} reads them in one JVM:
+     * Reads a separate validation or test section's files on the executors, as {@link DataBuilder#build} reads them in one JVM:
      * the data section's fields overridden by the section's own, the class count fixed to the training set's, the
      * same example shape and task required.
      */
-    private DistributedDataset heldOut(ConfigNode sec, String dataSource, Path baseDir, DistributedDataset trainSet) {
+    private DistributedDataset heldOut(String name, ConfigNode sec, String dataSource, Path baseDir, DistributedDataset trainSet) {
         String source = sec.choice("source", dataSource, dataSource);
         sec.integer("size", 2000, 1, 10_000_000); // read for every source by DataBuilder; no meaning for files
         Layout t = trainSet.layout();
@@ -152,22 +154,33 @@ public final class SparkBackend implements ClusterBackend {
                 v = DistributedDataset.idx(sc, uri(baseDir, sec.string("path")), uri(baseDir, sec.string("labels")),
                         t.classes(), partitions);
                 sec.integer("classes", 10, 2, 1 << 20);
+            } else if (source.equals("sequence_csv")) {
+                v = sequenceCsv(sec, uri(baseDir, sec.string("path")));
             } else {
                 boolean classification = sec.choice("task", "classification", "classification", "regression").equals("classification");
                 v = DistributedDataset.csv(sc, uri(baseDir, sec.string("path")), sec.string("label"),
                         classification ? t.classes() : -1, partitions);
             }
         } catch (io.gradscale.data.DataFormatException | IllegalArgumentException e) {
-            throw new ConfigException("validation: " + e.getMessage(), e);
+            throw new ConfigException(name + ": " + e.getMessage(), e);
         }
         sec.done();
         Layout l = v.layout();
         if (!java.util.Arrays.equals(l.exampleDims(), t.exampleDims()) || !java.util.Arrays.equals(l.targetDims(), t.targetDims())
                 || l.classes() != t.classes() || l.steps() != t.steps()) {
-            throw new ConfigException("validation: the validation data's examples are " + describe(l) + " but the training data's are "
+            throw new ConfigException(name + ": the " + name + " data's examples are " + describe(l) + " but the training data's are "
                     + describe(t));
         }
         return v;
+    }
+
+    /** A sequence CSV file's windows, the section's fields read as {@link DataBuilder#build} reads them. */
+    private DistributedDataset sequenceCsv(ConfigNode d, String path) {
+        List<String> cols = DataBuilder.strings(d, "columns");
+        List<String> targets = d.has("targets") ? DataBuilder.strings(d, "targets") : cols;
+        int window = d.integer("window", DataBuilder.DEFAULT_WINDOW, 1, DataBuilder.MAX_SEQUENCE_CSV_WINDOW);
+        int horizon = d.integer("horizon", DataBuilder.DEFAULT_HORIZON, 1, DataBuilder.MAX_SEQUENCE_CSV_WINDOW);
+        return DistributedDataset.sequenceCsv(sc, path, cols, targets, window, horizon, partitions);
     }
 
     private static String describe(Layout l) {
@@ -255,6 +268,17 @@ public final class SparkBackend implements ClusterBackend {
                 return evaluation.get();
             }
         };
+    }
+
+    @Override
+    public Scored test(Trainer trainer) {
+        if (test == null) {
+            return null;
+        }
+        if (gradients == null) {
+            throw new IllegalStateException("the test section is scored after training (train was not called)");
+        }
+        return new Scored(test.size(), gradients.evaluate(test));
     }
 
     @Override

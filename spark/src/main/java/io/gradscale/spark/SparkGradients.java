@@ -47,6 +47,9 @@ import scala.Tuple2;
  * micro-batches one after the other and {@code treeAggregate} adds the partitions; its bits depend on the
  * partition count.
  *
+ * <p>Poisson sampling (DP-SGD's): each step's draw is laid out like an epoch's permutation, by one shuffle of the drawn
+ * examples only, so a step costs a second Spark job; the micro-batches, the tree and the bits are as above.
+ *
  * <p>Batch normalization: each executor's pass keeps its micro-batch's batch statistics instead of moving its copy's
  * running statistics, the pieces carry them, and the driver applies them in micro-batch order, as one machine's
  * successive passes move them. Dropout: before each micro-batch's pass an executor puts its copy of each generator
@@ -392,13 +395,18 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         return (int) (((long) p * k + parts - 1) / parts);
     }
 
-    /** Lays the examples out for the epoch of {@code b}'s permutation, unless they already are. */
+    /**
+     * Lays the examples of {@code b}'s order out over the partitions, unless they already are: once per epoch for a
+     * permutation of the whole set; at every step for a Poisson draw (the step's own order, which holds only the
+     * examples drawn: only they move).
+     */
     private void layOut(StepBatch b) {
         if (b.permutation() == laidOut && b.batchSize() == laidOutBatch && b.microBatches() == laidOutMicro) {
             return;
         }
         int[] perm = b.permutation();
-        int[] inverse = new int[perm.length];
+        int[] inverse = new int[train.size()];
+        Arrays.fill(inverse, -1); // not in this order (a Poisson draw holds a few examples)
         for (int i = 0; i < perm.length; i++) {
             inverse[perm[i]] = i;
         }
@@ -407,7 +415,7 @@ public final class SparkGradients implements GradientSource, AutoCloseable {
         int m = b.microBatches();
         int n = perm.length;
         int p = partitions;
-        JavaRDD<Shard> next = train.rows().mapToPair(e -> {
+        JavaRDD<Shard> next = train.rows().filter(e -> inv.value()[e.index()] >= 0).mapToPair(e -> {
             int pos = inv.value()[e.index()];
             int j = pos / bs;
             int len = Math.min(bs, n - j * bs);

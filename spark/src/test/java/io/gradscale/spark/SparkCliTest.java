@@ -43,7 +43,7 @@ class SparkCliTest {
                 name: %s
                 seed: 5
                 data: {source: csv, path: %s, label: label, validation: 0.25}
-                model: {type: mlp, hidden: [12], activation: tanh}
+                model: {type: mlp, hidden: [12], activation: tanh, dropout: 0.2}
                 transforms: [{type: clip_global_norm, max_norm: 0.5}]
                 optimizer: {type: adam, lr: 0.02}
                 training: {mode: mini_batch, batch_size: 24, epochs: %d, micro_batches: 5}
@@ -195,32 +195,46 @@ class SparkCliTest {
 
     /**
      * What used to be refused on Spark, read by the executors: gzip-compressed IDX files, pooled standardization
-     * (scaling: standardize) and a separate validation section; the final weights are the local run's.
+     * (scaling: standardize), a separate validation section and a test section scored at the end of the run (with the
+     * best weights); the final weights, the validation and the test record are the local run's.
      */
     @Test
-    void gzipIdxStandardizedWithAValidationSectionTrainsTheBitsOfALocalRun() throws IOException {
+    void gzipIdxStandardizedWithValidationAndTestSectionsTrainsTheBitsOfALocalRun() throws IOException {
         writeIdx("train", 96, 3);
         writeIdx("val", 30, 4);
+        writeIdx("test", 25, 5);
         Path cfg = dir.resolve("idx.yaml");
         Files.writeString(cfg, """
                 name: idx
                 seed: 8
                 data: {source: idx, path: train-images.idx.gz, labels: train-labels.idx.gz, classes: 3, scaling: standardize}
                 validation: {path: val-images.idx.gz, labels: val-labels.idx.gz}
+                test: {path: test-images.idx.gz, labels: test-labels.idx.gz, weights: best}
                 model: {type: mlp, hidden: [10], activation: relu}
                 optimizer: {type: adam, lr: 0.01}
-                training: {mode: mini_batch, batch_size: 32, epochs: 1, micro_batches: 3}
+                training: {mode: mini_batch, batch_size: 32, epochs: 2, micro_batches: 3}
                 """);
         Outcome local = run("train", cfg.toString(), "--out", dir.resolve("idx-local").toString());
         assertEquals(0, local.code(), local.err());
         Outcome spark = run("train", cfg.toString(), "--spark", "local[2]", "--out", dir.resolve("idx-spark").toString());
         assertEquals(0, spark.code(), spark.err());
-        assertTrue(spark.out().contains("then standardized") && spark.out().contains("96 train / 30 validation from IDX"),
-                spark.out());
+        assertTrue(spark.out().contains("then standardized") && spark.out().contains("96 train / 30 validation from IDX")
+                && spark.out().contains("test: 25 from IDX"), spark.out());
         assertSameWeights(runDir("idx-local").resolve("checkpoint"), runDir("idx-spark").resolve("checkpoint"));
         double lv = validationLoss(runDir("idx-local"));
         double sv = validationLoss(runDir("idx-spark"));
         assertEquals(Double.doubleToRawLongBits(lv), Double.doubleToRawLongBits(sv), "validation loss: the trainer's blocks, in its order");
+        String localTest = record(runDir("idx-local"), "test");
+        assertTrue(localTest.contains("\"examples\":25"), localTest);
+        assertEquals(localTest, record(runDir("idx-spark"), "test"), "the test record: the same weights, examples and bits");
+    }
+
+    /** The metrics log's one record of {@code type}, as written. */
+    private static String record(Path runDir, String type) throws IOException {
+        return Files.readAllLines(runDir.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"type\":\"" + type + "\""))
+                .reduce((a, b) -> {
+                    throw new AssertionError("two " + type + " records in " + runDir);
+                }).orElseThrow(() -> new AssertionError("no " + type + " record in " + runDir));
     }
 
     private static double validationLoss(Path runDir) throws IOException {
@@ -232,6 +246,39 @@ class SparkCliTest {
             }
         }
         throw new AssertionError("no eval record in " + runDir);
+    }
+
+    /**
+     * A time series in a sequence CSV file, cut into windows by the executors on 3 partitions (windows of 9 rows over
+     * partitions of about 13): an LSTM trains the local run's bits.
+     */
+    @Test
+    void aSequenceCsvFileTrainsTheBitsOfALocalRunOnThreePartitions() throws IOException {
+        Rng rng = new Rng(12);
+        StringBuilder sb = new StringBuilder("x,y\n");
+        for (int i = 0; i < 40; i++) {
+            sb.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f%n", Math.sin(i / 4.0) + 0.1 * rng.nextGaussian(), Math.cos(i / 5.0)));
+        }
+        Files.writeString(dir.resolve("series.csv"), sb.toString());
+        Path cfg = dir.resolve("seq.yaml");
+        String yaml = """
+                name: seq
+                seed: 4
+                data: {source: sequence_csv, path: series.csv, columns: [x, y], targets: [x], window: 8, horizon: 1, validation: 0.2}
+                model: {type: lstm, hidden: [6]}
+                optimizer: {type: adam, lr: 0.01}
+                training: {mode: mini_batch, batch_size: 10, epochs: 1, micro_batches: 3}
+                """;
+        Files.writeString(cfg, yaml);
+        Path onSpark = Files.writeString(dir.resolve("seq-spark.yaml"), yaml + "spark: {partitions: 3}\n");
+        Outcome local = run("train", cfg.toString(), "--out", dir.resolve("seq-local").toString());
+        assertEquals(0, local.code(), local.err());
+        Outcome spark = run("train", onSpark.toString(), "--spark", "local[2]", "--out", dir.resolve("seq-spark").toString());
+        assertEquals(0, spark.code(), spark.err());
+        assertTrue(spark.out().contains("3 partitions") && spark.out().contains("sequence CSV"), spark.out());
+        assertSameWeights(runDir("seq-local").resolve("checkpoint"), runDir("seq-spark").resolve("checkpoint"));
+        assertEquals(Double.doubleToRawLongBits(validationLoss(runDir("seq-local"))),
+                Double.doubleToRawLongBits(validationLoss(runDir("seq-spark"))), "validation loss");
     }
 
     @Test

@@ -142,11 +142,12 @@ class SparkGradientsTest {
     }
 
     /** DP-SGD: per-example clipping on the executors, per micro-batch; the noise once, on the driver, on the aggregate. */
-    static Trainer privateTrainer(Module m, List<StepRecord> steps) {
+    static Trainer privateTrainer(Module m, List<StepRecord> steps, boolean poisson) {
         return new Trainer(m, Objective.forTask(spirals().task()), mult -> new GradientStep(ParameterSet.of(m),
                 Transforms.chain(new PrivateAggregate(0.5, 1.1, 40, 99), Optimizers.sgd(Schedule.constant(0.05 * mult), 0, 0, false, 0)),
                 Engine.serial()), Engine.serial(),
-                Trainer.Settings.of(GradientDescent.miniBatch(40), EPOCHS, 11).withMicroBatches(MICRO).withMonitorEvery(2))
+                Trainer.Settings.of(GradientDescent.miniBatch(40), EPOCHS, 11).withMicroBatches(MICRO).withMonitorEvery(2)
+                        .withPoissonSampling(poisson))
                 .addListener(new TrainingListener() {
                     @Override
                     public void onStep(StepRecord r) {
@@ -155,24 +156,34 @@ class SparkGradientsTest {
                 });
     }
 
+    /**
+     * DP-SGD with shuffled batches and with Poisson sampling (each step's draw laid out over the partitions by a
+     * shuffle of the drawn examples): the bits, losses and dp metrics of local accumulation.
+     */
     @Test
-    void aPrivateRunOnTwoAndThreePartitionsHasTheBitsOfLocalAccumulation() {
-        Module local = mlp();
-        List<StepRecord> localSteps = new ArrayList<>();
-        privateTrainer(local, localSteps).fit(spirals(), null);
-        Run expected = new Run(local, localSteps, null);
-        assertTrue(localSteps.get(0).transforms().get("dp.clipped") > 0, "some examples are clipped");
-        for (int p = 2; p <= 3; p++) {
-            Module m = mlp();
-            List<StepRecord> steps = new ArrayList<>();
-            Trainer t = privateTrainer(m, steps);
-            try (SparkGradients g = new SparkGradients(sc, DistributedDataset.of(sc, spirals(), p), m, SparkGradientsTest::mlp, p,
-                    SparkGradients.Reduction.FIXED_TREE)) {
-                t.run(g, null, Long.MAX_VALUE);
-            }
-            assertSameBits(expected, new Run(m, steps, null), "private, " + p + " partitions");
-            for (int i = 0; i < steps.size(); i++) {
-                assertEquals(localSteps.get(i).transforms(), steps.get(i).transforms(), p + " partitions: the dp metrics of step " + i);
+    void aPrivateRunHasTheBitsOfLocalAccumulationWithShuffledOrPoissonBatches() {
+        record Case(boolean poisson, int[] partitions) {
+        }
+        for (Case c : List.of(new Case(false, new int[] {2, 3}), new Case(true, new int[] {1, 2, 3}))) {
+            String sampling = c.poisson() ? "Poisson sampling" : "shuffled batches";
+            Module local = mlp();
+            List<StepRecord> localSteps = new ArrayList<>();
+            privateTrainer(local, localSteps, c.poisson()).fit(spirals(), null);
+            Run expected = new Run(local, localSteps, null);
+            assertTrue(localSteps.get(0).transforms().get("dp.clipped") > 0, "some examples are clipped");
+            for (int p : c.partitions()) {
+                Module m = mlp();
+                List<StepRecord> steps = new ArrayList<>();
+                Trainer t = privateTrainer(m, steps, c.poisson());
+                try (SparkGradients g = new SparkGradients(sc, DistributedDataset.of(sc, spirals(), p), m, SparkGradientsTest::mlp, p,
+                        SparkGradients.Reduction.FIXED_TREE)) {
+                    t.run(g, null, Long.MAX_VALUE);
+                }
+                assertSameBits(expected, new Run(m, steps, null), "private, " + sampling + ", " + p + " partitions");
+                for (int i = 0; i < steps.size(); i++) {
+                    assertEquals(localSteps.get(i).transforms(), steps.get(i).transforms(),
+                            sampling + ", " + p + " partitions: the dp metrics of step " + i);
+                }
             }
         }
         // the executors clip with the private aggregate's own weights
@@ -397,6 +408,45 @@ class SparkGradientsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spark(2, odd));
         assertTrue(e.getMessage().contains("drew 1 numbers for 2 examples") && e.getMessage().contains("the same count for each example"),
                 e.getMessage());
+    }
+
+    /**
+     * Sequence CSV: the windows cut on the executors are the local reader's, bit for bit, on 1, 2 and 3 partitions,
+     * including windows longer than a partition's rows (which need the rows of the two next partitions).
+     */
+    @Test
+    void sequenceCsvWindowsCutByTheExecutorsAreTheLocalReadersOnOneTwoAndThreePartitions(@org.junit.jupiter.api.io.TempDir
+                                                                                           java.nio.file.Path dir)
+            throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("t,a,b\n");
+        Rng rng = new Rng(21);
+        for (int i = 0; i < 30; i++) {
+            sb.append(i).append(',').append(String.format(java.util.Locale.ROOT, "%.5f", rng.nextGaussian())).append(',')
+                    .append(String.format(java.util.Locale.ROOT, "%.3f", Math.sin(i / 3.0))).append('\n');
+        }
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("series.csv"), sb.toString());
+        record Case(List<String> columns, List<String> targets, int window, int horizon) {
+        }
+        for (Case c : List.of(new Case(List.of("a", "b"), List.of("b"), 3, 1), new Case(List.of("b", "t", "a"), List.of("a", "b"), 21, 2),
+                new Case(List.of("a"), List.of("a"), 1, 29))) {
+            Dataset local = io.gradscale.data.SequenceCsv.read(file, c.columns(), c.targets(), c.window(), c.horizon());
+            for (int p = 1; p <= 3; p++) {
+                DistributedDataset spread = DistributedDataset.sequenceCsv(sc, file.toUri().toString(), c.columns(), c.targets(),
+                        c.window(), c.horizon(), p);
+                assertEquals(local.size(), spread.size(), c + ", " + p + " partitions");
+                List<Example> rows = new ArrayList<>(spread.rows().collect());
+                rows.sort((a, b) -> Integer.compare(a.index(), b.index()));
+                Dataset back = spread.layout().toDataset(rows);
+                assertTrue(local.features().bitEquals(back.features()), c + ", " + p + " partitions: the windows");
+                assertTrue(local.targets().bitEquals(back.targets()), c + ", " + p + " partitions: the targets");
+            }
+        }
+        RuntimeException tooShort = assertThrows(RuntimeException.class, () -> DistributedDataset.sequenceCsv(sc,
+                file.toUri().toString(), List.of("a"), List.of("a"), 30, 1, 2));
+        assertTrue(tooShort.getMessage().contains("a series of 30 steps is too short for window 30 and horizon 1"), tooShort.getMessage());
+        RuntimeException notASeries = assertThrows(RuntimeException.class, () -> DistributedDataset.sequenceCsv(sc,
+                file.toUri().toString(), List.of("a"), List.of("b"), 3, 1, 2));
+        assertTrue(notASeries.getMessage().contains("target column 'b' must also be a series column"), notASeries.getMessage());
     }
 
     @Test

@@ -120,6 +120,13 @@ public final class DataBuilder {
     private static final Set<String> NOT_INHERITED = Set.of("validation", "standardize", "scaling", "path", "labels", "input_scale",
             "non_finite");
 
+    /** Time steps of a forecasting window (sine, sequence_csv) when none is given. */
+    public static final int DEFAULT_WINDOW = 32;
+    /** Forecast the step right after the window (sine, sequence_csv) unless told otherwise. */
+    public static final int DEFAULT_HORIZON = 1;
+    /** The largest window or horizon of a sequence CSV file. */
+    public static final int MAX_SEQUENCE_CSV_WINDOW = 1_000_000;
+
     /** Input multiplier when none is given: the inputs as the source makes them. */
     public static final double DEFAULT_INPUT_SCALE = 1.0;
     /** Share of corrupted examples when none is given. */
@@ -359,8 +366,8 @@ public final class DataBuilder {
             case "sine" -> {
                 int len = d.integer("length", 2000, 10, 10_000_000);
                 double noise = d.number("noise", 0.05, 0, 10);
-                int window = d.integer("window", 32, 1, 100_000);
-                int horizon = d.integer("horizon", 1, 1, 100_000);
+                int window = d.integer("window", DEFAULT_WINDOW, 1, 100_000);
+                int horizon = d.integer("horizon", DEFAULT_HORIZON, 1, 100_000);
                 double period = d.number("period", 50, 1e-3, 1e9);
                 MemoryBudget.data(d.path(), (double) Math.max(0, len - window - horizon + 1) * (window + 1) + len,
                         "a noisy sine of " + len + " points in windows of " + window);
@@ -391,8 +398,8 @@ public final class DataBuilder {
                 Path p = baseDir.resolve(d.string("path"));
                 List<String> cols = strings(d, "columns");
                 List<String> targets = d.has("targets") ? strings(d, "targets") : cols;
-                int window = d.integer("window", 32, 1, 1_000_000);
-                int horizon = d.integer("horizon", 1, 1, 1_000_000);
+                int window = d.integer("window", DEFAULT_WINDOW, 1, MAX_SEQUENCE_CSV_WINDOW);
+                int horizon = d.integer("horizon", DEFAULT_HORIZON, 1, MAX_SEQUENCE_CSV_WINDOW);
                 CsvTable table = CsvTable.read(p);
                 MemoryBudget.data(d.path(), (double) Math.max(0, table.rows() - window - horizon + 1) * ((double) window * cols.size() + targets.size()),
                         "windows of " + window + " over " + table.rows() + " rows of " + p);
@@ -440,7 +447,8 @@ public final class DataBuilder {
         return count;
     }
 
-    private static List<String> strings(ConfigNode d, String name) {
+    /** A field holding column names: one name, or a list of them (sequence_csv's {@code columns} and {@code targets}). */
+    public static List<String> strings(ConfigNode d, String name) {
         var raw = d.raw(name);
         if (raw == null) {
             throw new ConfigException(d.path() + "." + name + ": required (a list of column names)");
