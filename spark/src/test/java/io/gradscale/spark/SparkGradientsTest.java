@@ -366,10 +366,10 @@ class SparkGradientsTest {
     void modelsWithDropoutHaveTheBitsOfOneMachineOnOneTwoAndThreePartitions() {
         record Case(String name, ModelFactory model) {
         }
+        Run plain = local(SparkGradientsTest::mlp);
         for (Case c : List.of(new Case("dropout, a generator per layer", SparkGradientsTest::dropoutMlp),
                 new Case("dropout, one generator for two layers", SparkGradientsTest::sharedDropoutMlp))) {
             Run local = local(c.model()::create);
-            Run plain = local(SparkGradientsTest::mlp);
             assertNotEquals(plain.steps().get(1).loss(), local.steps().get(1).loss(), c.name() + ": the masks change the loss");
             for (int p = 1; p <= 3; p++) {
                 Run spark = spark(p, c.model());
@@ -427,8 +427,8 @@ class SparkGradientsTest {
         java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("series.csv"), sb.toString());
         record Case(List<String> columns, List<String> targets, int window, int horizon) {
         }
-        for (Case c : List.of(new Case(List.of("a", "b"), List.of("b"), 3, 1), new Case(List.of("b", "t", "a"), List.of("a", "b"), 21, 2),
-                new Case(List.of("a"), List.of("a"), 1, 29))) {
+        // windows spanning 2 partitions of about 10 rows, and 3
+        for (Case c : List.of(new Case(List.of("b", "t", "a"), List.of("a", "b"), 9, 2), new Case(List.of("a"), List.of("a"), 1, 29))) {
             Dataset local = io.gradscale.data.SequenceCsv.read(file, c.columns(), c.targets(), c.window(), c.horizon());
             for (int p = 1; p <= 3; p++) {
                 DistributedDataset spread = DistributedDataset.sequenceCsv(sc, file.toUri().toString(), c.columns(), c.targets(),
