@@ -286,10 +286,19 @@ class PrivateTrainingTest {
         }
     }
 
+    /** Poisson draws are handed to any gradient source (a cluster lays each draw out itself): the bits of this JVM. */
     @Test
-    void poissonSamplingIsRefusedOnAClusterSource() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> privateRun(1, true, true));
-        assertTrue(e.getMessage().startsWith("privacy: Poisson sampling") && e.getMessage().contains("training.sampling: shuffle"),
-                e.getMessage());
+    void poissonDrawsThroughAClusterSourceHaveTheBitsOfThisJvm() {
+        for (int micro : new int[] {1, 3}) {
+            PrivateRun local = privateRun(micro, true, false);
+            PrivateRun cluster = privateRun(micro, true, true);
+            assertSameBits(local.model(), cluster.model());
+            assertEquals(local.steps().size(), cluster.steps().size());
+            for (int i = 0; i < local.steps().size(); i++) {
+                assertEquals(Double.doubleToRawLongBits(local.steps().get(i).loss()), Double.doubleToRawLongBits(cluster.steps().get(i).loss()),
+                        micro + ": loss of step " + i);
+                assertEquals(local.steps().get(i).transforms(), cluster.steps().get(i).transforms(), micro + ": dp metrics of step " + i);
+            }
+        }
     }
 }
