@@ -1,11 +1,10 @@
 package io.gradscale.tensor;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 
 /**
  * Deterministic parallel loops over chunks whose boundaries never depend on the thread count.
@@ -15,12 +14,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * same values, and reductions write one partial per chunk which are then combined in chunk order.
  * So the same inputs give the same bits on one thread or on many.
  *
- * <p>Workers block on a queue while idle: there is no spin-waiting, which matters on a machine whose
- * second core is shared (a spinning pool turns every parallel region into milliseconds of contention).
- * The calling thread always takes part, so a pool of {@code n} threads starts {@code n - 1} workers,
- * and when it has run out of chunks it takes back the helper tasks no worker has started: a worker
- * whose core is busy never delays a loop the caller could finish alone.
- * Close the pool to stop them; they are daemon threads, so an unclosed pool does not keep the JVM alive.
+ * <p>Fork and join, built for loops of tens of microseconds on a virtual machine where waking a parked
+ * thread takes 25-50 us (a park/unpark round trip measured 55 us here, a cache line handed between the two
+ * cores 0.3 us): a loop is published in one volatile slot, which a worker still spinning from the last loop
+ * sees at once; a worker that has parked is woken, and the calling thread starts on the chunks without
+ * waiting for it. The caller always takes part, so a pool of {@code n} threads starts {@code n - 1} workers;
+ * a worker that comes late finds no chunk left and the caller does not wait for it. Once the chunks are
+ * taken, the caller waits only for chunks still running on a worker, spinning first (a chunk is short) and
+ * parking only if one runs long. Workers spin for {@link #SPIN_NANOS} after a loop and then park, so an idle
+ * pool costs no CPU. Close the pool to stop them; they are daemon threads, so an unclosed pool does not keep
+ * the JVM alive.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a loop over one chunk {@code [lo, hi)}. */
@@ -38,23 +41,105 @@ public final class Parallel implements AutoCloseable {
     private static final Parallel SERIAL = new Parallel(1);
 
     private final int threads;
-    private final BlockingQueue<Runnable> queue;
-    private final Thread[] workers;
+    private final Worker[] workers;
     private volatile boolean closed;
-    /** Tasks offered to the queue so far: a spinning worker watches it without taking the queue's lock. */
-    private final AtomicLong offeredTasks = new AtomicLong();
+    /** The loop workers should help with, or null; replaced by each new loop (a late worker finds it done). */
+    private volatile Job current;
+    private final AtomicLong jobs = new AtomicLong();
     /** True on threads already running a chunk of this pool: nested loops then run serially (no deadlock). */
     private final ThreadLocal<Boolean> insideRegion = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
+    /**
+     * One published loop. Participant {@code p} (0 the caller, {@code w + 1} worker {@code w}) owns the chunks
+     * {@code [p * chunks / parts, (p + 1) * chunks / parts)}: it runs those first, from its own counter, then
+     * takes what is left of the others' (a late or busy thread's share is done by whoever is free). Owning the
+     * same part of every loop keeps data on one core from step to step: a weight gradient's rows computed by a
+     * thread are the rows that thread then updates (on this VM a pass over data the other core just wrote cost
+     * 3-4 times as much as over its own in a two-thread profile).
+     */
+    private static final class Job {
+        /** Ints between two participants' counters: each on its own cache line. */
+        private static final int PAD = 16;
+        final long id;
+        final int chunks;
+        final int parts;
+        final IntConsumer task;
+        final AtomicIntegerArray next;
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+        /** The caller, once it has parked waiting for the last chunks. */
+        volatile Thread waiter;
+
+        Job(long id, int chunks, int parts, IntConsumer task) {
+            this.id = id;
+            this.chunks = chunks;
+            this.parts = parts;
+            this.task = task;
+            this.next = new AtomicIntegerArray(parts * PAD);
+            for (int p = 1; p < parts; p++) {
+                next.set(p * PAD, start(p));
+            }
+        }
+
+        private int start(int p) {
+            return (int) ((long) p * chunks / parts);
+        }
+
+        /**
+         * Runs participant {@code p}'s chunks, then any left in the others' shares; after a failure the rest are
+         * counted, not run. Adds what it ran to {@code done} once, at the end.
+         */
+        void drain(int p) {
+            int ran = 0;
+            for (int k = 0; k < parts; k++) {
+                int q = (p + k) % parts;
+                int end = start(q + 1);
+                int c;
+                while ((c = next.getAndIncrement(q * PAD)) < end) {
+                    ran++;
+                    try {
+                        if (failure == null) {
+                            task.accept(c);
+                        }
+                    } catch (Throwable t) {
+                        if (failure == null) {
+                            failure = t;
+                        }
+                    }
+                }
+            }
+            if (ran > 0 && done.addAndGet(ran) == chunks) {
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+    }
+
+    /** A worker thread and whether it is parked (then a new loop must wake it). */
+    private static final class Worker {
+        final Thread thread;
+        volatile boolean parked;
+
+        Worker(Thread thread) {
+            this.thread = thread;
+        }
+    }
+
     private Parallel(int threads) {
         this.threads = threads;
-        this.workers = new Thread[threads - 1];
-        this.queue = threads > 1 ? new ArrayBlockingQueue<>(1024) : null;
+        this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            Thread t = new Thread(this::workLoop, "gradscale-worker-" + i);
+            Worker[] self = new Worker[1];
+            int participant = i + 1;
+            Thread t = new Thread(() -> workLoop(self[0], participant), "gradscale-worker-" + i);
             t.setDaemon(true);
-            workers[i] = t;
-            t.start();
+            self[0] = new Worker(t);
+            workers[i] = self[0];
+        }
+        for (Worker w : workers) {
+            w.thread.start();
         }
     }
 
@@ -76,44 +161,65 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * How long a worker that has run out of work keeps polling before it parks. Waking a parked thread takes
+     * How long a worker that has run out of work keeps spinning before it parks. Waking a parked thread takes
      * tens of microseconds (more on a busy machine), by which time the caller has drained most of a
      * sub-millisecond loop alone; a training step's parallel loops come in bursts (the products of a
      * backward pass, one after another), and a worker still spinning from the last one takes its share of
      * the next at once. Outside the bursts it parks, so an idle pool costs no CPU. Timing only, never bits.
      */
     static final long SPIN_NANOS = 200_000;
+    /**
+     * How long a caller that has taken the last chunk spins for the chunks still running on workers before
+     * it parks. A chunk is a few to a few hundred microseconds, and parking would add a wake-up (25-50 us
+     * here) to every loop: the join cost that made two threads slower than one (issue 16). Timing only.
+     */
+    static final long JOIN_SPIN_NANOS = 200_000;
+    /** Spins between two reads of the clock ({@code System.nanoTime} costs about 30 ns on this machine). */
+    private static final int SPINS_PER_CLOCK_READ = 64;
 
-    private void workLoop() {
+    private void workLoop(Worker self, int participant) {
         insideRegion.set(Boolean.TRUE);
-        try {
-            while (!closed) {
-                Runnable r = queue.poll();
-                if (r == null) {
-                    r = spinForWork();
-                }
-                (r != null ? r : queue.take()).run();
+        long last = 0;
+        while (!closed) {
+            Job j = awaitJob(self, last);
+            if (j != null) {
+                last = j.id;
+                j.drain(participant % j.parts);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    /** Polls the queue for up to {@link #SPIN_NANOS}; null when nothing came. */
-    private Runnable spinForWork() {
-        long seen = offeredTasks.get();
+    /** The next loop after the one numbered {@code last}: spins for it, then parks; null once closed. */
+    private Job awaitJob(Worker self, long last) {
         long until = System.nanoTime() + SPIN_NANOS;
-        do {
-            Thread.onSpinWait();
-            if (offeredTasks.get() != seen) {
-                Runnable r = queue.poll();
-                if (r != null) {
-                    return r;
-                }
-                seen = offeredTasks.get();
+        for (int spins = 1; ; spins++) {
+            Job j = current;
+            if (j != null && j.id != last) {
+                return j;
             }
-        } while (System.nanoTime() < until && !closed);
-        return null;
+            if (closed) {
+                return null;
+            }
+            if (spins % SPINS_PER_CLOCK_READ == 0 && System.nanoTime() > until) {
+                break;
+            }
+            Thread.onSpinWait();
+        }
+        while (true) {
+            // Parked is set before the slot is read again, and a caller writes the slot before it reads parked:
+            // either this worker sees the new loop or its caller sees it parked and wakes it.
+            self.parked = true;
+            Job j = current;
+            if (j != null && j.id != last) {
+                self.parked = false;
+                return j;
+            }
+            if (closed) {
+                self.parked = false;
+                return null;
+            }
+            LockSupport.park(this);
+        }
     }
 
     /**
@@ -169,7 +275,7 @@ public final class Parallel implements AutoCloseable {
     }
 
     /** Runs {@code task.accept(c)} for every chunk index {@code c} in {@code [0, chunks)}. */
-    public void forChunks(int chunks, java.util.function.IntConsumer task) {
+    public void forChunks(int chunks, IntConsumer task) {
         if (threads == 1 || chunks <= 1 || insideRegion.get()) {
             for (int c = 0; c < chunks; c++) {
                 task.accept(c);
@@ -179,56 +285,25 @@ public final class Parallel implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this thread pool is closed");
         }
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        int helpers = Math.min(threads - 1, chunks - 1);
-        CountDownLatch done = new CountDownLatch(helpers);
-        Runnable drain = () -> {
-            int c;
-            while (failure.get() == null && (c = next.getAndIncrement()) < chunks) {
-                try {
-                    task.accept(c);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                }
-            }
-        };
-        Runnable[] offered = new Runnable[helpers];
-        for (int h = 0; h < helpers; h++) {
-            Runnable helper = () -> {
-                try {
-                    drain.run();
-                } finally {
-                    done.countDown();
-                }
-            };
-            if (queue.offer(helper)) {
-                offeredTasks.incrementAndGet();
-                offered[h] = helper;
-            } else {
-                done.countDown(); // queue full (nested use): the caller does the work itself
+        Job job = new Job(jobs.incrementAndGet(), chunks, Math.min(threads, chunks), task);
+        current = job;
+        for (Worker w : workers) {
+            if (w.parked) {
+                w.parked = false;
+                LockSupport.unpark(w.thread);
             }
         }
         insideRegion.set(Boolean.TRUE);
         try {
-            drain.run();
+            job.drain(0);
         } finally {
             insideRegion.set(Boolean.FALSE);
         }
-        // A helper that no worker has picked up yet (its core busy elsewhere) has nothing left to do:
-        // take it back rather than wait until the scheduler gets round to running it.
-        for (Runnable helper : offered) {
-            if (helper != null && queue.remove(helper)) {
-                done.countDown();
-            }
+        awaitDone(job);
+        if (current == job) {
+            current = null; // drops the loop's captured arrays; a racing newer loop is simply republished by its caller
         }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for parallel workers", e);
-        }
-        Throwable t = failure.get();
+        Throwable t = job.failure;
         if (t instanceof RuntimeException re) {
             throw re;
         }
@@ -240,17 +315,41 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every chunk of {@code job} has finished (workers may still be running the last ones): spins
+     * for {@link #JOIN_SPIN_NANOS}, then parks until the worker finishing the last chunk wakes it. It cannot
+     * give up early, as a worker may still be writing into the caller's arrays; an interrupt is kept for later.
+     */
+    private static void awaitDone(Job job) {
+        if (job.done.get() == job.chunks) {
+            return;
+        }
+        long until = System.nanoTime() + JOIN_SPIN_NANOS;
+        for (int spins = 1; job.done.get() != job.chunks; spins++) {
+            if (spins % SPINS_PER_CLOCK_READ == 0 && System.nanoTime() > until) {
+                boolean interrupted = false;
+                job.waiter = Thread.currentThread();
+                while (job.done.get() != job.chunks) {
+                    LockSupport.park(job);
+                    interrupted |= Thread.interrupted();
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     @Override
     public void close() {
         if (this == SERIAL || closed) {
             return;
         }
         closed = true;
-        for (Thread w : workers) {
-            queue.offer(() -> { });
-        }
-        for (Thread w : workers) {
-            w.interrupt();
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
         }
     }
 }
