@@ -38,6 +38,7 @@ class VectorGemmTest {
             {6, 32, 1400}, {12, 64, 256}, {13, 47, 300}, {65, 97, 513}, {128, 10, 256},
             {1, 700, 400}, {200, 1, 1500}, {100, 130, 784}, {37, 300, 260}, {131, 33, 77}, {150, 200, 300},
             {512, 32, 1600}, // an LSTM's dW_ih: with A transposed, solved as C^T = B^T A
+            {64, 256, 256}, // deep-mlp's products: x W^T as C^T = W x^T on one thread, directly on several
         };
         Stream.Builder<Arguments> b = Stream.builder();
         for (int[] s : shapes) {
