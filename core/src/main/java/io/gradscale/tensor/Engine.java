@@ -54,7 +54,7 @@ public final class Engine {
 
     /** A zero tensor for a result: leased from the arena, or new. */
     public Tensor zeros(Shape shape) {
-        return arena == null ? Tensor.zeros(shape) : arena.zeros(shape);
+        return arena == null ? Tensor.zeros(shape) : arena.zeros(shape, par);
     }
 
     /** {@link #zeros(Shape)} of the given dimensions. */
@@ -64,7 +64,7 @@ public final class Engine {
 
     /** {@code n} zero floats for a result: leased from the arena, or new. */
     public float[] floats(int n) {
-        return arena == null ? new float[n] : arena.take(n);
+        return arena == null ? new float[n] : arena.take(n, par);
     }
 
     /** The fastest kernels on the calling thread only. */
