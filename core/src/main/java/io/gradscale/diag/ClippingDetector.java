@@ -46,19 +46,11 @@ public final class ClippingDetector implements Detector {
         int clipped = 0;
         List<Double> factors = new ArrayList<>();
         for (StepRecord r : steps) {
-            boolean has = false;
-            boolean any = false;
-            for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
-                if (e.getKey().endsWith(".clipped")) {
-                    has = true;
-                    any |= e.getValue() > 0;
-                }
-            }
-            judged += has ? 1 : 0;
-            clipped += any ? 1 : 0;
-            if (any) {
+            judged += r.reportsClipping() ? 1 : 0;
+            if (r.clipped()) {
+                clipped++;
                 for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
-                    if (e.getKey().endsWith(".factor") && e.getValue() > 0 && e.getValue() < 1) {
+                    if (e.getKey().endsWith(StepRecord.FACTOR_SUFFIX) && e.getValue() > 0 && e.getValue() < 1) {
                         factors.add(e.getValue());
                     }
                 }

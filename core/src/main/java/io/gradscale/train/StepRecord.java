@@ -23,6 +23,11 @@ import java.util.Map;
 public record StepRecord(long step, int epoch, double loss, double learningRate, double elapsedMillis, double gradNorm,
                          boolean skipped, Map<String, LayerStats> layers, Map<String, Double> transforms,
                          Map<String, ActivationStats> activations, Map<String, ParamStats> parameters) {
+    /** Suffix of the transform figures that are positive when the transform clipped the step ({@code agc.clipped}, ...). */
+    public static final String CLIPPED_SUFFIX = ".clipped";
+    /** Suffix of the transform figures holding the factor the gradient was multiplied by (below 1 when it was shrunk). */
+    public static final String FACTOR_SUFFIX = ".factor";
+
     public StepRecord {
         layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
         transforms = Collections.unmodifiableMap(new LinkedHashMap<>(transforms));
@@ -35,5 +40,25 @@ public record StepRecord(long step, int epoch, double loss, double learningRate,
                       boolean skipped, Map<String, LayerStats> layers, Map<String, Double> transforms,
                       Map<String, ActivationStats> activations) {
         this(step, epoch, loss, learningRate, elapsedMillis, gradNorm, skipped, layers, transforms, activations, Map.of());
+    }
+
+    /** True when some transform that can clip reported on this step (a {@code *.clipped} figure is present). */
+    public boolean reportsClipping() {
+        for (String k : transforms.keySet()) {
+            if (k.endsWith(CLIPPED_SUFFIX)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when some clipping transform changed the gradients at this step (a {@code *.clipped} figure is positive). */
+    public boolean clipped() {
+        for (Map.Entry<String, Double> e : transforms.entrySet()) {
+            if (e.getKey().endsWith(CLIPPED_SUFFIX) && e.getValue() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -157,7 +157,7 @@ final class AddingIrnn {
                 (System.nanoTime() - start) / 1e9);
         return new Trained(new RunOutcome(label, dir.path(), new Numbers().put("test_mse", mse).put("success", success)
                 .put("diverged", result.diverged()).put("max_grad_norm", Numbers.maxGradNorm(steps))
-                .put("clipped_steps", steps.stream().filter(Numbers::clipped).count())
+                .put("clipped_steps", steps.stream().filter(StepRecord::clipped).count())
                 .put("skipped_steps", steps.stream().filter(StepRecord::skipped).count())
                 .put("steps", result.steps()).put("rnn_grad_norm_end", rnnEnd).map()), done.flags());
     }

@@ -23,16 +23,6 @@ final class Numbers {
         return map;
     }
 
-    /** True when some clipping transform reported that it changed the gradients at this step ({@code *.clipped > 0}). */
-    static boolean clipped(StepRecord r) {
-        for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
-            if (e.getKey().endsWith(".clipped") && e.getValue() > 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Median gradient norm of {@code layer} over its last {@code samples} sampled steps; NaN when it was never sampled. */
     static double tailMedian(List<StepRecord> steps, String layer, int samples) {
         double[] vs = new double[samples];

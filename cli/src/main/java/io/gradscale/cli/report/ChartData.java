@@ -31,12 +31,6 @@ final class ChartData {
     /** Most step records a chart draws; more would make the file large and the page slow. */
     static final int MAX_CHART_STEPS = 2000;
 
-    /** Suffix of transform metrics that are 1 when the transform clipped the step and 0 otherwise. */
-    static final String CLIPPED_SUFFIX = ".clipped";
-
-    /** Suffix of transform metrics holding the factor the gradient was multiplied by (below 1 when clipped). */
-    static final String FACTOR_SUFFIX = ".factor";
-
     // Chart names: each chart's container has the id "chart-<name>" and the attribute data-chart="<name>",
     // which report.js maps to the function that draws it.
     static final String LOSS = "loss";
@@ -56,7 +50,7 @@ final class ChartData {
     static boolean clipped(StepRecord r) {
         for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
             double v = e.getValue();
-            if (e.getKey().endsWith(CLIPPED_SUFFIX) && v > 0 || e.getKey().endsWith(FACTOR_SUFFIX) && v < 1) {
+            if (e.getKey().endsWith(StepRecord.CLIPPED_SUFFIX) && v > 0 || e.getKey().endsWith(StepRecord.FACTOR_SUFFIX) && v < 1) {
                 return true;
             }
         }
