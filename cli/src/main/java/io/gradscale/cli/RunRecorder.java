@@ -212,6 +212,9 @@ final class RunRecorder {
                         }, spec.onCritical(), trainer);
                 trainer.addListener(live);
                 parts.add(new LiveDoctorPart(live));
+                if (feed != null) {
+                    feed.consult(live);
+                }
             }
             if (resumedState != null) {
                 for (CheckpointPart part : parts) {

@@ -86,6 +86,8 @@ public final class LiveDoctor implements TrainingListener {
     private final ArrayDeque<StepRecord> recent;
     private final Map<String, Verdict> active = new LinkedHashMap<>();
     private Verdict headline;
+    // every verdict of the last evaluation, for readers on other threads (a live view); null before the first
+    private volatile List<Verdict> latest;
     private Trainer.Snapshot lastGood;
     private long lastGoodStep = -1;
     private Verdict stoppedBy;
@@ -193,6 +195,7 @@ public final class LiveDoctor implements TrainingListener {
             active.put(v.detector(), v);
         }
         headline = s.headline();
+        latest = s.active();
         evaluations = s.evaluations();
         if (onCritical == OnCritical.STOP) {
             lastGood = s.lastGood();
@@ -208,12 +211,28 @@ public final class LiveDoctor implements TrainingListener {
      */
     static final java.util.Set<String> WHOLE_RUN_ONLY = java.util.Set.of(TrainingProgress.NAME, LearningRateDetector.TOO_LOW_NAME);
 
+    /**
+     * The verdicts of {@code doctor} on a window of recent steps, most severe first, without the {@link #WHOLE_RUN_ONLY}
+     * ones: what this doctor judges at each evaluation, and what a live view of a run judges when it has no live
+     * doctor's verdicts to show.
+     */
+    public static List<Verdict> judgeWindow(GradientDoctor doctor, java.util.Collection<StepRecord> window, ModelFacts facts) {
+        List<Verdict> verdicts = new ArrayList<>();
+        for (Verdict v : doctor.diagnose(new RunView(new ArrayList<>(window), facts, Double.NaN))) {
+            if (!WHOLE_RUN_ONLY.contains(v.detector())) {
+                verdicts.add(v);
+            }
+        }
+        return List.copyOf(verdicts);
+    }
+
     private void evaluate(long step) {
         evaluations++;
-        List<Verdict> verdicts = doctor.diagnose(new RunView(new ArrayList<>(recent), facts, Double.NaN));
+        List<Verdict> verdicts = judgeWindow(doctor, recent, facts);
+        latest = verdicts;
         Map<String, Verdict> now = new LinkedHashMap<>();
         for (Verdict v : verdicts) {
-            if (v.severity().compareTo(Verdict.Severity.WARNING) >= 0 && !WHOLE_RUN_ONLY.contains(v.detector())) {
+            if (v.severity().compareTo(Verdict.Severity.WARNING) >= 0) {
                 now.putIfAbsent(v.detector(), v);
             }
         }
@@ -264,6 +283,14 @@ public final class LiveDoctor implements TrainingListener {
         for (TrainingListener s : sinks) {
             s.onEvent(e);
         }
+    }
+
+    /**
+     * Every detector's verdict at the last evaluation (but the {@link #WHOLE_RUN_ONLY} ones), most severe first; after
+     * {@link #restore}, the conditions that were on; empty before the first evaluation. Safe to read from any thread.
+     */
+    public java.util.Optional<List<Verdict>> latest() {
+        return java.util.Optional.ofNullable(latest);
     }
 
     /** The most severe condition at the last evaluation, or null when none is on. */

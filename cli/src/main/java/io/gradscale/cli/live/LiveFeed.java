@@ -1,5 +1,7 @@
 package io.gradscale.cli.live;
 
+import io.gradscale.diag.LiveDoctor;
+import io.gradscale.diag.Verdict;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.EventRecord;
 import io.gradscale.train.MetricsLog;
@@ -9,6 +11,8 @@ import io.gradscale.train.TrainingListener;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Steps are kept by the metrics log's rule ({@link MetricsLog#logs}), so the page shows what the log holds.
  */
 public final class LiveFeed implements TrainingListener, RecordSource {
-    /** Records queued before the feed drops; the server drains it every {@code LiveServer.PUBLISH_INTERVAL_MILLIS}. */
+    /** Records queued before the feed drops; the server drains it every {@code LiveServer.DRAIN_INTERVAL_MILLIS}. */
     static final int CAPACITY = 16_384;
 
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
@@ -32,6 +36,7 @@ public final class LiveFeed implements TrainingListener, RecordSource {
     private final AtomicLong dropped = new AtomicLong();
     private final int logEvery;
     private volatile long trainingThread = -1;
+    private volatile LiveDoctor doctor;
 
     /** A feed that keeps every {@code logEvery}-th step, as the run's metrics log does. */
     public LiveFeed(int logEvery) {
@@ -39,6 +44,20 @@ public final class LiveFeed implements TrainingListener, RecordSource {
             throw new IllegalArgumentException("log interval must be at least 1, got " + logEvery);
         }
         this.logEvery = logEvery;
+    }
+
+    /**
+     * Shows {@code live}'s verdicts on the page while the run trains, instead of having the page judge the recent
+     * steps again ({@link RecordSource#verdicts}).
+     */
+    public void consult(LiveDoctor live) {
+        doctor = live;
+    }
+
+    @Override
+    public Optional<List<Verdict>> verdicts() {
+        LiveDoctor d = doctor;
+        return d == null ? Optional.empty() : d.latest();
     }
 
     /** The run's provenance, sent before its first step. */

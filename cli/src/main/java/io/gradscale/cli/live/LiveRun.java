@@ -2,41 +2,38 @@ package io.gradscale.cli.live;
 
 import io.gradscale.cli.report.LiveState;
 import io.gradscale.diag.GradientDoctor;
+import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.ModelFacts;
-import io.gradscale.diag.RunView;
 import io.gradscale.diag.Verdict;
-import io.gradscale.train.EvalRecord;
-import io.gradscale.train.EventRecord;
-import io.gradscale.train.MetricsLog;
-import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
-import io.gradscale.train.TestRecord;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * What the live page knows of a run: the records seen so far (for the doctor and the summary), whether it has
- * finished, the doctor's verdicts, and the page's state ({@link LiveState}, which keeps the charts' numbers
- * itself, updated record by record). Owned by the server's publishing thread; not thread-safe.
+ * What the live page knows of a run: the page's state ({@link LiveState}, which takes each record's numbers into
+ * its tables and counts and keeps no record), the last {@link LiveDoctor#DEFAULT_WINDOW} steps for the doctor,
+ * whether the run has finished, and the verdicts to show. Owned by the server's publishing thread; not thread-safe.
  *
- * <p>Memory stays bounded on long runs: when more than {@link #MAX_KEPT_STEPS} step records are held,
- * every second one is dropped, separately among the records with per-layer statistics and among those
- * without, and never a skipped or non-finite step; the doctor sees the thinned run, as it sees a metrics log
- * that logs every n-th step.
+ * <p>While the run trains, the page shows the verdicts of the trainer's own {@link LiveDoctor} when the source has
+ * them ({@link RecordSource#verdicts}: the same verdicts as the progress line and the metrics log's condition
+ * events), else the same doctor's judgment of the window held here ({@link LiveDoctor#judgeWindow}: a run followed
+ * by {@code watch}, or trained with the live doctor off). Either way they judge the recent steps, not the whole run:
+ * whether the run as a whole trains is said by the final diagnosis, shown when it ends.
+ *
+ * <p>Memory is bounded and does not grow with the run: nothing but the window and the state's fixed-size tables
+ * is held, so a record the trainer made dies young (records held for long were what made a live run's garbage
+ * collections 25 times longer than a plain run's; docs/PERFORMANCE.md, issue 18).
  */
 final class LiveRun {
-    /** Step records held before thinning; four times what a chart draws. */
-    static final int MAX_KEPT_STEPS = 8000;
-
     private final GradientDoctor doctor = GradientDoctor.standard();
     private final ModelFacts facts;
-    private Provenance provenance;
-    private List<StepRecord> steps = new ArrayList<>();
-    private final List<EvalRecord> evals = new ArrayList<>();
-    private final List<EventRecord> events = new ArrayList<>();
-    private final List<TestRecord> tests = new ArrayList<>();
+    private final ArrayDeque<StepRecord> window = new ArrayDeque<>(LiveDoctor.DEFAULT_WINDOW);
     private long seenSteps;
+    private long lastStep;
+    private int lastEpoch;
+    private double lastLoss;
     private List<Verdict> finalVerdicts;
     private String finishedNote = "";
     private final LiveState state = new LiveState();
@@ -45,32 +42,24 @@ final class LiveRun {
         this.facts = facts;
     }
 
-    /** Adds one record: a {@link Provenance}, {@link StepRecord}, {@link EvalRecord}, {@link TestRecord} or {@link EventRecord}. */
+    /** Adds one record: a {@link io.gradscale.train.Provenance}, {@link StepRecord}, evaluation, test or event record. */
     void add(Object record) {
         state.add(record);
-        switch (record) {
-            case Provenance p -> provenance = p;
-            case StepRecord r -> {
-                steps.add(r);
-                seenSteps++;
-                if (steps.size() > MAX_KEPT_STEPS) {
-                    steps = thin(steps);
-                }
+        if (record instanceof StepRecord r) {
+            if (window.size() == LiveDoctor.DEFAULT_WINDOW) {
+                window.removeFirst();
             }
-            case EvalRecord r -> evals.add(r);
-            case EventRecord r -> events.add(r);
-            case TestRecord r -> tests.add(r);
-            default -> throw new IllegalArgumentException("not a metrics record: " + record.getClass().getName());
+            window.addLast(r);
+            seenSteps++;
+            lastStep = r.step();
+            lastEpoch = r.epoch();
+            lastLoss = r.loss();
         }
     }
 
     /** Forgets everything (the followed log was replaced by a new run). */
     void reset() {
-        provenance = null;
-        steps = new ArrayList<>();
-        evals.clear();
-        events.clear();
-        tests.clear();
+        window.clear();
         seenSteps = 0;
         finalVerdicts = null;
         finishedNote = "";
@@ -87,48 +76,30 @@ final class LiveRun {
         return finalVerdicts != null;
     }
 
-    /** Every second ordinary record, separately for records with and without per-layer statistics. */
-    static List<StepRecord> thin(List<StepRecord> steps) {
-        List<StepRecord> kept = new ArrayList<>(steps.size() / 2 + 16);
-        int withLayers = 0;
-        int without = 0;
-        for (int i = 0; i < steps.size(); i++) {
-            StepRecord r = steps.get(i);
-            boolean special = r.skipped() || !Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())
-                    || i == steps.size() - 1;
-            boolean even = r.layers().isEmpty() ? without++ % 2 == 0 : withLayers++ % 2 == 0;
-            if (special || even) {
-                kept.add(r);
-            }
-        }
-        return kept;
-    }
-
     /**
      * Brings the page's state up to date and returns it, ready for {@link LiveState#delta} or {@link LiveState#full}:
-     * while training, the doctor's verdicts on the records seen so far; once finished, the final ones.
+     * while training, the current verdicts on the recent steps; once finished, the final diagnosis.
      *
+     * @param live the trainer's live doctor's verdicts, when the source has them
      * @param dropped records the feed had to drop because the page fell behind (0 when none)
      */
-    LiveState update(long dropped) {
-        MetricsLog.Contents log = new MetricsLog.Contents(provenance, steps, evals, events, tests);
-        List<Verdict> verdicts = finished() ? finalVerdicts : doctor.diagnose(new RunView(steps, facts, Double.NaN));
+    LiveState update(Optional<List<Verdict>> live, long dropped) {
+        List<Verdict> verdicts = finished() ? finalVerdicts : live.orElseGet(() -> LiveDoctor.judgeWindow(doctor, window, facts));
         StringBuilder status = new StringBuilder();
         if (finished()) {
             status.append("finished");
             if (!finishedNote.isEmpty()) {
                 status.append(": ").append(finishedNote);
             }
-        } else if (steps.isEmpty()) {
+        } else if (seenSteps == 0) {
             status.append("live: waiting for the first step");
         } else {
-            StepRecord last = steps.getLast();
-            status.append(String.format(Locale.ROOT, "live: step %d, epoch %d, loss %.4g", last.step(), last.epoch() + 1, last.loss()));
+            status.append(String.format(Locale.ROOT, "live: step %d, epoch %d, loss %.4g", lastStep, lastEpoch + 1, lastLoss));
         }
         if (dropped > 0) {
             status.append(" (").append(dropped).append(" records dropped: the page fell behind)");
         }
-        state.update(log, verdicts, finished(), status.toString());
+        state.update(verdicts, finished(), status.toString());
         return state;
     }
 

@@ -58,7 +58,14 @@ public final class LiveServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 8765;
     /** Default address to bind: loopback only, so that nothing outside this machine sees the run. */
     public static final String DEFAULT_BIND = "127.0.0.1";
-    /** How often the publishing thread looks for new records. */
+    /**
+     * How often the publishing thread moves new records from the source into the page's state, whether or not it
+     * publishes: often enough that a record the trainer made is dropped before the collector's young-generation
+     * passes would have to copy it (a live run that held its records until its rare updates spent 25 times longer
+     * in those passes than a plain one: docs/PERFORMANCE.md, issue 18).
+     */
+    static final long DRAIN_INTERVAL_MILLIS = 100;
+    /** Shortest wait between two updates. */
     static final long PUBLISH_INTERVAL_MILLIS = 500;
     /**
      * Share of the trainer's processor time the live view may spend building updates: after an update that
@@ -213,14 +220,18 @@ public final class LiveServer implements AutoCloseable {
         return failed;
     }
 
-    /** Publishes when the budget of {@link #PUBLISH_SHARE} allows, then looks again after {@link #PUBLISH_INTERVAL_MILLIS}. */
+    /**
+     * Drains the source, publishes when {@link #PUBLISH_INTERVAL_MILLIS} has passed and the budget of
+     * {@link #PUBLISH_SHARE} allows, then looks again after {@link #DRAIN_INTERVAL_MILLIS}.
+     */
     private void publishAndReschedule() {
+        drain();
         long now = System.nanoTime();
         long producer = source.producerCpuNanos();
-        boolean due = lastCost == 0
+        boolean due = now - wallAtLast >= TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS) && (lastCost == 0
                 || (producer >= 0 ? producer - producerAtLast : now - wallAtLast) >= lastCost / PUBLISH_SHARE
                 || producer < 0 && source.inProcess()
-                || now - wallAtLast >= TimeUnit.MILLISECONDS.toNanos(MAX_PUBLISH_INTERVAL_MILLIS);
+                || now - wallAtLast >= TimeUnit.MILLISECONDS.toNanos(MAX_PUBLISH_INTERVAL_MILLIS));
         if (due) {
             // processor time, not wall time: on a crowded machine the thread also waits for its turn
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -232,7 +243,19 @@ public final class LiveServer implements AutoCloseable {
             }
         }
         if (!publisher.isShutdown()) {
-            publisher.schedule(this::publishAndReschedule, PUBLISH_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+            publisher.schedule(this::publishAndReschedule, DRAIN_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Moves the records that arrived into the run's state (a failing source ends the live view: {@link #fail}). */
+    private void drain() {
+        if (failed.isDone()) {
+            return;
+        }
+        try {
+            changed |= source.drainInto(run);
+        } catch (IOException | RuntimeException e) {
+            fail(e);
         }
     }
 
@@ -250,7 +273,7 @@ public final class LiveServer implements AutoCloseable {
             if (clients.isEmpty() || !changed && clients.stream().allMatch(c -> c.following)) {
                 return false;
             }
-            LiveState state = changed ? run.update(source.dropped()) : run.state();
+            LiveState state = changed ? run.update(source.verdicts(), source.dropped()) : run.state();
             changed = false;
             boolean built = false;
             if (state.changed()) {

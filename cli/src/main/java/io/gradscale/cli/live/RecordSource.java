@@ -1,6 +1,9 @@
 package io.gradscale.cli.live;
 
+import io.gradscale.diag.Verdict;
 import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
 
 /** Where the live page's records come from: a training run in this process, or a metrics log being written. */
 interface RecordSource {
@@ -23,6 +26,14 @@ interface RecordSource {
     /** True when the records come from a training thread of this process, whose processor time {@link #producerCpuNanos} reads. */
     default boolean inProcess() {
         return false;
+    }
+
+    /**
+     * The current verdicts of the producer's own live doctor (the trainer's {@link io.gradscale.diag.LiveDoctor}),
+     * empty when it has none or has not judged yet: then the page judges the recent steps itself.
+     */
+    default Optional<List<Verdict>> verdicts() {
+        return Optional.empty();
     }
 
     /** Records dropped so far because the page fell behind; 0 for a source that never drops. */

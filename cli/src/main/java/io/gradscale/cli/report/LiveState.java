@@ -10,7 +10,6 @@ import io.gradscale.train.EvalRecord;
 import io.gradscale.train.EventRecord;
 import io.gradscale.train.Json;
 import io.gradscale.train.LayerStats;
-import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import io.gradscale.train.TestRecord;
@@ -84,6 +83,10 @@ public final class LiveState {
     private double[] actRow = new double[1];
     private final List<EvalRecord> evals = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
+    // what the summary says: the steps counted (no record is kept), the test scores, the provenance
+    private final StepTally tally = new StepTally();
+    private final List<TestRecord> tests = new ArrayList<>();
+    private Provenance provenance;
     private int evalsSent;
     private int eventsSent;
     private final Map<String, String> sections = new LinkedHashMap<>();
@@ -100,21 +103,26 @@ public final class LiveState {
     private long seq;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
 
-    /** Adds one metrics record; a {@link TestRecord} only shows in the summary ({@link #update}). */
+    /**
+     * Adds one metrics record: its numbers go into the tables and the summary's counts ({@link StepTally}); the
+     * record itself is not kept (a {@link TestRecord} only shows in the summary, at {@link #update}).
+     */
     public void add(Object record) {
         switch (record) {
             case Provenance p -> {
+                provenance = p;
                 ObjectNode holder = JsonNodeFactory.instance.objectNode();
                 ChartData.putClipLimits(holder, p);
                 clipLimits = holder.get("clipLimits");
                 structureChanged = true;
             }
-            case StepRecord r -> addStep(r);
+            case StepRecord r -> {
+                tally.add(r);
+                addStep(r);
+            }
             case EvalRecord r -> evals.add(r);
             case EventRecord r -> events.add(r);
-            case TestRecord r -> {
-                // counted by the summary, which reads the run's records
-            }
+            case TestRecord r -> tests.add(r);
             default -> throw new IllegalArgumentException("not a metrics record: " + record.getClass().getName());
         }
     }
@@ -223,6 +231,9 @@ public final class LiveState {
         actRow = new double[1];
         evals.clear();
         events.clear();
+        tally.reset();
+        tests.clear();
+        provenance = null;
         evalsSent = 0;
         eventsSent = 0;
         sections.clear();
@@ -235,18 +246,17 @@ public final class LiveState {
     /**
      * Brings the sections, the chart list and the status up to date.
      *
-     * @param log the records the summary counts (the run as the live view holds it)
      * @param verdicts the doctor's current verdicts
      * @param finished true once the run has ended
      * @param status one line for the status bar
      */
-    public void update(MetricsLog.Contents log, List<Verdict> verdicts, boolean finished, String status) {
+    public void update(List<Verdict> verdicts, boolean finished, String status) {
         this.finished = finished;
         this.status = status;
         sections.put("verdicts", PageSections.verdicts(verdicts));
-        sections.put("summary", PageSections.summary(log, null)); // a live run has no final status yet
-        if (log.provenance() != null && !sections.containsKey("provenance")) {
-            sections.put("provenance", PageSections.provenance(log.provenance(), Json.mapper()));
+        sections.put("summary", PageSections.summary(tally, evals, tests, null)); // a live run has no final status yet
+        if (provenance != null && !sections.containsKey("provenance")) {
+            sections.put("provenance", PageSections.provenance(provenance, Json.mapper()));
         }
         if (events.size() != eventsSent || !sections.containsKey("events")) {
             sections.put("events", PageSections.events(events));

@@ -56,22 +56,26 @@ final class PageSections {
     static final String ZEROED_TOTAL = "guard.zeroed_total";
 
     static String summary(MetricsLog.Contents log, RunStatus status) {
-        List<StepRecord> steps = log.steps();
-        long clipped = steps.stream().filter(ChartData::clipped).count();
-        long skipped = steps.stream().filter(StepRecord::skipped).count();
-        long nonFinite = steps.stream().filter(r -> !Double.isFinite(r.loss())).count();
+        return summary(StepTally.of(log.steps()), log.evals(), log.tests(), status);
+    }
+
+    /**
+     * The summary table: the steps as {@code steps} counted them, the best validation figures of {@code evals}, the
+     * test scores, and (for a finished run) its status and times.
+     */
+    static String summary(StepTally steps, List<EvalRecord> evals, List<TestRecord> tests, RunStatus status) {
         StringBuilder b = new StringBuilder("<section id=\"summary\"><h2>Summary</h2><table class=\"kv\">");
         if (status != null) {
             row(b, "status", status.status() + (status.message().isEmpty() ? "" : ": " + status.message()));
         }
-        if (steps.isEmpty()) {
+        if (steps.count() == 0) {
             row(b, "steps logged", "0");
         } else {
-            StepRecord last = steps.getLast();
-            row(b, "steps logged", steps.size() + " (steps " + steps.getFirst().step() + " to " + last.step()
-                    + ", epochs " + steps.getFirst().epoch() + " to " + last.epoch() + ")");
-            steps.reversed().stream().filter(r -> Double.isFinite(r.loss())).findFirst()
-                    .ifPresent(r -> row(b, "last finite loss", fmt(r.loss()) + " at step " + r.step()));
+            row(b, "steps logged", steps.count() + " (steps " + steps.firstStep() + " to " + steps.lastStep()
+                    + ", epochs " + steps.firstEpoch() + " to " + steps.lastEpoch() + ")");
+            if (steps.lastFiniteLossStep() >= 0) {
+                row(b, "last finite loss", fmt(steps.lastFiniteLoss()) + " at step " + steps.lastFiniteLossStep());
+            }
             if (status != null && status.steps() > 0) {
                 row(b, "training time", fmt(status.trainingSeconds()) + " s (from the first step's start to the last step's end)");
                 row(b, "first step (warm-up)", fmt(status.firstStepSeconds()) + " s");
@@ -80,30 +84,29 @@ final class PageSections {
                 }
                 row(b, "process time", fmt(status.processSeconds()) + " s (reading data, building the model, training)");
             } else {
-                row(b, "training time to the last logged step", fmt(last.elapsedMillis() / 1000) + " s");
+                row(b, "training time to the last logged step", fmt(steps.lastElapsedMillis() / 1000) + " s");
             }
-            row(b, "clipped steps", clipped + " of " + steps.size() + " logged (" + String.format(Locale.ROOT, "%.1f", 100.0 * clipped / steps.size()) + " %)");
-            row(b, "skipped steps", Long.toString(skipped));
-            double zeroed = steps.stream().mapToDouble(r -> r.transforms().getOrDefault(ZEROED_TOTAL, 0.0)).max().orElse(0);
-            if (zeroed > 0) {
-                row(b, "zeroed gradient elements", String.format(Locale.ROOT, "%.0f", zeroed));
+            row(b, "clipped steps", steps.clipped() + " of " + steps.count() + " logged ("
+                    + String.format(Locale.ROOT, "%.1f", 100.0 * steps.clipped() / steps.count()) + " %)");
+            row(b, "skipped steps", Long.toString(steps.skipped()));
+            if (steps.zeroed() > 0) {
+                row(b, "zeroed gradient elements", String.format(Locale.ROOT, "%.0f", steps.zeroed()));
             }
-            row(b, "non-finite losses", Long.toString(nonFinite));
-            Double eps = last.transforms().get(Trainer.EPSILON_METRIC);
-            if (eps != null) {
-                row(b, "privacy spent", "ε = " + fmt(eps) + " at δ = " + fmt(last.transforms().get(Trainer.DELTA_METRIC))
-                        + " after step " + last.step() + " (Rényi-DP accountant, Poisson-subsampled Gaussian mechanism)");
+            row(b, "non-finite losses", Long.toString(steps.nonFinite()));
+            if (steps.epsilon() != null) {
+                row(b, "privacy spent", "ε = " + fmt(steps.epsilon()) + " at δ = " + fmt(steps.delta())
+                        + " after step " + steps.lastStep() + " (Rényi-DP accountant, Poisson-subsampled Gaussian mechanism)");
             }
         }
-        log.evals().stream().filter(e -> Double.isFinite(e.valLoss())).min(Comparator.comparingDouble(EvalRecord::valLoss))
+        evals.stream().filter(e -> Double.isFinite(e.valLoss())).min(Comparator.comparingDouble(EvalRecord::valLoss))
                 .ifPresent(e -> row(b, "best validation loss", fmt(e.valLoss()) + " at epoch " + e.epoch()));
-        log.evals().stream().filter(e -> Double.isFinite(e.valAccuracy()))
+        evals.stream().filter(e -> Double.isFinite(e.valAccuracy()))
                 .max(Comparator.comparingDouble(EvalRecord::valAccuracy))
                 .ifPresent(e -> row(b, "best validation accuracy", String.format(Locale.ROOT, "%.2f", 100 * e.valAccuracy()) + " % at epoch " + e.epoch()));
-        if (!log.evals().isEmpty() && log.evals().stream().noneMatch(EvalRecord::validated)) {
+        if (!evals.isEmpty() && evals.stream().noneMatch(EvalRecord::validated)) {
             row(b, "validation", "none (the run had no validation data)");
         }
-        for (TestRecord t : log.tests()) {
+        for (TestRecord t : tests) {
             String weights = t.weights() + " weights, from step " + t.step() + "; " + t.examples() + " examples";
             row(b, "test loss", fmt(t.loss()) + " (" + weights + ")");
             if (Double.isFinite(t.accuracy())) {

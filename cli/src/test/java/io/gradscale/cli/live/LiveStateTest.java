@@ -11,7 +11,6 @@ import io.gradscale.train.ActivationStats;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.EventRecord;
 import io.gradscale.train.LayerStats;
-import io.gradscale.train.MetricsLog;
 import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import java.io.IOException;
@@ -73,16 +72,15 @@ class LiveStateTest {
             if (last) {
                 run.finish(List.of(), "end of the script");
             }
-            onPublish.published(run.update(0));
+            onPublish.published(run.update(java.util.Optional.empty(), 0));
         });
     }
 
     /**
-     * Feeds the script's records to the page's state alone: no doctor, an empty summary (its size does not
-     * depend on the run's length), so that many updates stay quick.
+     * Feeds the script's records to the page's state alone, without a doctor, so that many updates stay quick (the
+     * summary's size does not depend on the run's length).
      */
     private static void play(Script s, LiveState state, Publisher onPublish) throws IOException {
-        MetricsLog.Contents none = new MetricsLog.Contents(PROV, List.of(), List.of(), List.of(), List.of());
         long[] step = {0};
         play(s, r -> {
             state.add(r);
@@ -90,7 +88,7 @@ class LiveStateTest {
                 step[0] = sr.step();
             }
         }, state::reset, last -> {
-            state.update(none, List.of(), last, "live: step " + step[0]);
+            state.update(List.of(), last, "live: step " + step[0]);
             onPublish.published(state);
         });
     }

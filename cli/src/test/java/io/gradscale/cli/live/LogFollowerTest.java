@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -100,28 +99,5 @@ class LogFollowerTest {
         Files.writeString(file, "{\"type\":\"nonsense\"}\n", StandardOpenOption.APPEND);
         IOException e = assertThrows(IOException.class, () -> new LogFollower(dir).drainInto(new LiveRun(ModelFacts.unknown())));
         assertTrue(e.getMessage().contains(file + ", line 3") && e.getMessage().contains("nonsense"), e.getMessage());
-    }
-
-    /** Thinning keeps memory bounded, keeps every special step and the last, and keeps the heat map's columns. */
-    @Test
-    void thinningHalvesOrdinaryStepsOnly() {
-        List<StepRecord> steps = new ArrayList<>();
-        io.gradscale.train.LayerStats ls = new io.gradscale.train.LayerStats(1, 1, 1, 1, -3, 0);
-        for (int i = 0; i < 1000; i++) {
-            boolean skipped = i % 97 == 0;
-            double loss = i % 101 == 0 ? Double.NaN : 1;
-            steps.add(new StepRecord(i, 0, loss, 0.1, i, 1, skipped, i % 10 == 0 ? Map.of("l", ls) : Map.of(), Map.of(), Map.of()));
-        }
-        List<StepRecord> kept = LiveRun.thin(steps);
-        assertTrue(kept.size() <= steps.size() / 2 + 30, "kept " + kept.size());
-        for (StepRecord r : steps) {
-            if (r.skipped() || Double.isNaN(r.loss())) {
-                assertTrue(kept.contains(r), "special step " + r.step() + " dropped");
-            }
-        }
-        assertEquals(999, kept.getLast().step());
-        long sampled = kept.stream().filter(r -> !r.layers().isEmpty()).count();
-        assertTrue(sampled >= 50 && sampled <= 52, "half the 100 sampled steps (and the special ones among them) stay: " + sampled);
-        assertEquals(kept.stream().sorted(java.util.Comparator.comparingLong(StepRecord::step)).toList(), kept, "order kept");
     }
 }
