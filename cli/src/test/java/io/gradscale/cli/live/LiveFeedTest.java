@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gradscale.diag.GradientDoctor;
+import io.gradscale.diag.LiveDoctor;
 import io.gradscale.diag.ModelFacts;
+import io.gradscale.diag.Verdict;
 import io.gradscale.train.EventRecord;
 import io.gradscale.train.StepRecord;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +21,26 @@ import org.junit.jupiter.api.Test;
 class LiveFeedTest {
     private static StepRecord step(long i) {
         return new StepRecord(i, 0, 1, 0.1, i, 1, false, Map.of(), Map.of(), Map.of());
+    }
+
+    /** The page shows the trainer's live doctor's verdicts once it has judged, and judges itself before (empty). */
+    @Test
+    void offersTheLiveDoctorsVerdictsOnceItHasJudged() {
+        LiveFeed feed = new LiveFeed(1);
+        assertTrue(feed.verdicts().isEmpty(), "no doctor consulted");
+        LiveDoctor doctor = new LiveDoctor(GradientDoctor.standard(), ModelFacts.unknown(), LiveDoctor.DEFAULT_WINDOW,
+                LiveDoctor.DEFAULT_EVERY, List.of(), null, LiveDoctor.OnCritical.WARN, null);
+        feed.consult(doctor);
+        for (long i = 1; i < LiveDoctor.DEFAULT_EVERY; i++) {
+            doctor.onStep(step(i));
+            assertTrue(feed.verdicts().isEmpty(), "not judged yet at step " + i);
+        }
+        doctor.onStep(step(LiveDoctor.DEFAULT_EVERY));
+        List<Verdict> shown = feed.verdicts().orElseThrow();
+        assertEquals(doctor.latest().orElseThrow(), shown);
+        assertFalse(shown.isEmpty(), "every detector's verdict, not only the conditions");
+        assertTrue(shown.stream().noneMatch(v -> v.detector().equals(io.gradscale.diag.TrainingProgress.NAME)),
+                "a window does not say whether the run as a whole trains");
     }
 
     @Test
