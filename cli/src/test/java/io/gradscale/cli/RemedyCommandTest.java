@@ -95,6 +95,24 @@ class RemedyCommandTest {
         assertTrue(Files.readString(run.resolve(RemedyTrials.REMEDIED_FILE)).contains("clip_global_norm"));
     }
 
+    /** A clip by value that shapes every step and stalls the loss is replaced by a global-norm clip at the median, and the rerun trains. */
+    @Test
+    void aClipperThatShapesEveryStepIsReplacedByClippingOnlyTheSpikes() throws Exception {
+        CommandLineTest.Run r = CommandLineTest.run("diagnose", EXAMPLES.resolve("value-clipped-spirals.yaml").toString(),
+                "--try-remedies", "--seeds", "1", "--out", dir.resolve("runs").toString());
+        assertTrue(r.code() == 0 || r.code() == 1, r.err());
+        assertTrue(r.out().contains("[WARNING] The loss has stalled"), r.out());
+        Path run = onlyRun("value-clipped-spirals-diagnose");
+        TrialResults res = TrialResults.read(run.resolve(TrialResults.FILE_NAME));
+        TrialResults.Trial spikes = res.after().stream().filter(t -> t.id().equals("clip-spikes-only")).findFirst().orElseThrow();
+        assertEquals(new ConfigEdit.RemoveTransform("clip_value"), spikes.remedy().edits().getFirst());
+        assertTrue(spikes.lossAfter() < 0.5 * res.before().lossAfter(), spikes + " vs " + res.before());
+        com.fasterxml.jackson.databind.JsonNode transforms = new YAMLMapper().readTree(run.resolve(RemedyTrials.REMEDIED_FILE).toFile())
+                .path("transforms");
+        assertEquals(1, transforms.size(), transforms.toString());
+        assertEquals("clip_global_norm", transforms.get(0).path("type").asText(), transforms.toString());
+    }
+
     private static final String NON_FINITE_RNN = """
             name: boom
             seed: 1

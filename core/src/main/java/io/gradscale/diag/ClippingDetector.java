@@ -92,6 +92,32 @@ public final class ClippingDetector implements Detector {
     }
 
     /**
+     * The transforms that clipped on at least {@link DoctorThresholds#CLIPPING_DOMINATES} of the steps they reported on,
+     * by name ({@code clip_value}, {@code autoclip}, ...: the prefix of their {@code .clipped} figure), in the order
+     * they first reported.
+     */
+    public static List<String> dominating(RunView run) {
+        Map<String, int[]> counts = new java.util.LinkedHashMap<>();
+        for (StepRecord r : run.steps()) {
+            for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
+                String k = e.getKey();
+                if (k.endsWith(StepRecord.CLIPPED_SUFFIX)) {
+                    int[] c = counts.computeIfAbsent(k.substring(0, k.length() - StepRecord.CLIPPED_SUFFIX.length()), x -> new int[2]);
+                    c[0]++;
+                    c[1] += e.getValue() > 0 ? 1 : 0;
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        counts.forEach((name, c) -> {
+            if (c[1] >= DoctorThresholds.CLIPPING_DOMINATES * c[0]) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
+    /**
      * One minus the mean loss over the last tenth of the run over the mean over the tenth that starts at its middle: how
      * much of the loss the second half removed. NaN when the run is too short or a window is not finite.
      */

@@ -22,11 +22,12 @@ import io.gradscale.cli.config.ConfigException;
     @JsonSubTypes.Type(value = ConfigEdit.ModelField.class, name = "model"),
     @JsonSubTypes.Type(value = ConfigEdit.Cell.class, name = "cell"),
     @JsonSubTypes.Type(value = ConfigEdit.ClipGlobalNorm.class, name = "clip_global_norm"),
+    @JsonSubTypes.Type(value = ConfigEdit.RemoveTransform.class, name = "remove_transform"),
     @JsonSubTypes.Type(value = ConfigEdit.LearningRate.class, name = "learning_rate"),
     @JsonSubTypes.Type(value = ConfigEdit.Guard.class, name = "guard"),
     @JsonSubTypes.Type(value = ConfigEdit.ClassLoss.class, name = "loss")})
 public sealed interface ConfigEdit permits ConfigEdit.ModelField, ConfigEdit.Cell, ConfigEdit.ClipGlobalNorm,
-        ConfigEdit.LearningRate, ConfigEdit.Guard, ConfigEdit.ClassLoss {
+        ConfigEdit.RemoveTransform, ConfigEdit.LearningRate, ConfigEdit.Guard, ConfigEdit.ClassLoss {
     /** Applies the edit to {@code config} in place. */
     void applyTo(ObjectNode config);
 
@@ -146,6 +147,40 @@ public sealed interface ConfigEdit permits ConfigEdit.ModelField, ConfigEdit.Cel
                 }
             }
             return "transforms: + clip_global_norm(max_norm " + num(maxNorm) + ", " + basis + ")";
+        }
+    }
+
+    /**
+     * Removes every transform of one type from {@code transforms} (e.g. a clipper that acts on every step); the others
+     * keep their order.
+     *
+     * @param type the transform's {@code type}, as a configuration names it ({@code clip_value}, {@code autoclip}, ...)
+     */
+    record RemoveTransform(String type) implements ConfigEdit {
+        public RemoveTransform {
+            if (type == null || type.isBlank()) {
+                throw new IllegalArgumentException("remove_transform needs the type of the transform to remove, got '" + type + "'");
+            }
+        }
+
+        @Override
+        public void applyTo(ObjectNode config) {
+            ArrayNode ts = transforms(config);
+            for (int i = ts.size() - 1; i >= 0; i--) {
+                if (type.equals(ts.get(i).path("type").asText())) {
+                    ts.remove(i);
+                }
+            }
+        }
+
+        @Override
+        public String describe(JsonNode before) {
+            for (JsonNode t : before.path("transforms")) {
+                if (type.equals(t.path("type").asText())) {
+                    return "transforms: - " + t + " (removed)";
+                }
+            }
+            return "transforms: no " + type + " to remove";
         }
     }
 

@@ -1,6 +1,7 @@
 package io.gradscale.cli.remedy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gradscale.diag.ClippingDetector;
 import io.gradscale.diag.ModelFacts;
 import io.gradscale.diag.NonFiniteDetector;
 import io.gradscale.diag.RunView;
@@ -17,7 +18,7 @@ import java.util.Map;
  * Turns the gradient doctor's verdicts into {@link Remedy remedies}: typed patches to the configuration that
  * was diagnosed, made concrete with what the run showed (its model, its learning rate, its gradient norms).
  *
- * <p>Detectors treated: vanishing, exploding, non_finite, dead_layer, dead_units and saturated_units (and units, their
+ * <p>Detectors treated: vanishing, exploding, non_finite, clipping, dead_layer, dead_units and saturated_units (and units, their
  * older joint name), shattered, lr_too_high, lr_too_low; others (such as not_training, which only sums the others
  * up) have no configuration remedy. Only verdicts of severity {@code WARNING} or worse are treated. A remedy prescribed by several verdicts
  * is proposed once, listing all of them; remedies come in the order of the verdicts (most severe first), each
@@ -141,6 +142,7 @@ public final class Prescriber {
                     clip(rs, run, d);
                     lowerLr(rs, f, d);
                 }
+                case ClippingDetector.NAME -> clipSpikesOnly(rs, run, d);
                 case "shattered" -> {
                     if (mlp && !f.residual()) {
                         rs.add(residual(d));
@@ -192,6 +194,29 @@ public final class Prescriber {
                 "Pascanu, Mikolov and Bengio 2013: rescaling the gradient to a threshold around its typical norm keeps the"
                         + " step's direction and bounds its length, so one cliff cannot throw the weights away.",
                 List.of(new ConfigEdit.ClipGlobalNorm(t, basis(run)))));
+    }
+
+    /**
+     * Against a clipper that shapes nearly every step while the loss stalls: the clippers that dominated are removed and
+     * the global norm is clipped at its median instead, so that the steps between spikes keep the optimizer's length and
+     * direction. Rerun, it is the experiment that tells the clipper's part from the task's.
+     */
+    private static void clipSpikesOnly(List<Remedy> rs, RunView run, String d) {
+        double t = clipThreshold(run);
+        if (!Double.isFinite(t)) {
+            return;
+        }
+        List<ConfigEdit> edits = new ArrayList<>();
+        for (String name : ClippingDetector.dominating(run)) {
+            if (!name.equals("clip_global_norm")) {
+                edits.add(new ConfigEdit.RemoveTransform(name));
+            }
+        }
+        edits.add(new ConfigEdit.ClipGlobalNorm(t, basis(run)));
+        rs.add(new Remedy("clip-spikes-only", List.of(d), "Clip only the spikes: the global L2 norm at its median, "
+                + String.format(Locale.ROOT, "%.3g", t), "Pascanu, Mikolov and Bengio 2013 set the threshold around the typical norm:"
+                + " clipped there, only the spikes are rescaled, where a clipper that acts on every step replaces the optimizer's"
+                + " step by a fixed-length one (by value: close to a sign step).", edits));
     }
 
     private static void lowerLr(List<Remedy> rs, ModelFacts f, String d) {

@@ -31,7 +31,7 @@ class RemedyPatchTest {
         return List.of(ConfigEdit.ModelField.activation("relu"), ConfigEdit.ModelField.init("he"), ConfigEdit.ModelField.batchNorm(true),
                 ConfigEdit.ModelField.residual(true), ConfigEdit.ModelField.nonlinearity("tanh"), new ConfigEdit.Cell("gru"),
                 new ConfigEdit.ClipGlobalNorm(0.143, "the median of 200 observed global norms"), new ConfigEdit.LearningRate(0.01, 0.1),
-                new ConfigEdit.Guard(), new ConfigEdit.ClassLoss("logits"));
+                new ConfigEdit.Guard(), new ConfigEdit.ClassLoss("logits"), new ConfigEdit.RemoveTransform("clip_value"));
     }
 
     @Test
@@ -79,6 +79,10 @@ class RemedyPatchTest {
                 Arguments.of("{name: c, training: {epochs: 2, loss: probabilities}}", List.of(new ConfigEdit.ClassLoss("logits")),
                         "{name: c, training: {epochs: 2, loss: logits}}"),
                 Arguments.of("{name: c}", List.of(new ConfigEdit.ClassLoss("probabilities")), "{name: c, training: {loss: probabilities}}"),
+                Arguments.of("{transforms: [{type: guard}, {type: clip_value, clip: 0.1}, {type: weight_decay}, {type: clip_value}]}",
+                        List.of(new ConfigEdit.RemoveTransform("clip_value"), new ConfigEdit.ClipGlobalNorm(0.4, "b")),
+                        "{transforms: [{type: guard}, {type: clip_global_norm, max_norm: 0.4}, {type: weight_decay}]}"),
+                Arguments.of("{name: n}", List.of(new ConfigEdit.RemoveTransform("autoclip")), "{name: n, transforms: []}"),
                 Arguments.of(clipped, List.of(new ConfigEdit.ClipGlobalNorm(0.75, "b"), new ConfigEdit.Guard()),
                         "{transforms: [{type: guard, policy: skip}, {type: clip_global_norm, max_norm: 0.75, p: 2}], optimizer: {type: adam}}"));
     }
@@ -199,6 +203,46 @@ class RemedyPatchTest {
         }
     }
 
+    /**
+     * A clipping verdict gets the global-norm clip at the median, with every clipper that dominated removed (the global
+     * norm clip itself is re-set instead), and the clippers that acted on some steps only left alone.
+     */
+    @Test
+    void aClippingVerdictRemovesTheClippersThatDominatedAndClipsTheGlobalNormAtItsMedian() throws Exception {
+        io.gradscale.diag.Verdict v = new io.gradscale.diag.Verdict("clipping", io.gradscale.diag.Verdict.Severity.WARNING, "t",
+                List.of(), List.of());
+        ModelFacts f = new ModelFacts(3, List.of("relu", "relu"), false, false, "", "he", "", 0.01);
+        // {clipper -> share of the steps it clipped in percent, the configuration, the expected edits' descriptions}
+        String noGlobal = "{transforms: [{type: clip_value, clip: 0.01}, {type: autoclip}]}";
+        String all = "{transforms: [{type: clip_value, clip: 0.01}, {type: autoclip}, {type: clip_global_norm, max_norm: 0.001}]}";
+        String median = "the median of 20 observed global norms";
+        Object[][] cases = {
+            {Map.of("clip_value", 100), noGlobal, List.of("transforms: - {\"type\":\"clip_value\",\"clip\":0.01} (removed)",
+                    "transforms: + clip_global_norm(max_norm 10.5, " + median + ")")},
+            {Map.of("autoclip", 90, "clip_value", 30), noGlobal, List.of("transforms: - {\"type\":\"autoclip\"} (removed)",
+                    "transforms: + clip_global_norm(max_norm 10.5, " + median + ")")},
+            {Map.of("clip_value", 100), all, List.of("transforms: - {\"type\":\"clip_value\",\"clip\":0.01} (removed)",
+                    "transforms: clip_global_norm max_norm 0.001 -> 10.5 (" + median + ")")},
+            {Map.of("clip_global_norm", 95), all, List.of("transforms: clip_global_norm max_norm 0.001 -> 10.5 (" + median + ")")},
+        };
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            Map<String, Integer> share = (Map<String, Integer>) c[0];
+            String cfg = (String) c[1];
+            List<StepRecord> steps = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Map<String, Double> t = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Integer> e : share.entrySet()) {
+                    t.put(e.getKey() + StepRecord.CLIPPED_SUFFIX, i * 100 < e.getValue() * 20 ? 1.0 : 0.0);
+                }
+                steps.add(new StepRecord(i, 0, 1, 0.1, i, 1 + i, false, Map.of(), t, Map.of()));
+            }
+            List<Remedy> rs = Prescriber.prescribe(List.of(v), new RunView(steps, f, Double.NaN), YAML.readTree(cfg));
+            assertEquals(List.of("clip-spikes-only"), rs.stream().map(Remedy::id).toList(), share.toString());
+            assertEquals(c[2], rs.getFirst().describe(YAML.readTree(cfg)), share.toString());
+        }
+    }
+
     @Test
     void aRemedyTwoVerdictsPrescribeIsProposedOnceTreatingBoth() {
         ModelFacts reluMlp = new ModelFacts(3, List.of("relu", "relu"), false, false, "", "he", "", 0.01);
@@ -217,6 +261,7 @@ class RemedyPatchTest {
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ClipGlobalNorm(0, "b"));
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.LearningRate(Double.NaN, 1));
         assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.ClassLoss("log_softmax"));
+        assertThrows(IllegalArgumentException.class, () -> new ConfigEdit.RemoveTransform(" "));
         assertThrows(IllegalArgumentException.class, () -> new Remedy("r", List.of(), "t", "w", List.of()));
     }
 }
