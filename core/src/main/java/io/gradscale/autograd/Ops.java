@@ -379,7 +379,7 @@ public final class Ops {
         var k = e.kernels();
         int batch = hp.dim(0);
         int hsz = hp.dim(1);
-        Tensor h = e.zeros(batch, hsz);
+        Tensor h = e.blank(batch, hsz);
         float[] hd = h.data();
         float[] xd = xp.value.data();
         float[] pd = hp.value.data();
@@ -387,7 +387,7 @@ public final class Ops {
         k.add(xd, timeRow(xp.value, 0, t), pd, 0, hd, 0, hd.length); // the step's rows of xp are one block
         k.unary(act, 0f, hd, 0, hd, 0, hd.length);
         return xp.tape.record(Primitive.RNN_CELL, h, g -> {
-            Tensor d = e.zeros(batch, hsz);
+            Tensor d = e.blank(batch, hsz);
             k.unaryBackward(act, 0f, hd, hd, g.data(), d.data(), 0, hd.length);
             addAtTime(e, xp, t, d);
             if (hp.requiresGrad) {
@@ -417,7 +417,7 @@ public final class Ops {
         int batch = hp.dim(0);
         int hsz = hp.dim(1) / 4;
         int gw = 4 * hsz;
-        float[] act = e.floats(batch * gw); // activated gates, [batch, 4H]
+        float[] act = e.blankFloats(batch * gw); // activated gates, [batch, 4H]
         float[] xd = xp.value.data();
         float[] pd = hp.value.data();
         k.add(xd, timeRow(xp.value, 0, t), pd, 0, act, 0, act.length); // the step's rows of xp are one block
@@ -428,10 +428,10 @@ public final class Ops {
             k.unary(UnaryOp.SIGMOID, 0f, act, o + 3 * hsz, act, o + 3 * hsz, hsz);
         }
         float[] cp = c.value.data();
-        Tensor cNext = e.zeros(batch, hsz);
-        Tensor h = e.zeros(batch, hsz);
+        Tensor cNext = e.blank(batch, hsz);
+        Tensor h = e.blank(batch, hsz);
         float[] cn = cNext.data();
-        float[] tc = e.floats(batch * hsz); // tanh(c')
+        float[] tc = e.blankFloats(batch * hsz); // tanh(c')
         float[] hd = h.data();
         for (int r = 0; r < batch; r++) {
             k.lstmCellState(act, r * gw, cp, r * hsz, hsz, cn);
@@ -444,9 +444,9 @@ public final class Ops {
         Var[] made = xp.tape.recordMulti(Primitive.LSTM_CELL, new Tensor[] {h, cNext}, unused -> {
             float[] dh = outs[0].grad == null ? null : outs[0].grad.data();
             float[] dcn = outs[1].grad == null ? null : outs[1].grad.data();
-            Tensor dPre = e.zeros(batch, gw);
+            Tensor dPre = e.blank(batch, gw);
             float[] dp = dPre.data();
-            Tensor dcPrev = c.requiresGrad ? e.zeros(batch, hsz) : null;
+            Tensor dcPrev = c.requiresGrad ? e.blank(batch, hsz) : null;
             float[] dcp = dcPrev == null ? null : dcPrev.data();
             for (int r = 0; r < batch; r++) {
                 k.lstmCellBackward(act, r * gw, tc, cp, dh, dcn, r * hsz, hsz, dp, r * gw, dcp);
@@ -484,8 +484,8 @@ public final class Ops {
         int batch = hp.dim(0);
         int hsz = hp.dim(1) / 3;
         int gw = 3 * hsz;
-        float[] rz = e.floats(batch * 2 * hsz); // r and z, [batch, 2H]
-        float[] n = e.floats(batch * hsz);
+        float[] rz = e.blankFloats(batch * 2 * hsz); // r and z, [batch, 2H]
+        float[] n = e.blankFloats(batch * hsz);
         float[] xd = xp.value.data();
         float[] pd = hp.value.data();
         float[] hprev = h.value.data();
@@ -498,16 +498,16 @@ public final class Ops {
             k.gruCellCandidate(xd, xo, rz, ro, pd, po, hsz, n, r * hsz);
         }
         k.unary(UnaryOp.TANH, 0f, n, 0, n, 0, n.length);
-        Tensor out = e.zeros(batch, hsz);
+        Tensor out = e.blank(batch, hsz);
         float[] od = out.data();
         for (int r = 0; r < batch; r++) {
             k.gruCellState(rz, r * 2 * hsz, n, hprev, r * hsz, hsz, od);
         }
         return xp.tape.record(Primitive.GRU_CELL, out, g -> {
             float[] dh = g.data();
-            Tensor dx = e.zeros(batch, gw);
-            Tensor dhp = e.zeros(batch, gw);
-            Tensor dPrev = h.requiresGrad ? e.zeros(batch, hsz) : null;
+            Tensor dx = e.blank(batch, gw);
+            Tensor dhp = e.blank(batch, gw);
+            Tensor dPrev = h.requiresGrad ? e.blank(batch, hsz) : null;
             float[] dxd = dx.data();
             float[] dhd = dhp.data();
             float[] dpd = dPrev == null ? null : dPrev.data();
@@ -533,7 +533,7 @@ public final class Ops {
             int rows = y.size() / c;
             float[] yd = y.data();
             float[] gd = g.data();
-            float[] d = e.floats(y.size());
+            float[] d = e.blankFloats(y.size());
             for (int r = 0; r < rows; r++) {
                 int off = r * c;
                 double dot = e.kernels().dot(gd, off, yd, off, c);
@@ -554,7 +554,7 @@ public final class Ops {
             int rows = y.size() / c;
             float[] yd = y.data();
             float[] gd = g.data();
-            float[] d = e.floats(y.size());
+            float[] d = e.blankFloats(y.size());
             for (int r = 0; r < rows; r++) {
                 int off = r * c;
                 double gs = e.kernels().sum(gd, off, c);

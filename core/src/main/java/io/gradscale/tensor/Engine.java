@@ -57,6 +57,26 @@ public final class Engine {
         return arena == null ? Tensor.zeros(shape) : arena.zeros(shape, par);
     }
 
+    /**
+     * A tensor for a result its op writes whole before anything reads it: leased from the arena without the zero fill
+     * ({@link BufferArena#takeUnfilled}; its old contents are garbage, NaN in the arena's debug mode), or new. Only for
+     * ops that assign every element (a product with {@code beta = 0}, an element-wise op), never for one that adds
+     * into its output.
+     */
+    public Tensor blank(Shape shape) {
+        return arena == null ? Tensor.zeros(shape) : Tensor.wrap(arena.takeUnfilled(shape.size()), shape);
+    }
+
+    /** {@code n} floats for a result its op writes whole, as {@link #blank(Shape)}. */
+    public float[] blankFloats(int n) {
+        return arena == null ? new float[n] : arena.takeUnfilled(n);
+    }
+
+    /** {@link #blank(Shape)} of the given dimensions. */
+    public Tensor blank(int... dims) {
+        return blank(Shape.of(dims));
+    }
+
     /** {@link #zeros(Shape)} of the given dimensions. */
     public Tensor zeros(int... dims) {
         return zeros(Shape.of(dims));
@@ -109,7 +129,7 @@ public final class Engine {
     /** {@code a op b} with broadcasting; the shapes must broadcast, else a {@link ShapeException} names both. */
     public Tensor binary(Binary op, Tensor a, Tensor b) {
         Shape out = Shape.broadcast(a.shape(), b.shape(), op.name().toLowerCase(java.util.Locale.ROOT));
-        Tensor r = zeros(out);
+        Tensor r = blank(out); // every path of binaryInto assigns every element
         binaryInto(op, a, b, r);
         return r;
     }
@@ -235,7 +255,7 @@ public final class Engine {
 
     /** {@code a * s + t} element-wise. */
     public Tensor scaleShift(Tensor a, float s, float t) {
-        Tensor r = zeros(a.shape());
+        Tensor r = blank(a.shape());
         float[] ad = a.data();
         float[] od = r.data();
         par.forRange(a.size(), CHUNK, (lo, hi) -> k.scaleShift(ad, lo, s, t, od, lo, hi - lo));
@@ -252,7 +272,7 @@ public final class Engine {
 
     /** {@code op(a; p)} element-wise. */
     public Tensor unary(UnaryOp op, float p, Tensor a) {
-        Tensor r = zeros(a.shape());
+        Tensor r = blank(a.shape());
         float[] ad = a.data();
         float[] od = r.data();
         par.forRange(a.size(), CHUNK, (lo, hi) -> k.unary(op, p, ad, lo, od, lo, hi - lo));
@@ -261,7 +281,7 @@ public final class Engine {
 
     /** {@code g * op'(x, y; p)} element-wise. */
     public Tensor unaryBackward(UnaryOp op, float p, Tensor x, Tensor y, Tensor g) {
-        Tensor r = zeros(g.shape());
+        Tensor r = blank(g.shape());
         float[] xd = x == null ? null : x.data();
         float[] yd = y == null ? null : y.data();
         float[] gd = g.data();
@@ -465,7 +485,7 @@ public final class Engine {
                         + describe(bs, transB) + " (" + kk + " vs " + kb + ")");
             }
             Shape os = as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n);
-            Tensor c = zeros(os);
+            Tensor c = blank(os); // beta = 0: the product assigns every element
             k.gemm(transA, transB, m, n, kk, a.data(), 0, as.dim(-1), b.data(), 0, bs.dim(1), false, c.data(), 0, n, gemmPool(m, n, kk));
             return c;
         }
@@ -482,7 +502,7 @@ public final class Engine {
                 throw new ShapeException("matmul: inner dimensions differ: " + describe(as, transA) + " x "
                         + describe(bs, transB) + " (" + kk + " vs " + kb + ")");
             }
-            Tensor c = zeros(batch, m, n);
+            Tensor c = blank(Shape.of(batch, m, n));
             int aStride = as.dim(1) * as.dim(2);
             int bStride = bs.dim(1) * bs.dim(2);
             for (int t = 0; t < batch; t++) {
@@ -535,7 +555,7 @@ public final class Engine {
         int kk = transA ? as.dim(0) : as.dim(-1);
         checkInner(as, transA, b, kk);
         int n = b.columns();
-        Tensor c = zeros(as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n));
+        Tensor c = blank(as.rank() == 2 ? Shape.of(m, n) : as.withDim(-1, n));
         prepacked(transA, a, b, m, kk, false, c);
         return c;
     }
@@ -616,7 +636,7 @@ public final class Engine {
         }
         int c = a.dim(-1);
         int rows = a.size() / Math.max(1, c);
-        Tensor r = zeros(a.shape());
+        Tensor r = blank(a.shape());
         float[] x = a.data();
         float[] y = r.data();
         par.forRange(rows, Math.max(1, CHUNK / Math.max(1, c)), (lo, hi) -> {
