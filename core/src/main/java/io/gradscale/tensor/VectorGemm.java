@@ -122,9 +122,9 @@ final class VectorGemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats) {
-        // On one thread only: the transposed problem packs A and transposes C back on the calling thread, which
-        // two threads cannot share (deep-mlp's 64x256x256 x W^T in isolation, interleaved: 2 threads 1.0x of 1 that
-        // way, 1.4-2.0x the direct way, where each task packs its own columns of W^T). The same bits either way.
+        // On one thread only: on two, deep-mlp's x W^T this way (x packed once, each task transposing its own rows
+        // of C^T back) gave its step less than the direct way, where each task packs its own columns of W^T
+        // (ThreadsHarness speed-up 1.11-1.24 against 1.24-1.30, alternating). The same bits either way.
         if (par.threads() == 1 && transB && !transA && m <= ONE_GROUP_ROWS && n >= 2 * m
                 && (!accumulate || k <= kBlockDepth(k))) {
             transposedProblem(m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats);
@@ -134,12 +134,24 @@ final class VectorGemm {
             transposedWeightGradient(m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats);
             return;
         }
+        blockedDirect(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats,
+                null);
+    }
+
+    /**
+     * {@link #blocked} without the transposed shortcuts; {@code back}, when not null, is run by each task on the tile
+     * of C it has just finished.
+     */
+    private static void blockedDirect(boolean transA, boolean transB, int m, int n, int k,
+                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                      boolean accumulate, float[] c, int cOff, int ldc, Parallel par, int panelFloats,
+                                      TransposeBack back) {
         if (m <= ONE_GROUP_ROWS) {
             // One row group: each block of B is used by one task only. An untransposed B (k x n) already
             // holds NR consecutive floats per step of k and is read in place (row stride ldb); a transposed
             // one is packed by its task, a k-block at a time, into a buffer that stays in L2 for its use.
             panel(transA, m, k, a, aOff, lda, b, bOff, ldb, transB ? B_TASK_PACKED : B_IN_PLACE, 0, n, accumulate,
-                    c, cOff, ldc, par);
+                    c, cOff, ldc, par, back);
             return;
         }
         int ncMax = panelColumns(n, k, panelFloats);
@@ -148,7 +160,7 @@ final class VectorGemm {
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
             packPanel(transB, n, k, b, bOff, ldb, j0, nc, packedB, 0, par);
-            panel(transA, m, k, a, aOff, lda, packedB, 0, 0, B_PACKED, j0, nc, accumulate, c, cOff, ldc, par);
+            panel(transA, m, k, a, aOff, lda, packedB, 0, 0, B_PACKED, j0, nc, accumulate, c, cOff, ldc, par, back);
         }
     }
 
@@ -164,8 +176,8 @@ final class VectorGemm {
                                           int ldb, boolean accumulate, float[] c, int cOff, int ldc, Parallel par,
                                           int panelFloats) {
         float[] ct = buffer(WORKSPACE.get(), 3, n * m);
-        blocked(false, true, n, m, k, b, bOff, ldb, a, aOff, lda, false, ct, 0, m, par, panelFloats);
-        addTransposed(ct, n, m, accumulate, c, cOff, ldc);
+        blockedDirect(false, true, n, m, k, b, bOff, ldb, a, aOff, lda, false, ct, 0, m, par, panelFloats,
+                new TransposeBack(ct, m, accumulate, c, cOff, ldc));
     }
 
     /**
@@ -181,21 +193,29 @@ final class VectorGemm {
                                                  int ldb, boolean accumulate, float[] c, int cOff, int ldc,
                                                  Parallel par, int panelFloats) {
         float[] ct = buffer(WORKSPACE.get(), 3, n * m);
-        blocked(true, false, n, m, k, b, bOff, ldb, a, aOff, lda, false, ct, 0, m, par, panelFloats);
-        addTransposed(ct, n, m, accumulate, c, cOff, ldc);
+        blockedDirect(true, false, n, m, k, b, bOff, ldb, a, aOff, lda, false, ct, 0, m, par, panelFloats,
+                new TransposeBack(ct, m, accumulate, c, cOff, ldc));
     }
 
-    /** {@code C = T^T} or {@code C += T^T} for {@code T [rows, cols]} stored densely. */
-    private static void addTransposed(float[] t, int rows, int cols, boolean accumulate, float[] c, int cOff, int ldc) {
-        for (int i = 0; i < cols; i++) {
-            int row = cOff + i * ldc;
-            if (accumulate) {
-                for (int j = 0, s = i; j < rows; j++, s += cols) {
-                    c[row + j] += t[s];
-                }
-            } else {
-                for (int j = 0, s = i; j < rows; j++, s += cols) {
-                    c[row + j] = t[s];
+    /**
+     * Writes a tile of the transposed product {@code T = C^T} (dense, {@code cols} columns) back into C as
+     * {@code C = T^T} or {@code C += T^T}. Run by the task that computed the tile, right after it (the tile is then
+     * in that core's cache, and the rows of C^T a thread computes are the columns of C it writes): two threads
+     * share the transposition, which on the calling thread alone had kept the transposed ways off two threads.
+     */
+    private record TransposeBack(float[] t, int cols, boolean accumulate, float[] c, int cOff, int ldc) {
+        /** The tile of rows {@code [r0, r1)} and columns {@code [c0, c1)} of T. */
+        void tile(int r0, int r1, int c0, int c1) {
+            for (int i = c0; i < c1; i++) {
+                int row = cOff + i * ldc;
+                if (accumulate) {
+                    for (int j = r0, s = r0 * cols + i; j < r1; j++, s += cols) {
+                        c[row + j] += t[s];
+                    }
+                } else {
+                    for (int j = r0, s = r0 * cols + i; j < r1; j++, s += cols) {
+                        c[row + j] = t[s];
+                    }
                 }
             }
         }
@@ -236,7 +256,7 @@ final class VectorGemm {
         int ncMax = panelColumns(n, k, PANEL_FLOATS);
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             panel(transA, m, k, a, aOff, lda, packedB, j0 * k, 0, B_PACKED, j0, Math.min(ncMax, n - j0), accumulate,
-                    c, cOff, ldc, par);
+                    c, cOff, ldc, par, null);
         }
     }
 
@@ -267,7 +287,7 @@ final class VectorGemm {
      */
     private static void panel(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] b, int bBase, int ldb,
                               int bSource, int j0, int nc, boolean accumulate, float[] c, int cOff, int ldc,
-                              Parallel par) {
+                              Parallel par, TransposeBack back) {
         int kcMax = kBlockDepth(k);
         int stripsA = ceil(m, MR);
         int minTasks = par.threads() > 1 ? MIN_TASKS : 1;
@@ -290,9 +310,13 @@ final class VectorGemm {
         par.forChunks(rowGroups * cols, t -> {
             int sa0 = (t / cols) * groupStrips;
             int sb0 = (t % cols) * colStrips;
-            block(transA, m, k, kcMax, a, aOff, lda, sa0, Math.min(stripsA, sa0 + groupStrips),
-                    b, bBase, ldb, bSource, stripsB, sb0, Math.min(stripsB, sb0 + colStrips), nc, accumulate,
+            int sa1 = Math.min(stripsA, sa0 + groupStrips);
+            int sb1 = Math.min(stripsB, sb0 + colStrips);
+            block(transA, m, k, kcMax, a, aOff, lda, sa0, sa1, b, bBase, ldb, bSource, stripsB, sb0, sb1, nc, accumulate,
                     c, cOff + j0, ldc);
+            if (back != null) {
+                back.tile(sa0 * MR, Math.min(m, sa1 * MR), j0 + sb0 * NR, j0 + Math.min(nc, sb1 * NR));
+            }
         });
     }
 
