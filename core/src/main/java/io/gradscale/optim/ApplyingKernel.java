@@ -38,7 +38,7 @@ final class ApplyingKernel<S> implements StagedUpdate.Applying<S> {
         float[] from = updates.rewriteSource(i);
         float[] g = updates.get(i).data(); // its length; nothing is copied once rewriteSource has taken the gradient
         float[] out = keep ? g : null;
-        updates.engine().parallel().forRange(g.length, StateTensors.CHUNK,
+        updates.engine().parallel().forOwnedRange(g.length, StateTensors.CHUNK,
                 (lo, hi) -> kernel.run(i, from, out, w, lo, hi - lo, f));
         if (!keep) {
             updates.discard(i);

@@ -236,6 +236,27 @@ public final class Parallel implements AutoCloseable {
      * run on the calling thread.
      */
     public void forRange(int n, int chunk, RangeBody body) {
+        forRange(n, chunk, MIN_PARALLEL_CHUNKS, body);
+    }
+
+    /**
+     * Loops over data written by this pool's threads in the shares they own ({@link Job}) split from this many
+     * chunks: a pass over a weight gradient whose rows a parallel product computed, then over the weights those
+     * threads' products read. Each thread then takes back the chunks it wrote, from its own cache, where on the
+     * calling thread alone half of them come from the other core's (3-4 times the cost here).
+     */
+    public static final int MIN_OWNED_CHUNKS = 2;
+
+    /**
+     * {@link #forRange} for a pass over data that the pool's threads wrote in the shares they own: split from
+     * {@link #MIN_OWNED_CHUNKS} chunks instead of {@link #MIN_PARALLEL_CHUNKS}, so that chunk {@code c} of
+     * {@code chunks} goes first to the thread owning that share of every loop. Timing only, never bits.
+     */
+    public void forOwnedRange(int n, int chunk, RangeBody body) {
+        forRange(n, chunk, MIN_OWNED_CHUNKS, body);
+    }
+
+    private void forRange(int n, int chunk, int minChunks, RangeBody body) {
         if (n <= 0) {
             return;
         }
@@ -243,7 +264,7 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("chunk must be positive, got " + chunk);
         }
         int chunks = (int) ((n + (long) chunk - 1) / chunk);
-        if (threads == 1 || chunks < MIN_PARALLEL_CHUNKS || insideRegion.get()) {
+        if (threads == 1 || chunks < minChunks || insideRegion.get()) {
             for (int c = 0; c < chunks; c++) {
                 int lo = c * chunk;
                 body.run(lo, Math.min(n, lo + chunk));

@@ -1,6 +1,7 @@
 package io.gradscale.transform;
 
 import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.Parallel;
 import io.gradscale.tensor.Tensor;
 import java.util.function.IntConsumer;
 
@@ -37,8 +38,12 @@ public final class Updates {
      * hence the bits, of {@code Engine.sumSquares}.
      */
     private static final int LOAD_CHUNK = Norms.CHUNK;
-    /** Tensors of fewer floats than this are not split by their own loops (8 chunks of {@link Norms#CHUNK}). */
-    private static final int SMALL_TENSOR = 8 * Norms.CHUNK;
+    /**
+     * Tensors of fewer floats than this are not split by their own loops: one chunk of {@link Norms#CHUNK}. From two
+     * chunks a tensor's passes are split on the pool's shares ({@code Parallel.forOwnedRange}), as the products that
+     * wrote its gradient split its rows.
+     */
+    private static final int SMALL_TENSOR = Parallel.MIN_OWNED_CHUNKS * Norms.CHUNK;
 
     private final Tensor[] tensors;
     /** Factor not yet multiplied into {@code tensors[i]} (1 when none). */
@@ -47,6 +52,9 @@ public final class Updates {
     private final double[] loadedSumSquares;
     /** Cleared for a tensor by {@link #get(int)} and {@link #deferScale}: whoever gets it may rewrite it. */
     private final boolean[] sumSquaresValid;
+    /** A checked load's sum of squares and finiteness of each chunk of each tensor (buffers: a step allocates nothing). */
+    private final double[][] chunkSums;
+    private final boolean[][] chunkFinite;
     /** Each tensor's finiteness as the last checked load found it (a buffer, so that a step allocates nothing). */
     private final boolean[] finiteEach;
     /** The gradient tensor {@code i} is still to be copied from (a deferred load), or null once it is. */
@@ -80,6 +88,8 @@ public final class Updates {
         this.finiteEach = new boolean[tensors.length];
         this.source = new float[tensors.length][];
         this.discarded = new boolean[tensors.length];
+        this.chunkSums = chunkSums(tensors);
+        this.chunkFinite = chunkFinite(tensors);
     }
 
     private static float[] ones(int n) {
@@ -99,6 +109,28 @@ public final class Updates {
         this.finiteEach = new boolean[this.tensors.length];
         this.source = new float[this.tensors.length][];
         this.discarded = new boolean[this.tensors.length];
+        this.chunkSums = chunkSums(this.tensors);
+        this.chunkFinite = chunkFinite(this.tensors);
+    }
+
+    private static double[][] chunkSums(Tensor[] ts) {
+        double[][] d = new double[ts.length][];
+        for (int i = 0; i < ts.length; i++) {
+            d[i] = new double[chunks(ts[i].size())];
+        }
+        return d;
+    }
+
+    private static boolean[][] chunkFinite(Tensor[] ts) {
+        boolean[][] f = new boolean[ts.length][];
+        for (int i = 0; i < ts.length; i++) {
+            f[i] = new boolean[chunks(ts[i].size())];
+        }
+        return f;
+    }
+
+    private static int chunks(int n) {
+        return (n + LOAD_CHUNK - 1) / LOAD_CHUNK;
     }
 
     /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
@@ -114,8 +146,12 @@ public final class Updates {
     /**
      * Runs {@code body} for every tensor index. On several threads, when every tensor is too small for its own
      * loops to be split, tensors run side by side instead (a thousand 40 KB tensors use both cores); otherwise
-     * one after another, each using the threads itself. Tensor {@code i}'s work must touch only tensor {@code i}
-     * (of the updates and of any state); it then gives the same bits either way.
+     * one after another, each using the threads itself, each thread on the share of the tensor's chunks it owns
+     * in every loop of the pool: the rows of a weight gradient that thread's share of the product computed, and of
+     * the weights its share of the next forward product reads. Side by side, deep-mlp's 256 x 256 weights were
+     * updated half by the other core, so that their gradients and weights crossed between the cores twice a step
+     * (two threads 4 % slower than one with its products kept serial). Tensor {@code i}'s work must touch only
+     * tensor {@code i} (of the updates and of any state); it then gives the same bits either way.
      */
     public void forEachTensor(IntConsumer body) {
         if (allSmall && tensors.length > 1 && engine.parallel().threads() > 1) {
@@ -205,20 +241,22 @@ public final class Updates {
      */
     private boolean loadChecked(float[] src, float[] dst, int i, boolean sumSquares) {
         var k = engine.kernels();
-        boolean finite = true;
-        double sq = 0.0;
-        for (int lo = 0; lo < src.length; lo += LOAD_CHUNK) {
-            int n = Math.min(LOAD_CHUNK, src.length - lo);
+        double[] part = chunkSums[i];
+        boolean[] partFinite = chunkFinite[i];
+        engine.parallel().forOwnedRange(src.length, LOAD_CHUNK, (lo, hi) -> {
+            int n = hi - lo;
             if (dst != null) {
                 System.arraycopy(src, lo, dst, lo, n); // the chunk is then in cache for the reads below
             }
-            if (sumSquares) {
-                double part = k.sumSquares(src, lo, n);
-                sq += part;
-                finite &= Double.isFinite(part) || Float.isFinite(k.maxAbs(src, lo, n));
-            } else {
-                finite &= Float.isFinite(k.maxAbs(src, lo, n));
-            }
+            double sq = sumSquares ? k.sumSquares(src, lo, n) : 0.0;
+            part[lo / LOAD_CHUNK] = sq;
+            partFinite[lo / LOAD_CHUNK] = sumSquares && Double.isFinite(sq) || Float.isFinite(k.maxAbs(src, lo, n));
+        });
+        boolean finite = true;
+        double sq = 0.0;
+        for (int c = 0; c < part.length; c++) { // in chunk order, as Engine.sumSquares adds its chunks
+            sq += part[c];
+            finite &= partFinite[c];
         }
         loadedSumSquares[i] = sq;
         return finite;
@@ -239,9 +277,9 @@ public final class Updates {
         if (s != 1f) {
             pending[i] = 1f;
             var k = engine.kernels();
-            engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> k.scaleShift(src, lo, s, 0f, dst, lo, hi - lo));
-        } else { // forRange stays on this thread for a tensor of fewer than 8 chunks
-            engine.parallel().forRange(src.length, LOAD_CHUNK, (lo, hi) -> System.arraycopy(src, lo, dst, lo, hi - lo));
+            engine.parallel().forOwnedRange(src.length, LOAD_CHUNK, (lo, hi) -> k.scaleShift(src, lo, s, 0f, dst, lo, hi - lo));
+        } else {
+            engine.parallel().forOwnedRange(src.length, LOAD_CHUNK, (lo, hi) -> System.arraycopy(src, lo, dst, lo, hi - lo));
         }
     }
 
@@ -390,9 +428,9 @@ public final class Updates {
         }
         var k = engine.kernels();
         if (s == 1f) {
-            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> k.add(w, lo, u, lo, w, lo, hi - lo));
+            engine.parallel().forOwnedRange(w.length, Norms.CHUNK, (lo, hi) -> k.add(w, lo, u, lo, w, lo, hi - lo));
         } else {
-            engine.parallel().forRange(w.length, Norms.CHUNK, (lo, hi) -> {
+            engine.parallel().forOwnedRange(w.length, Norms.CHUNK, (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
                     w[j] += u[j] * s + 0f;
                 }

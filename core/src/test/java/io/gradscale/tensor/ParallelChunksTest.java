@@ -30,6 +30,30 @@ class ParallelChunksTest {
         }
     }
 
+    /**
+     * {@link Parallel#forOwnedRange} splits from two chunks (where {@code forRange} keeps fewer than eight on the
+     * caller) and still visits every element exactly once, the last chunk short.
+     */
+    @ParameterizedTest(name = "{0} threads, {1} elements in chunks of {2}")
+    @CsvSource({"1, 100, 64", "2, 64, 64", "2, 65, 64", "2, 128, 64", "2, 16384, 4096", "3, 70001, 32768", "4, 300, 7"})
+    void anOwnedRangeVisitsEveryElementOnce(int threads, int n, int chunk) {
+        try (Parallel p = Parallel.ofThreads(threads)) {
+            for (int loop = 0; loop < 100; loop++) {
+                AtomicIntegerArray visits = new AtomicIntegerArray(n);
+                p.forOwnedRange(n, chunk, (lo, hi) -> {
+                    assertEquals(0, lo % chunk, "a chunk starts on a chunk boundary");
+                    assertEquals(Math.min(n, lo + chunk), hi, "a chunk is whole");
+                    for (int i = lo; i < hi; i++) {
+                        visits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, visits.get(i), "element " + i + " of loop " + loop);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} threads, chunk {1} of 16 fails")
     @CsvSource({"2, 0", "2, 15", "3, 8"})
     void aFailingChunkIsRethrownToTheCaller(int threads, int failing) {

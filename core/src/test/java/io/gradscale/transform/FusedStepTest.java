@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -117,6 +118,33 @@ class FusedStepTest {
         assertFalse(u.hasLoadedSumSquares(4), "a new step on the tensors as they are");
         u.loadGradients(ps, 1);
         assertFalse(u.hasLoadedSumSquares(0), "an unchecked load takes no sums");
+    }
+
+    /**
+     * A checked load splits a tensor of several chunks across the pool (each thread the chunks it owns): the sums are
+     * still those of {@code Engine.sumSquares}, bit for bit, and a NaN in any chunk is still found, on any pool.
+     */
+    @ParameterizedTest(name = "{0} threads, NaN at {1} of the 3-chunk tensor")
+    @CsvSource({"1, -1", "2, -1", "3, -1", "1, 0", "2, 32767", "2, 32768", "3, 65536", "2, 70000", "3, 70000"})
+    void aCheckedLoadOnAnyPoolKeepsTheSumsAndFindsANaNInAnyChunk(int threads, int nanAt) {
+        ParameterSet ps = params(7, -1);
+        if (nanAt >= 0) {
+            ps.parameter(4).grad().data()[nanAt] = Float.NaN;
+        }
+        Engine e = Engine.withThreads(threads);
+        try {
+            for (boolean deferCopy : new boolean[] {false, true}) {
+                Updates u = new Updates(ps, e);
+                u.loadGradients(ps, 0, true, true, deferCopy);
+                for (int i = 0; i < ps.size(); i++) {
+                    assertEquals(Double.doubleToRawLongBits(Engine.serial().sumSquares(ps.parameter(i).grad())),
+                            Double.doubleToRawLongBits(u.loadedSumSquares(i)), "tensor " + i + ", deferred copy " + deferCopy);
+                }
+                assertEquals(nanAt < 0, u.takeLoadedFinite(), "deferred copy " + deferCopy);
+            }
+        } finally {
+            e.parallel().close();
+        }
     }
 
     @Test
