@@ -12,22 +12,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 . "$here/.mvn/find-jdk.sh"
-before_rev="${1:?usage: bench/run-arena-ab.sh BEFORE_REV [ROUNDS] [WORKLOAD ...]}"
-shift
-rounds="${1:-3}"
-shift || true
-workloads=("$@")
-[ ${#workloads[@]} -eq 0 ] && workloads=(mlp-sgd mlp-adam deep-mlp lstm rnn)
+default_workloads="mlp-sgd mlp-adam deep-mlp lstm rnn"
+# shellcheck source=bench/before-and-after.sh
+. "$here/bench/before-and-after.sh"
 warmup="${WARMUP:-200}"
 steps="${STEPS:-40}"
-
-(cd "$here" && ./mvnw -q -o -B -DskipTests -pl bench -am package) >&2
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/src"
-git -C "$here" archive "$before_rev" | tar -x -C "$tmp/src"
-(cd "$tmp/src" && ./mvnw -q -o -B -DskipTests -pl bench -am package) >&2
-cp "$tmp/src/bench/target/benchmarks.jar" "$tmp/before.jar"
 
 harness() { # JAR WORKLOAD
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xms3g -Xmx3g -cp "$1" \
@@ -48,7 +37,7 @@ echo "# $(date -Is), before: $(git -C "$here" rev-parse --short "$before_rev"), 
 for w in "${workloads[@]}"; do
   for ((r = 1; r <= rounds; r++)); do
     echo "round=$r $(harness "$tmp/before.jar" "$w" | sed 's/impl=gradscale/impl=before/')" | tee -a "$out" >&2
-    echo "round=$r $(harness "$here/bench/target/benchmarks.jar" "$w" | sed 's/impl=gradscale/impl=after/')" | tee -a "$out" >&2
+    echo "round=$r $(harness "$tmp/after.jar" "$w" | sed 's/impl=gradscale/impl=after/')" | tee -a "$out" >&2
     echo "round=$r $(torch "$w")" | tee -a "$out" >&2
   done
 done

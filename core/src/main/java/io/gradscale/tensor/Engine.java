@@ -12,6 +12,15 @@ public final class Engine {
     /** Elements per chunk of an element-wise loop or a reduction; fixed so results do not depend on threads. */
     static final int CHUNK = 1 << 15;
     /**
+     * Elements per chunk of an activation and its derivative ({@link #unary}, {@link #unaryBackward}), split across
+     * the pool from two chunks ({@link Parallel#forOwnedRange}): a layer's output of 64 x 256 is then two shares of
+     * 32 rows, the rows each thread's share of the product before wrote (its input gradient) or half its columns
+     * (its forward output), where at {@link #CHUNK} it was one chunk on the calling thread, which read the other
+     * core's half of the product and ran every {@code tanh} alone. A multiple of every vector length, so each
+     * element takes the same vector or scalar path, hence the same bits, on any pool.
+     */
+    static final int ACTIVATION_CHUNK = 1 << 12;
+    /**
      * Products with fewer multiply-adds than this run on the calling thread: handing a few microseconds of
      * work to another thread costs more than it saves. 2^20 (about 20 us on one core) since workers spin
      * between tasks (session 5, two threads, alternating builds against 2^24: deep-mlp, whose 64x256x256
@@ -275,7 +284,7 @@ public final class Engine {
         Tensor r = blank(a.shape());
         float[] ad = a.data();
         float[] od = r.data();
-        par.forRange(a.size(), CHUNK, (lo, hi) -> k.unary(op, p, ad, lo, od, lo, hi - lo));
+        par.forOwnedRange(a.size(), ACTIVATION_CHUNK, (lo, hi) -> k.unary(op, p, ad, lo, od, lo, hi - lo));
         return r;
     }
 
@@ -286,7 +295,7 @@ public final class Engine {
         float[] yd = y == null ? null : y.data();
         float[] gd = g.data();
         float[] od = r.data();
-        par.forRange(g.size(), CHUNK, (lo, hi) -> k.unaryBackward(op, p, xd, yd, gd, od, lo, hi - lo));
+        par.forOwnedRange(g.size(), ACTIVATION_CHUNK, (lo, hi) -> k.unaryBackward(op, p, xd, yd, gd, od, lo, hi - lo));
         return r;
     }
 
