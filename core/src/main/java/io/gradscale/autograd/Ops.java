@@ -292,13 +292,7 @@ public final class Ops {
         }
         Tensor y2 = shared == null ? e.matmul(x2, w.value, false, true) : e.matmul(x2, false, shared.transposed());
         if (b != null) {
-            float[] yd = y2.data();
-            float[] bd = b.value.data();
-            var k = e.kernels();
-            int rows = y2.dim(0);
-            for (int r = 0; r < rows; r++) {
-                k.add(yd, r * out, bd, 0, yd, r * out, out);
-            }
+            e.addRowInPlace(y2, b.value);
         }
         Tensor y = x.value.rank() == 2 ? y2 : y2.reshape(x.shape().withDim(-1, out));
         Var[] in = b == null ? new Var[] {x, w} : new Var[] {x, w, b};

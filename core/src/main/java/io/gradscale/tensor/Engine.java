@@ -271,6 +271,26 @@ public final class Engine {
         return r;
     }
 
+    /**
+     * {@code y[r, :] += b} for every row {@code r} of a rank-2 {@code y} (a linear layer's bias), in chunks of rows of
+     * about {@link #ACTIVATION_CHUNK} elements split across the pool from two chunks, as the activation that follows
+     * splits the same rows: the rows a thread adds the bias to are the rows it then activates, where on the calling
+     * thread alone the pass read the other core's half of the product. Element by element, so the same bits.
+     */
+    public void addRowInPlace(Tensor y, Tensor b) {
+        if (y.rank() != 2 || b.size() != y.dim(1)) {
+            throw new ShapeException("addRowInPlace: a row of " + b.shape() + " does not fit the rows of " + y.shape());
+        }
+        int cols = y.dim(1);
+        float[] yd = y.data();
+        float[] bd = b.data();
+        par.forOwnedRange(y.dim(0), Math.max(1, ACTIVATION_CHUNK / Math.max(1, cols)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                k.add(yd, r * cols, bd, 0, yd, r * cols, cols);
+            }
+        });
+    }
+
     /** {@code y += alpha * x}; the shapes must be equal. */
     public void axpyInPlace(float alpha, Tensor x, Tensor y) {
         requireSameShape("axpy", x, y);
