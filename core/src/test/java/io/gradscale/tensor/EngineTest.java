@@ -122,4 +122,35 @@ class EngineTest {
         assertEquals(0.0, mean / n, 0.01);
         assertEquals(1.0, var / n, 0.01);
     }
+
+    /** A bias added row by row in chunks across 1-3 threads: every row gets exactly {@code y_r + b}, the bits of one add. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} threads, {1} x {2}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 64, 256", "2, 64, 256", "3, 64, 256", "2, 1, 5", "2, 300, 17",
+        "3, 128, 512"})
+    void aRowAddedInPlaceOnAnyPoolIsTheElementWiseSum(int threads, int rows, int cols) {
+        Rng rng = new Rng(rows * 31L + cols);
+        Tensor y = Tensor.randn(rng, rows, cols);
+        Tensor b = Tensor.randn(rng, cols);
+        float[] expected = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                expected[r * cols + c] = y.data()[r * cols + c] + b.data()[c];
+            }
+        }
+        Engine e = Engine.withThreads(threads);
+        try {
+            e.addRowInPlace(y, b);
+        } finally {
+            e.parallel().close();
+        }
+        assertArrayEquals(expected, y.data());
+    }
+
+    @Test
+    void aRowThatDoesNotFitIsRefusedWithBothShapes() {
+        ShapeException ex = assertThrows(ShapeException.class,
+                () -> Engine.serial().addRowInPlace(Tensor.zeros(4, 3), Tensor.zeros(4)));
+        assertTrue(ex.getMessage().contains("[4]") && ex.getMessage().contains("[4, 3]"), ex.getMessage());
+        assertThrows(ShapeException.class, () -> Engine.serial().addRowInPlace(Tensor.zeros(12), Tensor.zeros(12)));
+    }
 }
