@@ -44,6 +44,13 @@ public final class Updates {
      * wrote its gradient split its rows.
      */
     private static final int SMALL_TENSOR = Parallel.MIN_OWNED_CHUNKS * Norms.CHUNK;
+    /**
+     * Fewest floats in all for tensors that are all small to run side by side: 8 chunks, as many as a loop that
+     * {@code Parallel.forRange} splits. Below it they run on the calling thread: an RNN's or a GRU's six tensors
+     * (21 k and 62 k floats) side by side measured slower on two threads than on one, their weights then updated by
+     * the other core for the calling thread's serial time steps to read.
+     */
+    private static final long SIDE_BY_SIDE_FLOATS = 8L * Norms.CHUNK;
 
     private final Tensor[] tensors;
     /** Factor not yet multiplied into {@code tensors[i]} (1 when none). */
@@ -63,8 +70,8 @@ public final class Updates {
     private final boolean[] discarded;
     /** True when some {@link #source} may be left. */
     private boolean deferred;
-    /** True when no tensor is large enough for its own loops to use several threads (see {@link #forEachTensor}). */
-    private final boolean allSmall;
+    /** True when tensors run side by side on several threads (see {@link #forEachTensor}). */
+    private final boolean sideBySide;
     private final Metrics metrics = new Metrics();
     /** Set by a checked load that found every update finite; cleared by the first reader and by {@link #begin}. */
     private boolean loadedFinite;
@@ -84,7 +91,7 @@ public final class Updates {
         this.pending = ones(tensors.length);
         this.loadedSumSquares = new double[tensors.length];
         this.sumSquaresValid = new boolean[tensors.length];
-        this.allSmall = allSmall(tensors);
+        this.sideBySide = sideBySide(tensors);
         this.finiteEach = new boolean[tensors.length];
         this.source = new float[tensors.length][];
         this.discarded = new boolean[tensors.length];
@@ -105,7 +112,7 @@ public final class Updates {
         this.pending = ones(this.tensors.length);
         this.loadedSumSquares = new double[this.tensors.length];
         this.sumSquaresValid = new boolean[this.tensors.length];
-        this.allSmall = allSmall(this.tensors);
+        this.sideBySide = sideBySide(this.tensors);
         this.finiteEach = new boolean[this.tensors.length];
         this.source = new float[this.tensors.length][];
         this.discarded = new boolean[this.tensors.length];
@@ -133,28 +140,33 @@ public final class Updates {
         return (n + LOAD_CHUNK - 1) / LOAD_CHUNK;
     }
 
-    /** True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread. */
-    private static boolean allSmall(Tensor[] ts) {
+    /**
+     * True when every tensor is below {@link #SMALL_TENSOR}, where its own loops stay on one thread, and there are at
+     * least {@link #SIDE_BY_SIDE_FLOATS} of them in all.
+     */
+    private static boolean sideBySide(Tensor[] ts) {
+        long total = 0;
         for (Tensor t : ts) {
             if (t.size() >= SMALL_TENSOR) {
                 return false;
             }
+            total += t.size();
         }
-        return true;
+        return ts.length > 1 && total >= SIDE_BY_SIDE_FLOATS;
     }
 
     /**
      * Runs {@code body} for every tensor index. On several threads, when every tensor is too small for its own
-     * loops to be split, tensors run side by side instead (a thousand 40 KB tensors use both cores); otherwise
-     * one after another, each using the threads itself, each thread on the share of the tensor's chunks it owns
-     * in every loop of the pool: the rows of a weight gradient that thread's share of the product computed, and of
+     * loops to be split and there are enough of them, tensors run side by side instead (a thousand 40 KB tensors use
+     * both cores); otherwise one after another, each using the threads itself, each thread on the share of the
+     * tensor's chunks it owns in every loop of the pool: the rows of a weight gradient that thread's share of the product computed, and of
      * the weights its share of the next forward product reads. Side by side, deep-mlp's 256 x 256 weights were
      * updated half by the other core, so that their gradients and weights crossed between the cores twice a step
      * (two threads 4 % slower than one with its products kept serial). Tensor {@code i}'s work must touch only
      * tensor {@code i} (of the updates and of any state); it then gives the same bits either way.
      */
     public void forEachTensor(IntConsumer body) {
-        if (allSmall && tensors.length > 1 && engine.parallel().threads() > 1) {
+        if (sideBySide && engine.parallel().threads() > 1) {
             engine.parallel().forChunks(tensors.length, body);
         } else {
             for (int i = 0; i < tensors.length; i++) {
@@ -168,7 +180,7 @@ public final class Updates {
      * gets each position {@code m} in {@code members}, for tensor {@code members[m]}.
      */
     void forEachOf(int[] members, IntConsumer body) {
-        if (allSmall && members.length > 1 && engine.parallel().threads() > 1) {
+        if (sideBySide && members.length > 1 && engine.parallel().threads() > 1) {
             engine.parallel().forChunks(members.length, body);
         } else {
             for (int m = 0; m < members.length; m++) {
