@@ -66,6 +66,19 @@ final class LiveColumns {
     }
 
     /**
+     * Counts the next row of {@code rowGroup} as offered and returns true when the table would not hold it (neither
+     * its number a multiple of the stride nor a special row it has room for), so that the caller need not build it;
+     * returns false, counting nothing, when it would: then {@link #append} it. On a long run most rows are skipped.
+     */
+    boolean skips(boolean isSpecial, int rowGroup) {
+        if (rowGroup < offered.length && offered[rowGroup] % stride != 0 && !(isSpecial && specials < maxRows / 2)) {
+            offered[rowGroup]++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Offers a row: {@code values} has one value per column (NaN for none); the table keeps no reference to it.
      * Holds it when the stride says so or it is special; thins the table when it then holds more than its bound.
      * {@code rowGroup} is a small non-negative number.

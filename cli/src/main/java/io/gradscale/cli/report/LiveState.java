@@ -151,6 +151,19 @@ public final class LiveState {
             row = new double[steps.width()];
             structureChanged = true;
         }
+        boolean special = r.skipped() || !Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm());
+        int group = r.layers().isEmpty() ? 0 : 1;
+        if (!steps.skips(special, group)) {
+            appendStep(r, special, group);
+        }
+        if (!r.activations().isEmpty()) {
+            addActivations(r);
+        }
+        step = r.step();
+    }
+
+    /** The step table's row of {@code r}. */
+    private void appendStep(StepRecord r, boolean special, int group) {
         row[STEP] = r.step();
         row[LOSS] = r.loss();
         row[LR] = r.learningRate();
@@ -165,12 +178,7 @@ public final class LiveState {
             Double v = r.transforms().get(transforms.get(t));
             row[transformColumns.get(t)] = v == null ? Double.NaN : v;
         }
-        boolean special = r.skipped() || !Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm());
-        steps.append(row, special, r.layers().isEmpty() ? 0 : 1);
-        if (!r.activations().isEmpty()) {
-            addActivations(r);
-        }
-        step = r.step();
+        steps.append(row, special, group);
     }
 
     /** The step table's columns in the page's order: the fixed ones, per layer its two, per transform metric its one. */
@@ -199,6 +207,9 @@ public final class LiveState {
                 acts.addColumn();
                 structureChanged = true;
             }
+        }
+        if (acts.skips(false, 0)) {
+            return;
         }
         if (actRow.length != acts.width()) {
             actRow = new double[acts.width()];
