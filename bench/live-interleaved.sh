@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Steady-state cost of a browser attached to the live view, measured within one run so that the host's speed drift
+# (up to 1.7x from one second to the next on the development VM) falls on both arms alike: one long `train --live`
+# (the trainer's JVM pinned to processor 0), and a headless Chromium on processor 1 that opens the page for PHASE
+# seconds, closes it for PHASE seconds, and so on. Speed is steps per second within each phase, from the step
+# records' own clocks, leaving out each phase's first second (the page's load and its first full state). The
+# table gives each attached phase against the mean of the detached phases on either side of it.
+#
+#   bench/live-interleaved.sh [PHASES] [PHASE_SECONDS]
+#
+# PHASES (default 8: four attached, four detached), after a detached warm-up of 3 x PHASE_SECONDS, left out: pinned
+# to one processor, the trainer shares it with the JIT's compiler threads for its first 10-20 seconds, and runs at
+# about 6 000 steps/s then and 15 000 after (which is what bench/live-overhead.sh's 8-second runs measure).
+# What this leaves out, by design: the one-off costs of --live (the server's start, before training; compiling
+# the live path the first time a page is served), which bench/live-overhead.sh includes.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck disable=SC1091
+. "$here/.mvn/find-jdk.sh"
+phases="${1:-8}"
+phase="${2:-6}"
+jar="${JAR:-}"
+if [ -z "$jar" ]; then
+  (cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
+  jar="$here/cli/target/gradscale.jar"
+fi
+work="$(mktemp -d)"
+cleanup() { kill "${chrome:-}" "${trainer:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+debug="$(free_port)"
+port="$(free_port)"
+taskset -c 1 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+  --disable-component-update --disable-sync --window-size=1400,900 --user-data-dir="$work/profile" \
+  --remote-debugging-port="$debug" about:blank >/dev/null 2>&1 &
+chrome=$!
+until curl -s -o /dev/null "http://127.0.0.1:$debug/json/version"; do sleep 0.2; done
+# more than enough for the warm-up and PHASES phases at 20 000 steps/s (50 steps an epoch); stopped after them
+warmup=$((3 * phase))
+epochs=$(( (phases * phase + warmup + 10) * 20000 / 50 ))
+sed "s/^  epochs: .*/  epochs: $epochs/" "$here/bench/live-overhead.yaml" > "$work/run.yaml"
+GRADSCALE_NO_PROGRESS=1 taskset -c 0 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -XX:+UseParallelGC -Xmn256m -jar "$jar" train "$work/run.yaml" --live --port "$port" --out "$work/runs" >"$work/log" 2>&1 &
+trainer=$!
+until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+  kill -0 "$trainer" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+  sleep 0.1
+done
+# phase boundaries as wall-clock milliseconds; the step records carry their own clock, matched below by the first step
+now_ms() { date +%s%3N; }
+echo "start $(now_ms)" > "$work/phases"
+sleep "$warmup"  # detached, while the JIT compiles the training step (pinned, it shares the trainer's processor)
+for ((i = 0; i < phases; i++)); do
+  if ((i % 2 == 0)); then
+    tab="$(curl -s -X PUT "http://127.0.0.1:$debug/json/new?http://127.0.0.1:$port/" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+    echo "attached $(now_ms)" >> "$work/phases"
+  else
+    curl -s -o /dev/null "http://127.0.0.1:$debug/json/close/$tab"
+    echo "detached $(now_ms)" >> "$work/phases"
+  fi
+  sleep "$phase"
+done
+echo "end $(now_ms)" >> "$work/phases"
+kill "$trainer" 2>/dev/null || true
+wait "$trainer" 2>/dev/null || true
+python3 - "$work/phases" "$work"/runs/*/metrics.jsonl <<'PY'
+import datetime, json, statistics, sys
+marks = [(l.split()[0], int(l.split()[1])) for l in open(sys.argv[1])]
+def parse(l):
+    try:
+        return json.loads(l)
+    except ValueError:
+        return {}  # the last line, cut when the run was stopped
+lines = [parse(l) for l in open(sys.argv[2])]
+header = next(r for r in lines if r.get("type") == "header")
+# a record's wall time: the run's start (its provenance, taken just before the first step) plus the record's own clock
+start = datetime.datetime.fromisoformat(header["startedAt"].replace("Z", "+00:00")[:26] + "+00:00").timestamp() * 1000
+steps = [(start + r["elapsedMillis"], r["step"]) for r in lines if r.get("type") == "step"]
+def rate(t0, t1):
+    inside = [s for s in steps if t0 <= s[0] <= t1]
+    if len(inside) < 2:
+        return float("nan")
+    (a, sa), (b, sb) = inside[0], inside[-1]
+    return (sb - sa) / (b - a) * 1000
+# each phase without its first second
+phases = [(marks[k][0], rate(marks[k][1] + 1000, marks[k + 1][1])) for k in range(1, len(marks) - 1)]
+print("| phase | kind | steps/s |")
+print("|---|---|---|")
+for k, (kind, r) in enumerate(phases):
+    print("| %d | %s | %.0f |" % (k + 1, kind, r))
+ratios = []
+for k, (kind, r) in enumerate(phases):
+    if kind == "attached":
+        around = [phases[j][1] for j in (k - 1, k + 1) if 0 <= j < len(phases) and phases[j][0] == "detached"]
+        if around:
+            ratios.append(r / statistics.mean(around))
+if ratios:
+    print("attached / detached on either side: %s; median %.3f" % (", ".join("%.3f" % x for x in ratios), statistics.median(ratios)))
+PY
