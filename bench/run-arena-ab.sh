@@ -17,11 +17,6 @@ default_workloads="mlp-sgd mlp-adam deep-mlp lstm rnn"
 . "$here/bench/before-and-after.sh"
 warmup="${WARMUP:-200}"
 steps="${STEPS:-40}"
-
-harness() { # JAR WORKLOAD
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xms3g -Xmx3g -cp "$1" \
-    io.gradscale.bench.StepHarness run "$2" 1 "$warmup" "$steps" 2>/dev/null | grep '^RESULT'
-}
 openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 torch() { # WORKLOAD
   if [ -f "$openblas" ]; then
@@ -36,8 +31,8 @@ out="$tmp/results.txt"
 echo "# $(date -Is), before: $(git -C "$here" rev-parse --short "$before_rev"), after: $(git -C "$here" rev-parse --short HEAD) + work tree; load before: $(uptime | sed 's/.*load/load/')"
 for w in "${workloads[@]}"; do
   for ((r = 1; r <= rounds; r++)); do
-    echo "round=$r $(harness "$tmp/before.jar" "$w" | sed 's/impl=gradscale/impl=before/')" | tee -a "$out" >&2
-    echo "round=$r $(harness "$tmp/after.jar" "$w" | sed 's/impl=gradscale/impl=after/')" | tee -a "$out" >&2
+    echo "round=$r $(harness "$tmp/before.jar" "$w" 1 | sed 's/impl=gradscale/impl=before/')" | tee -a "$out" >&2
+    echo "round=$r $(harness "$tmp/after.jar" "$w" 1 | sed 's/impl=gradscale/impl=after/')" | tee -a "$out" >&2
     echo "round=$r $(torch "$w")" | tee -a "$out" >&2
   done
 done

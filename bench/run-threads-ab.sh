@@ -23,11 +23,6 @@ default_workloads="deep-mlp lstm gru mlp-sgd"
 warmup="${WARMUP:-30}"
 steps="${STEPS:-200}"
 
-harness() { # JAR WORKLOAD THREADS
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xms3g -Xmx3g -cp "$1" \
-    io.gradscale.bench.StepHarness run "$2" "$3" "$warmup" "$steps" 2>/dev/null | grep '^RESULT'
-}
-
 out="$tmp/results.txt"
 echo "# $(date -Is), before: $(git -C "$here" rev-parse --short "$before_rev"), after: $(git -C "$here" rev-parse --short HEAD) + work tree; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for w in "${workloads[@]}"; do

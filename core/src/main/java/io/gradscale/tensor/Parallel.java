@@ -231,6 +231,14 @@ public final class Parallel implements AutoCloseable {
     static final int MIN_PARALLEL_CHUNKS = 8;
 
     /**
+     * Loops over data written by this pool's threads in the shares they own ({@link Job}) split from this many
+     * chunks: a pass over a weight gradient whose rows a parallel product computed, then over the weights those
+     * threads' products read. Each thread then takes back the chunks it wrote, from its own cache, where on the
+     * calling thread alone half of them come from the other core's (3-4 times the cost here).
+     */
+    public static final int MIN_OWNED_CHUNKS = 2;
+
+    /**
      * Runs {@code body} over {@code [0, n)} cut into chunks of {@code chunk} elements (the last may be
      * shorter). Chunks may run concurrently and in any order; fewer than {@link #MIN_PARALLEL_CHUNKS}
      * run on the calling thread.
@@ -238,14 +246,6 @@ public final class Parallel implements AutoCloseable {
     public void forRange(int n, int chunk, RangeBody body) {
         forRange(n, chunk, MIN_PARALLEL_CHUNKS, body);
     }
-
-    /**
-     * Loops over data written by this pool's threads in the shares they own ({@link Job}) split from this many
-     * chunks: a pass over a weight gradient whose rows a parallel product computed, then over the weights those
-     * threads' products read. Each thread then takes back the chunks it wrote, from its own cache, where on the
-     * calling thread alone half of them come from the other core's (3-4 times the cost here).
-     */
-    public static final int MIN_OWNED_CHUNKS = 2;
 
     /**
      * {@link #forRange} for a pass over data that the pool's threads wrote in the shares they own: split from

@@ -48,9 +48,11 @@ final class ChartData {
 
     /** True when a transform reported clipping this step: a {@code *.clipped} metric above 0 or a {@code *.factor} below 1. */
     static boolean clipped(StepRecord r) {
+        if (r.clipped()) {
+            return true;
+        }
         for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
-            double v = e.getValue();
-            if (e.getKey().endsWith(StepRecord.CLIPPED_SUFFIX) && v > 0 || e.getKey().endsWith(StepRecord.FACTOR_SUFFIX) && v < 1) {
+            if (e.getKey().endsWith(StepRecord.FACTOR_SUFFIX) && e.getValue() < 1) {
                 return true;
             }
         }

@@ -71,11 +71,16 @@ final class LiveColumns {
      * returns false, counting nothing, when it would: then {@link #append} it. On a long run most rows are skipped.
      */
     boolean skips(boolean isSpecial, int rowGroup) {
-        if (rowGroup < offered.length && offered[rowGroup] % stride != 0 && !(isSpecial && specials < maxRows / 2)) {
+        if (rowGroup < offered.length && !holds(offered[rowGroup], isSpecial)) {
             offered[rowGroup]++;
             return true;
         }
         return false;
+    }
+
+    /** True when the row numbered {@code number} in its group is held: a multiple of the stride, or special with room. */
+    private boolean holds(long number, boolean isSpecial) {
+        return number % stride == 0 || isSpecial && specials < maxRows / 2;
     }
 
     /**
@@ -91,10 +96,10 @@ final class LiveColumns {
             offered = Arrays.copyOf(offered, rowGroup + 1);
         }
         long number = offered[rowGroup]++;
-        boolean keepSpecial = isSpecial && specials < maxRows / 2;
-        if (number % stride != 0 && !keepSpecial) {
+        if (!holds(number, isSpecial)) {
             return;
         }
+        boolean keepSpecial = isSpecial && specials < maxRows / 2;
         if (rows == special.length) {
             int capacity = rows * 2;
             for (int c = 0; c < cols.length; c++) {
