@@ -13,6 +13,14 @@
 # about 6 000 steps/s then and 15 000 after (which is what bench/live-overhead.sh's 8-second runs measure).
 # What this leaves out, by design: the one-off costs of --live (the server's start, before training; compiling
 # the live path the first time a page is served), which bench/live-overhead.sh includes.
+#
+# A second table does not depend on the host's speed at all: at each phase's start and end the script reads every
+# thread's processor time from /proc (utime + stime of /proc/PID/task/*/stat), grouped by thread name: the training
+# thread ("java", the launcher's main thread), the live view's threads ("gradscale-live-": the HTTP server's pool and
+# the publisher), the JIT's compilers, the collector and the rest. Pinned, all of them share processor 0, so the
+# share of the processor's time the training thread got is its speed relative to having the processor alone, whatever
+# the host's instructions per second; an attached browser costs training the share the live threads (and any extra
+# collection and compilation) take from it. Its first second is left out as above.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
@@ -24,6 +32,7 @@ if [ -z "$jar" ]; then
   (cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
   jar="$here/cli/target/gradscale.jar"
 fi
+taskset -cp 1 $$ >/dev/null  # this script and what it starts (curl, python) on processor 1, beside the browser
 work="$(mktemp -d)"
 cleanup() { kill "${chrome:-}" "${trainer:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -48,6 +57,20 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
 done
 # phase boundaries as wall-clock milliseconds; the step records carry their own clock, matched below by the first step
 now_ms() { date +%s%3N; }
+# every thread's name and processor ticks, one "MILLIS name<TAB>ticks" line per thread, appended to $work/cpu
+cpu_mark() {
+  python3 - "$trainer" "$(now_ms)" >> "$work/cpu" <<'PY'
+import glob, sys
+for stat in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        text = open(stat).read()
+    except OSError:
+        continue  # a thread that ended
+    name = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()
+    print("%s %s\t%d" % (sys.argv[2], name, int(fields[11]) + int(fields[12])))
+PY
+}
 echo "start $(now_ms)" > "$work/phases"
 sleep "$warmup"  # detached, while the JIT compiles the training step (pinned, it shares the trainer's processor)
 for ((i = 0; i < phases; i++)); do
@@ -59,12 +82,15 @@ for ((i = 0; i < phases; i++)); do
     curl -s -o /dev/null "http://127.0.0.1:$debug/json/close/$tab"
     echo "detached $(now_ms)" >> "$work/phases"
   fi
-  sleep "$phase"
+  sleep 1
+  cpu_mark   # the phase's processor times, from its second second to its end
+  sleep "$((phase - 1))"
+  cpu_mark
 done
 echo "end $(now_ms)" >> "$work/phases"
 kill "$trainer" 2>/dev/null || true
 wait "$trainer" 2>/dev/null || true
-python3 - "$work/phases" "$work"/runs/*/metrics.jsonl <<'PY'
+python3 - "$work/phases" "$work/cpu" "$(getconf CLK_TCK)" "$work"/runs/*/metrics.jsonl <<'PY'
 import datetime, json, statistics, sys
 marks = [(l.split()[0], int(l.split()[1])) for l in open(sys.argv[1])]
 def parse(l):
@@ -72,7 +98,7 @@ def parse(l):
         return json.loads(l)
     except ValueError:
         return {}  # the last line, cut when the run was stopped
-lines = [parse(l) for l in open(sys.argv[2])]
+lines = [parse(l) for l in open(sys.argv[4])]
 header = next(r for r in lines if r.get("type") == "header")
 # a record's wall time: the run's start (its provenance, taken just before the first step) plus the record's own clock
 start = datetime.datetime.fromisoformat(header["startedAt"].replace("Z", "+00:00")[:26] + "+00:00").timestamp() * 1000
@@ -97,4 +123,46 @@ for k, (kind, r) in enumerate(phases):
             ratios.append(r / statistics.mean(around))
 if ratios:
     print("attached / detached on either side: %s; median %.3f" % (", ".join("%.3f" % x for x in ratios), statistics.median(ratios)))
+
+# processor shares: two marks per phase, at its second second and at its end
+tick = 1000.0 / float(sys.argv[3])
+def group(name):
+    if name == "java":
+        return "training"
+    if name.startswith("gradscale-live"):
+        return "live"
+    if "Compiler" in name:
+        return "jit"
+    if name.startswith("GC Thread") or name.startswith("VM Thread") or name.startswith("G1") or name.startswith("Par"):
+        return "gc+vm"
+    return "other"
+snaps = {}
+for l in open(sys.argv[2]):
+    head, ticks = l.rstrip("\n").rsplit("\t", 1)
+    ms, name = head.split(" ", 1)
+    if ticks.strip():
+        snaps.setdefault(int(ms), {}).setdefault(group(name), 0)
+        snaps[int(ms)][group(name)] += int(float(ticks))
+times = sorted(snaps)
+kinds = [kind for kind, _ in phases]
+groups = ["training", "live", "jit", "gc+vm", "other"]
+print()
+print("| phase | kind | " + " | ".join(g + " % of the processor" for g in groups) + " |")
+print("|---|---|" + "---|" * len(groups))
+shares = []
+for k in range(min(len(kinds), len(times) // 2)):
+    a, b = snaps[times[2 * k]], snaps[times[2 * k + 1]]
+    wall = times[2 * k + 1] - times[2 * k]
+    sh = {g: 100.0 * (b.get(g, 0) - a.get(g, 0)) * tick / wall for g in groups}
+    shares.append((kinds[k], sh))
+    print("| %d | %s | " % (k + 1, kinds[k]) + " | ".join("%.1f" % sh[g] for g in groups) + " |")
+cost = []
+for k, (kind, sh) in enumerate(shares):
+    if kind == "attached":
+        around = [shares[j][1]["training"] for j in (k - 1, k + 1) if 0 <= j < len(shares) and shares[j][0] == "detached"]
+        if around:
+            cost.append(sh["training"] / statistics.mean(around))
+if cost:
+    print("training thread's share attached / detached on either side: %s; median %.3f, mean %.3f"
+          % (", ".join("%.3f" % x for x in cost), statistics.median(cost), statistics.mean(cost)))
 PY

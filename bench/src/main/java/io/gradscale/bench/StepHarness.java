@@ -1,6 +1,7 @@
 package io.gradscale.bench;
 
 import io.gradscale.tensor.Engine;
+import io.gradscale.tensor.ThreadPlan;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -19,7 +20,8 @@ import java.util.Map;
  *
  * <pre>
  *   StepHarness run WORKLOAD THREADS [WARMUP STEPS]   warm up (WARMUP steps and at least 5 s), time STEPS steps,
- *                                                     print one RESULT line
+ *                                                     print one RESULT line; THREADS above 1 steps through a
+ *                                                     ThreadPlan as the Trainer does ("2:pool": the pool always)
  *   StepHarness report FILE                           RESULT lines of both sides to a markdown table
  * </pre>
  *
@@ -42,7 +44,12 @@ public final class StepHarness {
         if (args.length >= 3 && args[0].equals("run")) {
             int warmup = args.length > 3 ? Integer.parseInt(args[3]) : DEFAULT_WARMUP;
             int steps = args.length > 4 ? Integer.parseInt(args[4]) : DEFAULT_STEPS;
-            System.out.println(run(args[1], Integer.parseInt(args[2]), warmup, steps));
+            String[] t = args[2].split(":", 2);
+            boolean planned = t.length == 1;
+            if (!planned && !t[1].equals("pool")) {
+                throw new IllegalArgumentException("THREADS is a count, or a count followed by :pool, got " + args[2]);
+            }
+            System.out.println(run(args[1], Integer.parseInt(t[0]), planned, warmup, steps));
         } else if (args.length == 2 && args[0].equals("report")) {
             System.out.print(report(Files.readAllLines(Path.of(args[1]))));
         } else {
@@ -52,11 +59,16 @@ public final class StepHarness {
         }
     }
 
-    /** Runs one workload on {@code threads} threads and returns its RESULT line. */
-    static String run(String name, int threads, int warmup, int steps) {
+    /**
+     * Runs one workload on {@code threads} threads and returns its RESULT line; {@code planned}: through a
+     * {@link ThreadPlan}, as the Trainer runs its steps.
+     */
+    static String run(String name, int threads, boolean planned, int warmup, int steps) {
         Engine engine = threads == 1 ? Engine.serial() : Engine.withThreads(threads);
         try {
-            StepWorkloads.Workload w = StepWorkloads.create(name, engine);
+            ThreadPlan plan = planned ? new ThreadPlan(engine.parallel()) : null;
+            StepWorkloads.Workload w = planned ? planned(StepWorkloads.create(name, engine), plan)
+                    : StepWorkloads.create(name, engine);
             double last = Double.NaN;
             long warmStart = System.nanoTime();
             for (int i = 0; i < warmup || System.nanoTime() - warmStart < MIN_WARMUP_NANOS; i++) {
@@ -77,12 +89,41 @@ public final class StepHarness {
             long[] gc1 = gcTotals();
             Arrays.sort(ms);
             return String.format(Locale.ROOT,
-                    "RESULT impl=gradscale workload=%s threads=%d median_ms=%.3f q1_ms=%.3f q3_ms=%.3f alloc_bytes=%d gc_count=%d gc_ms=%d steps=%d loss=%.6g kernels=%s",
+                    "RESULT impl=gradscale workload=%s threads=%d median_ms=%.3f q1_ms=%.3f q3_ms=%.3f alloc_bytes=%d gc_count=%d gc_ms=%d steps=%d loss=%.6g kernels=%s plan=%s",
                     name, threads, quantile(ms, 0.5), quantile(ms, 0.25), quantile(ms, 0.75),
-                    (alloc1 - alloc0) / steps, gc1[0] - gc0[0], gc1[1] - gc0[1], steps, last, engine.kernels().name());
+                    (alloc1 - alloc0) / steps, gc1[0] - gc0[0], gc1[1] - gc0[1], steps, last, engine.kernels().name(),
+                    planDescription(plan));
         } finally {
             engine.parallel().close();
         }
+    }
+
+    /** {@code w} with each step run as the Trainer runs it: between {@code plan}'s calls. */
+    static StepWorkloads.Workload planned(StepWorkloads.Workload w, ThreadPlan plan) {
+        return new StepWorkloads.Workload() {
+            @Override
+            public void prepare() {
+                w.prepare();
+            }
+
+            @Override
+            public double step() {
+                plan.beforeStep();
+                double loss = w.step();
+                plan.afterStep();
+                return loss;
+            }
+        };
+    }
+
+    /** "pool" without a plan, else where the plan's last probe left the steps and what it measured. */
+    static String planDescription(ThreadPlan plan) {
+        if (plan == null) {
+            return "pool";
+        }
+        ThreadPlan.Probe p = plan.lastProbe();
+        return p == null ? "unprobed" : String.format(Locale.ROOT, "%s(pooled_ms=%.3f,one_ms=%.3f)",
+                p.pooled() ? "pooled" : "one", p.pooledNanos() / 1e6, p.confinedNanos() / 1e6);
     }
 
     private static long[] gcTotals() {

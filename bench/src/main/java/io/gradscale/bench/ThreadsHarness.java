@@ -4,6 +4,7 @@ import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Parallel;
 import io.gradscale.tensor.Rng;
+import io.gradscale.tensor.ThreadPlan;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +17,9 @@ import java.util.Locale;
  * one-thread median over the two-thread median of its blocks; the table gives the median over rounds.
  *
  * <pre>
- *   ThreadsHarness WORKLOAD [ROUNDS BLOCK]   warm up (at least 6 s, alternating), then ROUNDS rounds of BLOCK steps
- *                                            on each side; prints one SPEEDUP line
+ *   ThreadsHarness WORKLOAD [ROUNDS BLOCK [plan]]   warm up (at least 6 s, alternating), then ROUNDS rounds of BLOCK
+ *                                                   steps on each side; prints one SPEEDUP line. With "plan" the
+ *                                                   two-thread side steps through a ThreadPlan, as the Trainer does
  * </pre>
  *
  * A WORKLOAD is a step workload of {@link StepWorkloads} or {@code gemm:MxNxK:TT} (see {@link GemmShape}): one
@@ -43,14 +45,16 @@ public final class ThreadsHarness {
         }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_ROUNDS;
         int block = args.length > 2 ? Integer.parseInt(args[2]) : DEFAULT_BLOCK;
-        System.out.println(run(args[0], rounds, block));
+        boolean planned = args.length > 3 && args[3].equals("plan");
+        System.out.println(run(args[0], rounds, block, planned));
     }
 
-    static String run(String name, int rounds, int block) {
+    static String run(String name, int rounds, int block, boolean planned) {
         Engine two = Engine.withThreads(2);
         try {
             StepWorkloads.Workload w1 = create(name, Engine.serial());
-            StepWorkloads.Workload w2 = create(name, two);
+            ThreadPlan plan = planned ? new ThreadPlan(two.parallel()) : null;
+            StepWorkloads.Workload w2 = planned ? StepHarness.planned(create(name, two), plan) : create(name, two);
             long start = System.nanoTime();
             while (System.nanoTime() - start < WARMUP_NANOS) {
                 time(w1, block);
@@ -80,11 +84,11 @@ public final class ThreadsHarness {
             }
             Arrays.sort(speedups);
             return String.format(Locale.ROOT,
-                    "SPEEDUP workload=%s one_ms=%.3f two_ms=%.3f speedup=%.2f speedup_q1=%.2f speedup_q3=%.2f rounds=%d block=%d",
+                    "SPEEDUP workload=%s one_ms=%.3f two_ms=%.3f speedup=%.2f speedup_q1=%.2f speedup_q3=%.2f rounds=%d block=%d plan=%s",
                     name, median(all1.stream().mapToDouble(Double::doubleValue).toArray()),
                     median(all2.stream().mapToDouble(Double::doubleValue).toArray()),
                     StepHarness.quantile(speedups, 0.5), StepHarness.quantile(speedups, 0.25),
-                    StepHarness.quantile(speedups, 0.75), rounds, block);
+                    StepHarness.quantile(speedups, 0.75), rounds, block, StepHarness.planDescription(plan));
         } finally {
             two.parallel().close();
         }

@@ -124,7 +124,7 @@ public final class Ops {
         Engine e = eng(a);
         Tensor y = Tensor.scalar((float) e.sum(a.value));
         return a.tape.record(Primitive.SUM, y, g -> {
-            Tensor da = e.zeros(a.shape());
+            Tensor da = e.blank(a.shape());
             da.fill(g.item());
             a.accumulate(da);
         }, a);

@@ -59,8 +59,9 @@ final class StepWeightGrad {
         rows = 0;
     }
 
+    /** The parts one under another: their rows add up to {@code rows}, so every element is written (no zero fill). */
     private Tensor stack(Engine e, List<Tensor> parts, int width) {
-        Tensor all = e.zeros(rows, width);
+        Tensor all = e.blank(rows, width);
         float[] d = all.data();
         int at = 0;
         for (Tensor p : parts) {

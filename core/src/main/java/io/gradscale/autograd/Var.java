@@ -131,7 +131,7 @@ public final class Var {
             setGrad(tape.engine().zeros(value.shape()));
             gradOwned = true;
         } else if (!gradOwned) {
-            Tensor own = tape.engine().zeros(value.shape());
+            Tensor own = tape.engine().blank(value.shape());
             own.copyFrom(grad);
             setGrad(own);
             gradOwned = true;

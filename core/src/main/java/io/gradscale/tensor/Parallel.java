@@ -43,6 +43,8 @@ public final class Parallel implements AutoCloseable {
     private final int threads;
     private final Worker[] workers;
     private volatile boolean closed;
+    /** While true, every loop runs on the calling thread ({@link #confine}). */
+    private volatile boolean confined;
     /** The loop workers should help with, or null; replaced by each new loop (a late worker finds it done). */
     private volatile Job current;
     private final AtomicLong jobs = new AtomicLong();
@@ -156,8 +158,35 @@ public final class Parallel implements AutoCloseable {
         return threads == 1 ? SERIAL : new Parallel(threads);
     }
 
+    /** The threads this pool was made with, confined or not. */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * The threads a loop started now would use: {@link #threads()}, or 1 while {@link #confine confined}. Code that
+     * picks a way of cutting its work for one thread or for several asks this.
+     */
+    public int activeThreads() {
+        return confined ? 1 : threads;
+    }
+
+    /**
+     * Holds every loop of this pool to the calling thread ({@code true}) or lets them use the workers again
+     * ({@code false}). The chunks and their order of combination are the same either way, so this changes timing
+     * only, never bits: a {@link ThreadPlan} confines the pool for the steps it has measured faster on one thread.
+     * Call it between loops, from the thread that starts them; confined workers spin out and park. A pool of one
+     * thread (the shared {@link #serial()} one) has nothing to confine and ignores it.
+     */
+    public void confine(boolean confine) {
+        if (threads > 1) {
+            this.confined = confine;
+        }
+    }
+
+    /** Whether loops are held to the calling thread ({@link #confine}). */
+    public boolean confined() {
+        return confined;
     }
 
     /**
@@ -264,7 +293,7 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("chunk must be positive, got " + chunk);
         }
         int chunks = (int) ((n + (long) chunk - 1) / chunk);
-        if (threads == 1 || chunks < minChunks || insideRegion.get()) {
+        if (threads == 1 || confined || chunks < minChunks || insideRegion.get()) {
             for (int c = 0; c < chunks; c++) {
                 int lo = c * chunk;
                 body.run(lo, Math.min(n, lo + chunk));
@@ -297,7 +326,7 @@ public final class Parallel implements AutoCloseable {
 
     /** Runs {@code task.accept(c)} for every chunk index {@code c} in {@code [0, chunks)}. */
     public void forChunks(int chunks, IntConsumer task) {
-        if (threads == 1 || chunks <= 1 || insideRegion.get()) {
+        if (threads == 1 || confined || chunks <= 1 || insideRegion.get()) {
             for (int c = 0; c < chunks; c++) {
                 task.accept(c);
             }

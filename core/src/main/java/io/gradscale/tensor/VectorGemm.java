@@ -125,7 +125,7 @@ final class VectorGemm {
         // On one thread only: on two, deep-mlp's x W^T this way (x packed once, each task transposing its own rows
         // of C^T back) gave its step less than the direct way, where each task packs its own columns of W^T
         // (ThreadsHarness speed-up 1.11-1.24 against 1.24-1.30, alternating). The same bits either way.
-        if (par.threads() == 1 && transB && !transA && m <= ONE_GROUP_ROWS && n >= 2 * m
+        if (par.activeThreads() == 1 && transB && !transA && m <= ONE_GROUP_ROWS && n >= 2 * m
                 && (!accumulate || k <= kBlockDepth(k))) {
             transposedProblem(m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc, par, panelFloats);
             return;
@@ -290,7 +290,7 @@ final class VectorGemm {
                               Parallel par, TransposeBack back) {
         int kcMax = kBlockDepth(k);
         int stripsA = ceil(m, MR);
-        int minTasks = par.threads() > 1 ? MIN_TASKS : 1;
+        int minTasks = par.activeThreads() > 1 ? MIN_TASKS : 1;
         // B read in place or packed up front costs nothing to share, so several threads split the rows first:
         // each strip of A is then packed once, as on one thread. Splitting the columns instead packed every
         // strip of A once per column group (deep-mlp's weight gradients on two threads: 4 times, ten times the

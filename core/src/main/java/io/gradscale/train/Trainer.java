@@ -15,6 +15,7 @@ import io.gradscale.privacy.RdpAccountant;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Rng;
 import io.gradscale.tensor.Tensor;
+import io.gradscale.tensor.ThreadPlan;
 import io.gradscale.transform.GradientStep;
 import io.gradscale.transform.Metrics;
 import io.gradscale.transform.ParameterSet;
@@ -162,6 +163,10 @@ public final class Trainer {
     private RdpAccountant accountant;
     /** Why a listener asked the run to end as failed (see {@link #abort}), or null. */
     private String abortReason;
+    /** Whether each step's loops use the pool's threads or the calling thread alone, measured (see {@link ThreadPlan}). */
+    private final ThreadPlan plan;
+    /** The plan's probe that the last step completed, or null: reported after the step's record. */
+    private ThreadPlan.Probe probe;
 
     public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
         this.model = model;
@@ -174,6 +179,7 @@ public final class Trainer {
         this.monitor = new GradientMonitor(optimizer.parameters(), engine, settings.monitorEvery());
         this.shuffle = new Rng(settings.seed());
         this.state = TrainerState.initial(shuffle.state());
+        this.plan = new ThreadPlan(engine.parallel());
     }
 
     public Trainer addListener(TrainingListener l) {
@@ -296,6 +302,7 @@ public final class Trainer {
                 for (TrainingListener l : listeners) {
                     l.onStep(r);
                 }
+                reportPlanChange(r.step());
                 if (abortReason != null) {
                     stopReason = "aborted at step " + r.step() + ": " + abortReason;
                     abortReason = null;
@@ -376,6 +383,30 @@ public final class Trainer {
      * sum over the batch, since each example's weight depends on its own norm only.
      */
     private StepRecord trainStep(GradientSource train, int[] order, int from, int to, int batchSize) {
+        plan.beforeStep();
+        StepRecord r = planned(train, order, from, to, batchSize);
+        probe = plan.afterStep();
+        return r;
+    }
+
+    /**
+     * Emits a {@code "threads"} event when the probe the last step completed changed where steps run: to the calling
+     * thread alone, or back to the pool's threads. Timing only; the bits are the same either way.
+     */
+    private void reportPlanChange(long step) {
+        ThreadPlan.Probe p = probe;
+        probe = null;
+        if (p == null || !p.changed()) {
+            return;
+        }
+        String times = String.format(java.util.Locale.ROOT, "median step %.3f ms on %d threads, %.3f ms on one",
+                p.pooledNanos() / 1e6, engine.parallel().threads(), p.confinedNanos() / 1e6);
+        emit(new EventRecord(step, "threads", p.pooled()
+                ? "steps use the pool's threads again (" + times + ")"
+                : "steps run on the calling thread alone until the next measurement (" + times + ")"));
+    }
+
+    private StepRecord planned(GradientSource train, int[] order, int from, int to, int batchSize) {
         long step = state.step();
         double scale = optimizer.lossScale();
         PerExample.Clipping clipping = optimizer.perExampleClipping();
