@@ -7,6 +7,8 @@
 # table gives each attached phase against the mean of the detached phases on either side of it.
 #
 #   bench/live-interleaved.sh [PHASES] [PHASE_SECONDS]
+#   PLAIN=1 bench/live-interleaved.sh [PHASES] [PHASE_SECONDS]   the same run and phases without --live or a browser:
+#                                                               the processor shares to set the live run's against
 #
 # PHASES (default 8: four attached, four detached), after a detached warm-up of 3 x PHASE_SECONDS, left out: pinned
 # to one processor, the trainer shares it with the JIT's compiler threads for its first 10-20 seconds, and runs at
@@ -39,19 +41,25 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 debug="$(free_port)"
 port="$(free_port)"
-taskset -c 1 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-  --disable-component-update --disable-sync --window-size=1400,900 --user-data-dir="$work/profile" \
-  --remote-debugging-port="$debug" about:blank >/dev/null 2>&1 &
-chrome=$!
-until curl -s -o /dev/null "http://127.0.0.1:$debug/json/version"; do sleep 0.2; done
+plain="${PLAIN:-0}"
+live=(--live --port "$port")
+[ "$plain" = 1 ] && live=()
+if [ "$plain" != 1 ]; then
+  taskset -c 1 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+    --disable-component-update --disable-sync --window-size=1400,900 --user-data-dir="$work/profile" \
+    --remote-debugging-port="$debug" about:blank >/dev/null 2>&1 &
+  chrome=$!
+  until curl -s -o /dev/null "http://127.0.0.1:$debug/json/version"; do sleep 0.2; done
+fi
 # more than enough for the warm-up and PHASES phases at 20 000 steps/s (50 steps an epoch); stopped after them
 warmup=$((3 * phase))
 epochs=$(( (phases * phase + warmup + 10) * 20000 / 50 ))
 sed "s/^  epochs: .*/  epochs: $epochs/" "$here/bench/live-overhead.yaml" > "$work/run.yaml"
 GRADSCALE_NO_PROGRESS=1 taskset -c 0 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:+UseParallelGC -Xmn256m -jar "$jar" train "$work/run.yaml" --live --port "$port" --out "$work/runs" >"$work/log" 2>&1 &
+  -XX:+UseParallelGC -Xmn256m -jar "$jar" train "$work/run.yaml" "${live[@]}" --out "$work/runs" >"$work/log" 2>&1 &
 trainer=$!
-until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+# started: the page answers (live) or the metrics log has its first step (plain)
+until if [ "$plain" = 1 ]; then grep -qs '"type":"step"' "$work"/runs/*/metrics.jsonl; else curl -s -o /dev/null "http://127.0.0.1:$port/"; fi; do
   kill -0 "$trainer" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
   sleep 0.1
 done
@@ -74,7 +82,9 @@ PY
 echo "start $(now_ms)" > "$work/phases"
 sleep "$warmup"  # detached, while the JIT compiles the training step (pinned, it shares the trainer's processor)
 for ((i = 0; i < phases; i++)); do
-  if ((i % 2 == 0)); then
+  if [ "$plain" = 1 ]; then
+    echo "plain $(now_ms)" >> "$work/phases"
+  elif ((i % 2 == 0)); then
     tab="$(curl -s -X PUT "http://127.0.0.1:$debug/json/new?http://127.0.0.1:$port/" \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
     echo "attached $(now_ms)" >> "$work/phases"
@@ -165,4 +175,10 @@ for k, (kind, sh) in enumerate(shares):
 if cost:
     print("training thread's share attached / detached on either side: %s; median %.3f, mean %.3f"
           % (", ".join("%.3f" % x for x in cost), statistics.median(cost), statistics.mean(cost)))
+# the steady state: phases in which the JIT took under 1 % of the processor
+for kind in sorted(set(kinds)):
+    steady = [sh for kd, sh in shares if kd == kind and sh["jit"] < 1.0]
+    if steady:
+        print("%s, %d phases with the JIT under 1 %%: median share %s" % (kind, len(steady), ", ".join(
+            "%s %.1f %%" % (g, statistics.median([sh[g] for sh in steady])) for g in groups)))
 PY

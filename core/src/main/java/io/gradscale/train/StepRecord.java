@@ -54,8 +54,21 @@ public record StepRecord(long step, int epoch, double loss, double learningRate,
 
     /** True when some clipping transform changed the gradients at this step (a {@code *.clipped} figure is positive). */
     public boolean clipped() {
-        for (Map.Entry<String, Double> e : transforms.entrySet()) {
-            if (e.getKey().endsWith(CLIPPED_SUFFIX) && e.getValue() > 0) {
+        return clipped(false);
+    }
+
+    /**
+     * {@link #clipped()}, or some transform multiplied the gradients by a factor below 1 (a {@code *.factor} figure)
+     * without counting a clip: what the report's charts mark as clipped. One pass over the figures' names, which the
+     * live view makes for every step of a run.
+     */
+    public boolean clippedOrShrunk() {
+        return clipped(true);
+    }
+
+    private boolean clipped(boolean orShrunk) {
+        for (String k : transforms.keySet()) {
+            if (k.endsWith(CLIPPED_SUFFIX) ? transforms.get(k) > 0 : orShrunk && k.endsWith(FACTOR_SUFFIX) && transforms.get(k) < 1) {
                 return true;
             }
         }

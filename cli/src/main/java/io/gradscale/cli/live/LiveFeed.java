@@ -96,6 +96,7 @@ public final class LiveFeed implements TrainingListener, RecordSource {
 
     @Override
     public boolean drainInto(LiveRun run) {
+        run.holdWindow(doctor == null); // the trainer's own doctor judges: the page needs no steps of its own
         boolean any = false;
         for (Object record = queue.poll(); record != null; record = queue.poll()) {
             queued.decrementAndGet();

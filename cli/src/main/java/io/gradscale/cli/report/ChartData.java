@@ -48,15 +48,7 @@ final class ChartData {
 
     /** True when a transform reported clipping this step: a {@code *.clipped} metric above 0 or a {@code *.factor} below 1. */
     static boolean clipped(StepRecord r) {
-        if (r.clipped()) {
-            return true;
-        }
-        for (Map.Entry<String, Double> e : r.transforms().entrySet()) {
-            if (e.getKey().endsWith(StepRecord.FACTOR_SUFFIX) && e.getValue() < 1) {
-                return true;
-            }
-        }
-        return false;
+        return r.clippedOrShrunk();
     }
 
     /** Layer paths in parameter order: the order of the first record that has them, new ones appended. */

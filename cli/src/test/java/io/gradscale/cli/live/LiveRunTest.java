@@ -1,5 +1,6 @@
 package io.gradscale.cli.live;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,6 +60,32 @@ class LiveRunTest {
             assertTrue(summary.contains("<th>skipped steps</th><td>" + skipped + "</td>"), steps + ": " + summary);
             assertTrue(run.state().full().length > 0);
         }
+    }
+
+    @Test
+    void holdsNoRecordAtAllWhenTheTrainersDoctorJudges() throws Exception {
+        LiveRun run = new LiveRun(ModelFacts.unknown());
+        run.add(PROV);
+        for (int i = 0; i < 300; i++) {
+            run.add(step(i)); // held for the page's own judgment until the source says its producer judges
+        }
+        run.holdWindow(false);
+        List<WeakReference<StepRecord>> refs = new ArrayList<>();
+        for (int i = 300; i < 1300; i++) {
+            StepRecord r = step(i);
+            refs.add(new WeakReference<>(r));
+            run.add(r);
+        }
+        Verdict trainers = new Verdict("exploding", Verdict.Severity.CRITICAL, "judged by the trainer", List.of("e"), List.of());
+        assertTrue(verdictsOf(run.update(Optional.of(List.of(trainers)), 0)).contains("judged by the trainer"));
+        long held = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 20 && held > 0; attempt++) {
+            System.gc();
+            Thread.sleep(10);
+            held = refs.stream().filter(w -> w.get() != null).count();
+        }
+        assertEquals(0, held, "records still held");
+        assertTrue(summaryOf(run).contains("1300 (steps 0 to 1299"), summaryOf(run));
     }
 
     @Test
