@@ -9,7 +9,6 @@ import io.gradscale.train.Provenance;
 import io.gradscale.train.StepRecord;
 import io.gradscale.train.TrainingListener;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +34,9 @@ public final class LiveFeed implements TrainingListener, RecordSource {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final int logEvery;
-    private volatile long trainingThread = -1;
+    private volatile Thread trainingThread;
+    /** The JVM's thread bean, looked up once: the lookup cost more than the reading it serves. */
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private volatile LiveDoctor doctor;
 
     /** A feed that keeps every {@code logEvery}-th step, as the run's metrics log does. */
@@ -67,8 +68,8 @@ public final class LiveFeed implements TrainingListener, RecordSource {
 
     @Override
     public void onStep(StepRecord record) {
-        if (trainingThread < 0) {
-            trainingThread = Thread.currentThread().threadId();
+        if (trainingThread == null) {
+            trainingThread = Thread.currentThread();
         }
         if (MetricsLog.logs(record, logEvery)) {
             offer(record);
@@ -113,13 +114,8 @@ public final class LiveFeed implements TrainingListener, RecordSource {
 
     @Override
     public long producerCpuNanos() {
-        long id = trainingThread;
-        if (id < 0) {
-            return -1;
-        }
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        ThreadInfo info = threads.getThreadInfo(id);
-        return info == null || info.getThreadState() != Thread.State.RUNNABLE ? -1 : threads.getThreadCpuTime(id);
+        Thread t = trainingThread;
+        return t == null || t.getState() != Thread.State.RUNNABLE ? -1 : threads.getThreadCpuTime(t.threadId());
     }
 
     @Override
