@@ -67,16 +67,18 @@ done
 now_ms() { date +%s%3N; }
 # every thread's name and processor ticks, one "MILLIS name<TAB>ticks" line per thread, appended to $work/cpu
 cpu_mark() {
-  python3 - "$trainer" "$(now_ms)" >> "$work/cpu" <<'PY'
-import glob, sys
-for stat in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+  python3 - "$trainer" >> "$work/cpu" <<'PY'
+import glob, sys, time
+stats = glob.glob("/proc/%s/task/*/stat" % sys.argv[1])
+ms = int(time.time() * 1000)  # taken at the reading, not before the interpreter started
+for stat in stats:
     try:
         text = open(stat).read()
     except OSError:
         continue  # a thread that ended
     name = text[text.index("(") + 1:text.rindex(")")]
     fields = text[text.rindex(")") + 2:].split()
-    print("%s %s\t%d" % (sys.argv[2], name, int(fields[11]) + int(fields[12])))
+    print("%s %s\t%d" % (ms, name, int(fields[11]) + int(fields[12])))
 PY
 }
 echo "start $(now_ms)" > "$work/phases"
@@ -175,10 +177,14 @@ for k, (kind, sh) in enumerate(shares):
 if cost:
     print("training thread's share attached / detached on either side: %s; median %.3f, mean %.3f"
           % (", ".join("%.3f" % x for x in cost), statistics.median(cost), statistics.mean(cost)))
-# the steady state: phases in which the JIT took under 1 % of the processor
+# the steady state: phases in which the JIT took under 1 % of the processor. "training of the JVM's" is the training
+# thread's part of the processor time all the JVM's threads but the compilers used: what the live view's threads and
+# the collector leave it, free of the few-percent jitter in each phase's total (tick rounding, other processes).
 for kind in sorted(set(kinds)):
     steady = [sh for kd, sh in shares if kd == kind and sh["jit"] < 1.0]
     if steady:
-        print("%s, %d phases with the JIT under 1 %%: median share %s" % (kind, len(steady), ", ".join(
-            "%s %.1f %%" % (g, statistics.median([sh[g] for sh in steady])) for g in groups)))
+        own = [100.0 * sh["training"] / sum(sh[g] for g in groups if g != "jit") for sh in steady]
+        print("%s, %d phases with the JIT under 1 %%: median share %s; training of the JVM's (without the JIT) %.2f %% (%.2f-%.2f)"
+              % (kind, len(steady), ", ".join("%s %.1f %%" % (g, statistics.median([sh[g] for sh in steady])) for g in groups),
+                 statistics.median(own), min(own), max(own)))
 PY
