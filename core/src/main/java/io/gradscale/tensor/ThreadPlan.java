@@ -19,10 +19,12 @@ import java.util.function.LongSupplier;
  * <p>The schedule. After {@link #WARMUP_STEPS} steps, a probe runs {@link #TURNS} turns of a block of
  * {@link #BLOCK} steps on the pool, then a block confined to the calling thread ({@link Parallel#confine}). The
  * first step of each block is not counted (it moves the data between the cores), and blocks of a few milliseconds
- * put both sides in the same seconds of a host whose speed drifts. The side with the shorter median step is kept
- * until the next probe, ties to the pool. Probes follow after {@link #FIRST_INTERVAL} steps, then after twice as
- * many each time up to {@link #MAX_INTERVAL}, so that the choice follows the JIT's compilation and the load; at
- * worst a probe's {@code TURNS * BLOCK} steps on the slower side cost that fraction of the interval.
+ * put both sides in the same seconds of a host whose speed drifts. The other side is taken only when its median
+ * step is shorter by more than {@link #SWITCH_MARGIN}: deep-mlp, 1.2 times as fast on two threads, once measured
+ * only 1.6 % apart in a probe, and a wrong switch would cost it a fifth of its speed until the next probe. Probes
+ * follow after {@link #FIRST_INTERVAL} steps, then after twice as many each time up to {@link #MAX_INTERVAL}, so that
+ * the choice follows the JIT's compilation and the load; a probe's {@code TURNS * BLOCK} steps on the slower side
+ * cost at most that fraction of the interval (under 1 % of the steps, at a step slower by a tenth, under 0.1 %).
  *
  * <p>A plan belongs to the one thread that runs the steps; for a pool of one thread it never confines anything.
  */
@@ -35,8 +37,10 @@ public final class ThreadPlan {
     public static final int TURNS = 6;
     /** Steps from the end of the first probe to the second; the gap doubles after each probe. */
     public static final int FIRST_INTERVAL = 200;
-    /** The longest gap between two probes, in steps. */
-    public static final int MAX_INTERVAL = 12_800;
+    /** The longest gap between two probes, in steps: how long a choice the load has made wrong can last. */
+    public static final int MAX_INTERVAL = 3_200;
+    /** How much shorter the other side's median step must be for the steps to move to it (hysteresis). */
+    public static final double SWITCH_MARGIN = 0.03;
 
     /**
      * What a probe measured: the median counted step on each side, in nanoseconds; whether steps now use the pool;
@@ -113,7 +117,7 @@ public final class ThreadPlan {
         double pooled = median(pooledTimes, pooledCount);
         double confined = median(confinedTimes, confinedCount);
         boolean was = pooledChosen;
-        pooledChosen = pooled <= confined;
+        pooledChosen = was ? confined >= pooled * (1 - SWITCH_MARGIN) : pooled < confined * (1 - SWITCH_MARGIN);
         pool.confine(!pooledChosen);
         probeAt = -1;
         nextProbe = steps + interval;

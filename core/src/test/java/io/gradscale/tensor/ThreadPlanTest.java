@@ -53,7 +53,9 @@ class ThreadPlanTest {
     }
 
     @ParameterizedTest(name = "pooled {0} ns, one thread {1} ns: pooled {2}")
-    @CsvSource({"100, 200, true", "200, 100, false", "100, 100, true", "3400, 3100, false", "3100, 3400, true"})
+    @CsvSource({"100, 200, true", "200, 100, false", "100, 100, true", "3400, 3100, false", "3100, 3400, true",
+                // within the switching margin (3 %) the steps stay on the pool
+                "1000, 985, true", "1000, 971, true", "1000, 969, false"})
     void stepsStayOnTheSideMeasuredFaster(long pooled, long confined, boolean staysPooled) {
         try (Parallel pool = Parallel.ofThreads(2)) {
             Steps s = new Steps(pool, pooled, confined);
@@ -99,6 +101,20 @@ class ThreadPlanTest {
                 gap = Math.min(ThreadPlan.MAX_INTERVAL, 2 * gap);
             }
             assertTrue(s.probes.size() >= 8, "probes: " + s.probes.size());
+        }
+    }
+
+    @Test
+    void stepsBackOnOneThreadMoveToThePoolOnlyBeyondTheMargin() {
+        try (Parallel pool = Parallel.ofThreads(2)) {
+            Steps s = new Steps(pool, 200, 100);
+            s.run(ThreadPlan.WARMUP_STEPS + 2 * ThreadPlan.TURNS * ThreadPlan.BLOCK);
+            assertFalse(s.plan.pooled());
+            s.pooledCost = 98; // 2 % faster: within the margin, the steps stay on one thread
+            s.run(ThreadPlan.FIRST_INTERVAL + 2 * ThreadPlan.TURNS * ThreadPlan.BLOCK);
+            assertEquals(2, s.probes.size());
+            assertFalse(s.probes.get(1).changed());
+            assertFalse(s.plan.pooled());
         }
     }
 
