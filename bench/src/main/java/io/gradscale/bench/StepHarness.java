@@ -116,14 +116,18 @@ public final class StepHarness {
         };
     }
 
-    /** "pool" without a plan, else where the plan's last probe left the steps and what it measured. */
+    /**
+     * "pool" without a plan, else where the plan's last probe left the steps and what it measured ("compiling": the JIT
+     * compiled through it, so it decided nothing).
+     */
     static String planDescription(ThreadPlan plan) {
         if (plan == null) {
             return "pool";
         }
         ThreadPlan.Probe p = plan.lastProbe();
-        return p == null ? "unprobed" : String.format(Locale.ROOT, "%s(pooled_ms=%.3f,one_ms=%.3f)",
-                p.pooled() ? "pooled" : "one", p.pooledNanos() / 1e6, p.confinedNanos() / 1e6);
+        return p == null ? "unprobed" : String.format(Locale.ROOT, "%s(pooled_ms=%.3f,one_ms=%.3f%s)",
+                p.pooled() ? "pooled" : "one", p.pooledNanos() / 1e6, p.confinedNanos() / 1e6,
+                p.compiling() ? ",compiling" : "");
     }
 
     private static long[] gcTotals() {

@@ -1,5 +1,7 @@
 package io.gradscale.tensor;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
 
@@ -26,6 +28,12 @@ import java.util.function.LongSupplier;
  * the choice follows the JIT's compilation and the load; a probe's {@code TURNS * BLOCK} steps on the slower side
  * cost at most that fraction of the interval (under 1 % of the steps, at a step slower by a tenth, under 0.1 %).
  *
+ * <p>A probe during which the JIT compiled for more than {@link #COMPILE_SHARE} of its time decides nothing: the
+ * compiler's threads take a processor, which on a machine of two leaves the pool's worker none, so the pool measures
+ * slow until compiling ends (in {@code run-steps.sh}, probes made while C2 compiled put lstm's pooled steps at 10.7-15.9
+ * ms against 7.4-10.3 on one thread, and kept them on one thread after its compilation ended, where the pool is as
+ * fast or faster). Such a probe keeps the current choice and is made again after {@link #FIRST_INTERVAL} steps.
+ *
  * <p>A plan belongs to the one thread that runs the steps; for a pool of one thread it never confines anything.
  */
 public final class ThreadPlan {
@@ -41,16 +49,23 @@ public final class ThreadPlan {
     public static final int MAX_INTERVAL = 3_200;
     /** How much shorter the other side's median step must be for the steps to move to it (hysteresis). */
     public static final double SWITCH_MARGIN = 0.03;
+    /** The part of a probe's time the JIT may spend compiling (all its threads) for the probe to count. */
+    public static final double COMPILE_SHARE = 0.05;
 
     /**
      * What a probe measured: the median counted step on each side, in nanoseconds; whether steps now use the pool;
-     * whether that changed with this probe.
+     * whether that changed with this probe; whether the JIT compiled through it, so that it decided nothing.
      */
-    public record Probe(long step, double pooledNanos, double confinedNanos, boolean pooled, boolean changed) {
+    public record Probe(long step, double pooledNanos, double confinedNanos, boolean pooled, boolean changed,
+                       boolean compiling) {
     }
 
     private final Parallel pool;
     private final LongSupplier clock;
+    /** Milliseconds the JIT has spent compiling so far, all its threads together (0 where the JVM does not say). */
+    private final LongSupplier compileMillis;
+    private long probeStartNanos;
+    private long probeStartCompileMillis;
     private final long[] pooledTimes = new long[TURNS * (BLOCK - 1)];
     private final long[] confinedTimes = new long[TURNS * (BLOCK - 1)];
     private long steps;
@@ -65,15 +80,24 @@ public final class ThreadPlan {
     private long startedAt;
     private Probe last;
 
-    /** A plan for the steps run on {@code pool}, timed with {@link System#nanoTime()}. */
+    /**
+     * A plan for the steps run on {@code pool}, timed with {@link System#nanoTime()}, with the JIT's compilation time
+     * from the JVM's {@link CompilationMXBean}.
+     */
     public ThreadPlan(Parallel pool) {
-        this(pool, System::nanoTime);
+        this(pool, System::nanoTime, jitMillis());
     }
 
-    /** A plan timed by {@code clock} (tests give it a clock of their own). */
-    ThreadPlan(Parallel pool, LongSupplier clock) {
+    /** A plan timed by {@code clock}, with the JIT's time from {@code compileMillis} (tests give it clocks of their own). */
+    ThreadPlan(Parallel pool, LongSupplier clock, LongSupplier compileMillis) {
         this.pool = pool;
         this.clock = clock;
+        this.compileMillis = compileMillis;
+    }
+
+    private static LongSupplier jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit::getTotalCompilationTime : () -> 0;
     }
 
     /** Call before a step: confines the pool or not for it, and starts its clock. */
@@ -85,6 +109,8 @@ public final class ThreadPlan {
             probeAt = 0;
             pooledCount = 0;
             confinedCount = 0;
+            probeStartCompileMillis = compileMillis.getAsLong();
+            probeStartNanos = clock.getAsLong();
         }
         stepPooled = probeAt >= 0 ? (probeAt / BLOCK) % 2 == 0 : pooledChosen;
         pool.confine(!stepPooled);
@@ -116,13 +142,20 @@ public final class ThreadPlan {
         }
         double pooled = median(pooledTimes, pooledCount);
         double confined = median(confinedTimes, confinedCount);
+        probeAt = -1;
+        long compiled = compileMillis.getAsLong() - probeStartCompileMillis;
+        if (compiled * 1e6 > COMPILE_SHARE * (clock.getAsLong() - probeStartNanos)) {
+            pool.confine(!pooledChosen);
+            nextProbe = steps + FIRST_INTERVAL;
+            last = new Probe(steps, pooled, confined, pooledChosen, false, true);
+            return last;
+        }
         boolean was = pooledChosen;
         pooledChosen = was ? confined >= pooled * (1 - SWITCH_MARGIN) : pooled < confined * (1 - SWITCH_MARGIN);
         pool.confine(!pooledChosen);
-        probeAt = -1;
         nextProbe = steps + interval;
         interval = Math.min(MAX_INTERVAL, 2 * interval);
-        last = new Probe(steps, pooled, confined, pooledChosen, pooledChosen != was);
+        last = new Probe(steps, pooled, confined, pooledChosen, pooledChosen != was, false);
         return last;
     }
 

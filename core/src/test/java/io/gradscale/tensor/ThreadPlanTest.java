@@ -27,6 +27,7 @@ class ThreadPlanTest {
         final Parallel pool;
         final ThreadPlan plan;
         long now;
+        long compiled;
         long pooledCost;
         long confinedCost;
         final List<Boolean> confinedSteps = new ArrayList<>();
@@ -34,7 +35,7 @@ class ThreadPlanTest {
 
         Steps(Parallel pool, long pooledCost, long confinedCost) {
             this.pool = pool;
-            this.plan = new ThreadPlan(pool, () -> now);
+            this.plan = new ThreadPlan(pool, () -> now, () -> compiled);
             this.pooledCost = pooledCost;
             this.confinedCost = confinedCost;
         }
@@ -115,6 +116,31 @@ class ThreadPlanTest {
             assertEquals(2, s.probes.size());
             assertFalse(s.probes.get(1).changed());
             assertFalse(s.plan.pooled());
+        }
+    }
+
+    @Test
+    void aProbeThroughWhichTheJitCompiledDecidesNothingAndComesAgainSoon() {
+        try (Parallel pool = Parallel.ofThreads(2)) {
+            Steps s = new Steps(pool, 2_000_000, 1_000_000); // 1-2 ms steps: a probe of about 90 ms
+            int probe = 2 * ThreadPlan.TURNS * ThreadPlan.BLOCK;
+            s.run(ThreadPlan.WARMUP_STEPS + probe / 2);
+            s.compiled += 10; // 10 ms of compiling: more than 5 % of the probe
+            s.run(probe / 2);
+            assertEquals(1, s.probes.size());
+            assertTrue(s.probes.get(0).compiling());
+            assertFalse(s.probes.get(0).changed());
+            assertTrue(s.plan.pooled(), "a disturbed probe keeps the choice");
+            s.run(ThreadPlan.FIRST_INTERVAL + probe); // no compiling now: the next probe decides
+            assertEquals(2, s.probes.size());
+            assertFalse(s.probes.get(1).compiling());
+            assertEquals(ThreadPlan.WARMUP_STEPS + probe + ThreadPlan.FIRST_INTERVAL + probe, s.probes.get(1).step());
+            assertFalse(s.plan.pooled());
+            s.run(2 * ThreadPlan.FIRST_INTERVAL + probe / 2);
+            s.compiled += 1; // 1 ms in the middle of the third probe: under 5 % of it, the probe counts
+            s.run(probe / 2);
+            assertEquals(3, s.probes.size());
+            assertFalse(s.probes.get(2).compiling());
         }
     }
 
