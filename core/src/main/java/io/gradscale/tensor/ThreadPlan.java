@@ -159,6 +159,14 @@ public final class ThreadPlan {
         return last;
     }
 
+    /**
+     * Lets the pool's loops use its threads again, for whatever runs after these steps (the plan's own choice is kept
+     * and applied again at the next {@link #beforeStep}).
+     */
+    public void release() {
+        pool.confine(false);
+    }
+
     /** Whether the steps between probes now use the pool's threads (true before the first probe). */
     public boolean pooled() {
         return pooledChosen;

@@ -247,6 +247,14 @@ public final class Trainer {
      * end {@code validation} (null: none) evaluates the model.
      */
     public Result run(GradientSource train, Validation validation, long untilStep) {
+        try {
+            return loop(train, validation, untilStep);
+        } finally {
+            plan.release(); // the pool as the run found it: confined, it would hold later work to one thread
+        }
+    }
+
+    private Result loop(GradientSource train, Validation validation, long untilStep) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }

@@ -180,6 +180,20 @@ class ThreadPlanTest {
     }
 
     @Test
+    void releasingLeavesThePoolFreeAndTheChoiceStands() {
+        try (Parallel pool = Parallel.ofThreads(2)) {
+            Steps s = new Steps(pool, 200, 100);
+            s.run(ThreadPlan.WARMUP_STEPS + 2 * ThreadPlan.TURNS * ThreadPlan.BLOCK + 5);
+            assertTrue(pool.confined());
+            s.plan.release();
+            assertFalse(pool.confined());
+            assertFalse(s.plan.pooled());
+            s.run(1);
+            assertTrue(s.confinedSteps.get(s.confinedSteps.size() - 1), "the next step is confined again");
+        }
+    }
+
+    @Test
     void aOneThreadPoolIsNeverConfinedOrProbed() {
         Steps s = new Steps(Parallel.serial(), 200, 100);
         s.run(500);
