@@ -20,6 +20,7 @@ import io.gradscale.nn.Module;
 import io.gradscale.tensor.Engine;
 import io.gradscale.tensor.Kernels;
 import io.gradscale.tensor.Tensor;
+import io.gradscale.tensor.ThreadPlan;
 import io.gradscale.train.EvalRecord;
 import io.gradscale.train.Json;
 import io.gradscale.train.MetricsLog;
@@ -233,6 +234,14 @@ final class RunRecorder {
             }
             if (live != null && live.stoppedBy() != null) {
                 trainer.restore(live.lastGood());
+            }
+            ThreadPlan.Probe plan = trainer.lastThreadProbe();
+            if (plan != null && !plan.pooled() && options.live() != null) {
+                options.live().println(String.format(Locale.ROOT, "  threads: steps ran faster on one thread than on %d"
+                        + " at the last measurement (step %d: median %.3f ms against %.3f ms) and ran there; the bits are"
+                        + " the same either way", engine.parallel().threads(), plan.step(), plan.confinedNanos() / 1e6,
+                        plan.pooledNanos() / 1e6));
+                options.live().flush();
             }
             Dataset eval = spec.data().validation() != null && spec.data().validation().size() > 0 ? spec.data().validation()
                     : spec.data().train();

@@ -119,7 +119,8 @@ public final class ThreadPlan {
 
     /**
      * Call after the step {@link #beforeStep} started. Returns the probe just completed when this step ended one
-     * (the caller may log it), else null.
+     * (the caller may report it; its timings differ from run to run, so they belong in no log that must be the same
+     * bits on any thread count), else null.
      */
     public Probe afterStep() {
         if (pool.threads() == 1) {

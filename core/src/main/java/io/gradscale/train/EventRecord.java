@@ -8,7 +8,7 @@ import io.gradscale.diag.Verdict;
  * a checkpoint written, a condition the live gradient doctor saw begin or end.
  *
  * @param step the global step it happened at
- * @param kind a short machine-readable kind ("diverged", "rollback", "early_stop", "aborted", "threads",
+ * @param kind a short machine-readable kind ("diverged", "rollback", "early_stop", "aborted",
  *     "condition_began", "condition_changed", "condition_ended", ...)
  * @param message a sentence for people
  * @param condition for condition events, the detector whose verdict it is (as in {@link Verdict#detector()}); else null

@@ -163,10 +163,11 @@ public final class Trainer {
     private RdpAccountant accountant;
     /** Why a listener asked the run to end as failed (see {@link #abort}), or null. */
     private String abortReason;
-    /** Whether each step's loops use the pool's threads or the calling thread alone, measured (see {@link ThreadPlan}). */
+    /**
+     * Whether each step's loops use the pool's threads or the calling thread alone, measured (see {@link ThreadPlan}).
+     * Its timings are not written to the metrics log, which stays the same bits on any thread count.
+     */
     private final ThreadPlan plan;
-    /** The plan's probe that the last step completed, or null: reported after the step's record. */
-    private ThreadPlan.Probe probe;
 
     public Trainer(Module model, Objective objective, OptimizerFactory factory, Engine engine, Settings settings) {
         this.model = model;
@@ -180,6 +181,11 @@ public final class Trainer {
         this.shuffle = new Rng(settings.seed());
         this.state = TrainerState.initial(shuffle.state());
         this.plan = new ThreadPlan(engine.parallel());
+    }
+
+    /** What the thread plan's last probe measured, or null before the first (or on one thread). */
+    public ThreadPlan.Probe lastThreadProbe() {
+        return plan.lastProbe();
     }
 
     public Trainer addListener(TrainingListener l) {
@@ -310,7 +316,6 @@ public final class Trainer {
                 for (TrainingListener l : listeners) {
                     l.onStep(r);
                 }
-                reportPlanChange(r.step());
                 if (abortReason != null) {
                     stopReason = "aborted at step " + r.step() + ": " + abortReason;
                     abortReason = null;
@@ -393,25 +398,8 @@ public final class Trainer {
     private StepRecord trainStep(GradientSource train, int[] order, int from, int to, int batchSize) {
         plan.beforeStep();
         StepRecord r = planned(train, order, from, to, batchSize);
-        probe = plan.afterStep();
+        plan.afterStep();
         return r;
-    }
-
-    /**
-     * Emits a {@code "threads"} event when the probe the last step completed changed where steps run: to the calling
-     * thread alone, or back to the pool's threads. Timing only; the bits are the same either way.
-     */
-    private void reportPlanChange(long step) {
-        ThreadPlan.Probe p = probe;
-        probe = null;
-        if (p == null || !p.changed()) {
-            return;
-        }
-        String times = String.format(java.util.Locale.ROOT, "median step %.3f ms on %d threads, %.3f ms on one",
-                p.pooledNanos() / 1e6, engine.parallel().threads(), p.confinedNanos() / 1e6);
-        emit(new EventRecord(step, "threads", p.pooled()
-                ? "steps use the pool's threads again (" + times + ")"
-                : "steps run on the calling thread alone until the next measurement (" + times + ")"));
     }
 
     private StepRecord planned(GradientSource train, int[] order, int from, int to, int batchSize) {
