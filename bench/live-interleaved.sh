@@ -29,27 +29,21 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/.mvn/find-jdk.sh"
 phases="${1:-8}"
 phase="${2:-6}"
-jar="${JAR:-}"
-if [ -z "$jar" ]; then
-  (cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
-  jar="$here/cli/target/gradscale.jar"
-fi
+# shellcheck source=bench/live-common.sh
+. "$here/bench/live-common.sh"
+jar="$(cli_jar)"
 taskset -cp 1 $$ >/dev/null  # this script and what it starts (curl, python) on processor 1, beside the browser
 work="$(mktemp -d)"
 cleanup() { kill "${chrome:-}" "${trainer:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 debug="$(free_port)"
 port="$(free_port)"
 plain="${PLAIN:-0}"
 live=(--live --port "$port")
 [ "$plain" = 1 ] && live=()
 if [ "$plain" != 1 ]; then
-  taskset -c 1 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --disable-component-update --disable-sync --window-size=1400,900 --user-data-dir="$work/profile" \
-    --remote-debugging-port="$debug" about:blank >/dev/null 2>&1 &
-  chrome=$!
-  until curl -s -o /dev/null "http://127.0.0.1:$debug/json/version"; do sleep 0.2; done
+  start_chromium "$work/profile" "$debug" taskset -c 1
+  chrome=$chromium_pid
 fi
 # more than enough for the warm-up and PHASES phases at 20 000 steps/s (50 steps an epoch); stopped after them
 warmup=$((3 * phase))

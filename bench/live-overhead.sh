@@ -32,14 +32,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pairs="${1:-2}"
 setups="${2:-pinned unpinned}"
 config="${3:-$here/bench/live-overhead.yaml}"
-# a screen's worth of page (a laptop's): the charts out of view are drawn when they scroll into it
-window="1400,900"
-
-jar="${JAR:-}"
-if [ -z "$jar" ]; then
-  (cd "$here" && ./mvnw -q -o -B -DskipTests -pl cli -am package) >&2
-  jar="$here/cli/target/gradscale.jar"
-fi
+# shellcheck source=bench/live-common.sh
+. "$here/bench/live-common.sh"
+jar="$(cli_jar)"
 java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
       -Xmn256m -jar "$jar")
 work="$(mktemp -d)"
@@ -52,10 +47,6 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$here/bench/results"
 results="$here/bench/results/live-overhead-$(date -u +%Y%m%d-%H%M%S).txt"
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # steps per second of a run directory's metrics log from the step at the first quarter to the last one, and that step
 rate() {
@@ -72,32 +63,13 @@ last_step() {
   tail -n 1 "$1"/*/metrics.jsonl 2>/dev/null | python3 -c 'import json, sys; print(json.loads(sys.stdin.read()).get("step", 0))' 2>/dev/null || echo 0
 }
 
-# processor seconds (user + system) of a process and its descendants so far
-cpu_seconds() {
-  local pids
-  pids="$(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()')"
-  # a process may end while it is read: whatever was read counts
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done \
-    | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.2f", t / hz }'
-}
-
-# processor seconds of the threads of process $1 whose names start with "gradscale-live", as last seen
-server_seconds() {
-  { cat "/proc/$1/task/"*/stat 2>/dev/null || true; } \
-    | awk -v hz="$(getconf CLK_TCK)" '/\(gradscale-live/ { n = split($0, f, ") "); split(f[n], g, " "); t += g[12] + g[13] }
-                                      END { printf "%.2f", t / hz }'
-}
-
 start_browser() { # $1 = setup
   local port pin=()
   port="$(free_port)"
   if [ "$1" = pinned ]; then pin=(taskset -c 1); fi
-  "${pin[@]}" /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --disable-component-update --disable-sync --window-size="$window" --user-data-dir="$work/profile-$1" \
-    --remote-debugging-port="$port" about:blank >/dev/null 2>&1 &
-  browser[$1]=$!
+  start_chromium "$work/profile-$1" "$port" "${pin[@]}"
+  browser[$1]=$chromium_pid
   debug[$1]=$port
-  until curl -s -o /dev/null "http://127.0.0.1:$port/json/version"; do sleep 0.2; done
 }
 
 # one training run: $1 = setup, $2 = plain|live, $3 = name; prints one result line
@@ -116,7 +88,7 @@ run() {
       sleep 0.1
     done
     jvm="$(pgrep -P "$trainer" java || true)"
-    b0="$(cpu_seconds "${browser[$setup]}")"
+    b0="$(cpu_tree "${browser[$setup]}")"
     tab="$(curl -s -X PUT "http://127.0.0.1:${debug[$setup]}/json/new?http://127.0.0.1:$port/" \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
     # the window counts only if the page was loaded before it began (its title is set once the HTML is in)
@@ -137,7 +109,7 @@ run() {
   fi
   wait "$trainer"
   if [ "$kind" = live ]; then
-    b1="$(cpu_seconds "${browser[$setup]}")"
+    b1="$(cpu_tree "${browser[$setup]}")"
     curl -s -o /dev/null "http://127.0.0.1:${debug[$setup]}/json/close/$tab"
   fi
   local r

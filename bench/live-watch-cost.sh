@@ -30,31 +30,16 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$here/bench/results"
 raw="$here/bench/results/live-watch-cost-$(date -u +%Y%m%d-%H%M%S).txt"
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-cpu_tree() { # processor seconds of a process and its descendants
-  local pids
-  pids="$(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()')"
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done \
-    | awk -v hz="$(getconf CLK_TCK)" '{ t += $14 + $15 } END { printf "%.2f", t / hz }'
-}
-server_seconds() { # processor seconds of the gradscale-live-* threads of process $1
-  { cat "/proc/$1/task/"*/stat 2>/dev/null || true; } \
-    | awk -v hz="$(getconf CLK_TCK)" '/\(gradscale-live/ { n = split($0, f, ") "); split(f[n], g, " "); t += g[12] + g[13] }
-                                      END { printf "%.2f", t / hz }'
-}
+# shellcheck source=bench/live-common.sh
+. "$here/bench/live-common.sh"
 
 # the log to replay, from one plain run
 GRADSCALE_NO_PROGRESS=1 "${java[@]}" -jar "$b" train "$here/bench/live-overhead.yaml" --out "$work/template" >"$work/template.log" 2>&1
 template="$(dirname "$(ls "$work"/template/*/metrics.jsonl)")"
 
 debug="$(free_port)"
-/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-  --disable-component-update --disable-sync --window-size=1400,900 --user-data-dir="$work/profile" \
-  --remote-debugging-port="$debug" about:blank >/dev/null 2>&1 &
-browser=$!
-until curl -s -o /dev/null "http://127.0.0.1:$debug/json/version"; do sleep 0.2; done
+start_chromium "$work/profile" "$debug"
+browser=$chromium_pid
 
 one() { # $1 = label, $2 = jar, $3 = round
   local dir="$work/run-$1-$3" port watch tab b0 b1 jvm server

@@ -100,7 +100,7 @@ public final class ThreadPlan {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit::getTotalCompilationTime : () -> 0;
     }
 
-    /** Call before a step: confines the pool or not for it, and starts its clock. */
+    /** Call before a step: confines the pool or not for it (the one place that does), and starts its clock. */
     public void beforeStep() {
         if (pool.threads() == 1) {
             return;
@@ -146,14 +146,12 @@ public final class ThreadPlan {
         probeAt = -1;
         long compiled = compileMillis.getAsLong() - probeStartCompileMillis;
         if (compiled * 1e6 > COMPILE_SHARE * (clock.getAsLong() - probeStartNanos)) {
-            pool.confine(!pooledChosen);
             nextProbe = steps + FIRST_INTERVAL;
             last = new Probe(steps, pooled, confined, pooledChosen, false, true);
             return last;
         }
         boolean was = pooledChosen;
         pooledChosen = was ? confined >= pooled * (1 - SWITCH_MARGIN) : pooled < confined * (1 - SWITCH_MARGIN);
-        pool.confine(!pooledChosen);
         nextProbe = steps + interval;
         interval = Math.min(MAX_INTERVAL, 2 * interval);
         last = new Probe(steps, pooled, confined, pooledChosen, pooledChosen != was, false);

@@ -15,7 +15,6 @@ import io.gradscale.train.StepRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.SequencedSet;
 
 /**
@@ -44,11 +43,6 @@ final class ChartData {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private ChartData() {
-    }
-
-    /** True when a transform reported clipping this step: a {@code *.clipped} metric above 0 or a {@code *.factor} below 1. */
-    static boolean clipped(StepRecord r) {
-        return r.clippedOrShrunk();
     }
 
     /** Layer paths in parameter order: the order of the first record that has them, new ones appended. */
@@ -143,7 +137,7 @@ final class ChartData {
                 lossMin = Math.min(lossMin, r.loss());
                 lossMax = Math.max(lossMax, r.loss());
             }
-            if (clipped(r)) {
+            if (r.clippedOrShrunk()) {
                 clipped.add(F.arrayNode().add(r.step()).add(num(r.gradNorm())));
             }
             if (r.skipped()) {

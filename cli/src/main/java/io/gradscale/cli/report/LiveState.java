@@ -168,7 +168,7 @@ public final class LiveState {
         row[LOSS] = r.loss();
         row[LR] = r.learningRate();
         row[GRAD_NORM] = r.gradNorm();
-        row[FLAGS] = (ChartData.clipped(r) ? CLIPPED : 0) | (r.skipped() ? SKIPPED : 0) | (r.layers().isEmpty() ? 0 : SAMPLED);
+        row[FLAGS] = (r.clippedOrShrunk() ? CLIPPED : 0) | (r.skipped() ? SKIPPED : 0) | (r.layers().isEmpty() ? 0 : SAMPLED);
         for (int y = 0; y < layers.size(); y++) {
             LayerStats s = r.layers().get(layers.get(y));
             row[layerColumns.get(y)] = s == null ? Double.NaN : Math.log10(s.gradNorm());

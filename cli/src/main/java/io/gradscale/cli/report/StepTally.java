@@ -51,7 +51,7 @@ public final class StepTally {
         } else {
             nonFinite++;
         }
-        if (ChartData.clipped(r)) {
+        if (r.clippedOrShrunk()) {
             clipped++;
         }
         if (r.skipped()) {

@@ -94,7 +94,7 @@ class HtmlChartDataTest {
         "clip_global_norm.clipped,1.0,true", "clip_global_norm.clipped,0.0,false", "clip_global_norm.norm,5.0,false",
         "zclip.factor,NaN,false", "loss_scale.scale,0.5,false"})
     void clippingIsReadFromTransformMetrics(String metric, double value, boolean clipped) {
-        assertEquals(clipped, ChartData.clipped(step(0, 1, 1, false, Map.of(), Map.of(metric, value))));
+        assertEquals(clipped, step(0, 1, 1, false, Map.of(), Map.of(metric, value)).clippedOrShrunk());
     }
 
     @Test
